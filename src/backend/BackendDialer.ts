@@ -1,0 +1,112 @@
+/**
+ * Opens the TCP connection to one backend address: TCP_NODELAY and keepalive as on the
+ * client leg, an optional PROXY v2 header as the very first bytes, and reads delivered
+ * through `onread` into the shared buffer (relay/ReadBuffer.ts).
+ *
+ * The socket belongs to the caller's Scope: it is destroyed when the scope closes unless the
+ * relay has already closed it. A connect that outlives `connectTimeout` fails with
+ * `BackendConnectError` (reason "timeout"); DNS resolution counts against it, as in Infrarust.
+ */
+import { Duration, Effect, Schema, type Scope } from "effect"
+import * as Net from "node:net"
+import { currentReadBuffer } from "../relay/ReadBuffer.ts"
+import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
+
+export class BackendConnectError extends Schema.TaggedError<BackendConnectError>()("BackendConnectError", {
+  address: Schema.String,
+  reason: Schema.Literals(["timeout", "refused", "unreachable", "closed", "error"]),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `cannot connect to backend ${this.address}: ${this.detail}`
+  }
+}
+
+export interface DialOptions {
+  readonly host: string
+  readonly port: number
+  /** "host:port" as written in the config, for messages. */
+  readonly address: string
+  readonly connectTimeout: Duration.Duration
+  /** TCP keepalive initial delay; undefined leaves keepalive off. */
+  readonly keepAliveMs?: number | undefined
+  /** Written before anything else (PROXY protocol header). */
+  readonly preamble?: Uint8Array | undefined
+}
+
+const classify = (err: NodeJS.ErrnoException): BackendConnectError["reason"] => {
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return "refused"
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "unreachable"
+    case "ECONNRESET":
+    case "EPIPE":
+      return "closed"
+    default:
+      return "error"
+  }
+}
+
+export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendConnectError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const link: { -readonly [K in keyof BackendLink]: BackendLink[K] } = {
+      socket: undefined as unknown as Net.Socket,
+      address: options.address,
+      headerBytes: options.preamble?.length ?? 0,
+      onData: pauseUntilTaken
+    }
+    // Creating the socket is synchronous, so it can be the (uninterruptible) acquire step;
+    // waiting for the connection below stays interruptible for the timeout.
+    const socket = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        Net.connect({
+          host: options.host,
+          port: options.port,
+          noDelay: true,
+          allowHalfOpen: true,
+          keepAlive: options.keepAliveMs !== undefined,
+          keepAliveInitialDelay: options.keepAliveMs ?? 0,
+          onread: { buffer: currentReadBuffer, callback: (n, buf) => link.onData(n, buf as Buffer) }
+        })
+      ),
+      (socket) => Effect.sync(() => socket.destroy())
+    )
+    link.socket = socket
+    yield* Effect.callback<void, BackendConnectError>((resume) => {
+      const onConnect = () => {
+        socket.off("error", onError)
+        resume(Effect.void)
+      }
+      const onError = (err: NodeJS.ErrnoException) => {
+        socket.off("connect", onConnect)
+        resume(Effect.fail(new BackendConnectError({ address: options.address, reason: classify(err), detail: err.message })))
+      }
+      socket.once("connect", onConnect)
+      socket.once("error", onError)
+      return Effect.sync(() => {
+        socket.off("connect", onConnect)
+        socket.off("error", onError)
+      })
+    }).pipe(
+      Effect.timeoutOrElse({
+        duration: options.connectTimeout,
+        orElse: () =>
+          Effect.fail(
+            new BackendConnectError({
+              address: options.address,
+              reason: "timeout",
+              detail: `no answer within ${Duration.format(options.connectTimeout)}`
+            })
+          )
+      })
+    )
+    // Errors after this point belong to whoever uses the link (the relay listens for them);
+    // until then, swallow them so an early reset cannot crash the process.
+    socket.on("error", () => {})
+    if (options.preamble !== undefined) socket.write(options.preamble)
+    return link as BackendLink
+  })

@@ -1,0 +1,24 @@
+/**
+ * A connected backend socket whose reads arrive through Node's `onread` hook into the shared
+ * read buffer (see `relay/ReadBuffer.ts`). What happens to the bytes is decided by whoever
+ * holds the link: the relay forwards them to the client, a status probe would parse them.
+ */
+import type * as Net from "node:net"
+
+/**
+ * Called for every chunk read from the backend. `buf` is only valid during the call (it is
+ * the shared read buffer). Return `false` to pause the socket, as with `onread`.
+ */
+export type BackendDataHandler = (n: number, buf: Buffer) => boolean
+
+export interface BackendLink {
+  readonly socket: Net.Socket
+  /** "host:port" as configured, for logs. */
+  readonly address: string
+  /** Bytes of the PROXY header written first, so relay byte counts can leave it out. */
+  readonly headerBytes: number
+  onData: BackendDataHandler
+}
+
+/** Until someone takes the link over, bytes from the backend are unexpected: keep them paused. */
+export const pauseUntilTaken: BackendDataHandler = () => false

@@ -1,0 +1,119 @@
+/**
+ * The client's bytes before the relay starts: the PROXY header, the handshake, login start
+ * or the status request and ping.
+ *
+ * Bytes are pulled from the paused `net.Socket` with `read()` into one growing buffer, and
+ * each stage runs a pure decoder over it. Whatever a stage does not consume stays for the
+ * next one, so bytes that arrive "too early" (a handshake pipelined right behind a PROXY
+ * header, a login start in the same segment as the handshake) are never lost; what is left
+ * when the relay starts is forwarded to the backend first.
+ *
+ * The buffer is bounded (`maxBuffered`): a peer that sends more than any valid prefix can be
+ * without completing it is cut off, so this stage never grows without limit.
+ */
+import { Effect, Schema } from "effect"
+import type * as Net from "node:net"
+import type { Decode } from "../protocol/Decode.ts"
+import { type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
+
+export class ClientClosed extends Schema.TaggedError<ClientClosed>()("ClientClosed", {
+  /** What we were waiting for when the client went away. */
+  stage: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `client closed the connection during ${this.stage}${this.detail === "" ? "" : `: ${this.detail}`}`
+  }
+}
+
+export interface Inbound {
+  readonly socket: Net.Socket
+  /** Received and not yet consumed. */
+  pending: Uint8Array
+}
+
+export const makeInbound = (socket: Net.Socket): Inbound => ({ socket, pending: new Uint8Array(0) })
+
+const append = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}
+
+/**
+ * Waits until `decode` succeeds on the pending bytes and consumes what it used.
+ * `stage` names the step in errors and logs ("handshake", "PROXY header", ...).
+ */
+export const next = <A>(
+  inbound: Inbound,
+  stage: string,
+  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
+  maxBuffered: number
+): Effect.Effect<A, ProtocolError | ClientClosed> =>
+  Effect.callback<A, ProtocolError | ClientClosed>((resume) => {
+    const socket = inbound.socket
+    let finished = false
+    const cleanup = () => {
+      finished = true
+      socket.off("readable", onReadable)
+      socket.off("end", onEnd)
+      socket.off("error", onError)
+      socket.off("close", onEnd)
+    }
+    const attempt = (): boolean => {
+      const r = decode(inbound.pending, 0)
+      if (r._tag === "Done") {
+        inbound.pending = inbound.pending.subarray(r.offset)
+        cleanup()
+        resume(Effect.succeed(r.value))
+        return true
+      }
+      if (r._tag === "ProtocolError") {
+        cleanup()
+        resume(Effect.fail(r))
+        return true
+      }
+      if (inbound.pending.length >= maxBuffered) {
+        cleanup()
+        resume(Effect.fail(tooLarge(stage, `more than ${maxBuffered} bytes without a complete ${stage}`)))
+        return true
+      }
+      return false
+    }
+    function onReadable() {
+      let chunk: Buffer | null
+      while (!finished && (chunk = socket.read() as Buffer | null) !== null) {
+        inbound.pending = append(inbound.pending, chunk)
+        if (attempt()) return
+      }
+    }
+    function onEnd() {
+      cleanup()
+      resume(Effect.fail(new ClientClosed({ stage, detail: "" })))
+    }
+    function onError(err: Error) {
+      cleanup()
+      resume(Effect.fail(new ClientClosed({ stage, detail: err.message })))
+    }
+    if (attempt()) return
+    if (socket.readableEnded || socket.destroyed) {
+      resume(Effect.fail(new ClientClosed({ stage, detail: "" })))
+      return
+    }
+    socket.on("readable", onReadable)
+    socket.on("end", onEnd)
+    socket.on("close", onEnd)
+    socket.on("error", onError)
+    // Bytes may already sit in the stream's buffer from an earlier stage.
+    onReadable()
+    return Effect.sync(cleanup)
+  })
+
+/** Everything received and not consumed, for the backend; empties the buffer. */
+export const takePending = (inbound: Inbound): Uint8Array => {
+  const rest = inbound.pending
+  inbound.pending = new Uint8Array(0)
+  return rest
+}

@@ -1,0 +1,113 @@
+/**
+ * The accept loop: one `net.Server` on `bind`, one scoped fiber per accepted connection.
+ *
+ * Sockets are accepted paused (`pauseOnConnect`), with TCP_NODELAY and keepalive already set,
+ * and half-open allowed so the relay can let a final disconnect packet drain. Everything the
+ * per-connection handler acquires belongs to its fiber's scope.
+ *
+ * `max_connections` is a hard cap: Node cannot pause accept(2) the way Infrarust's semaphore
+ * does, so a connection over the cap is closed as soon as it is accepted.
+ *
+ * Shutdown (closing this scope, which SIGINT/SIGTERM do): stop accepting, let the live
+ * sessions end by themselves for at most `shutdownTimeout`, then interrupt the rest — which
+ * closes their sockets through their scopes.
+ */
+import { Duration, Effect, FiberSet, Schema, type Scope } from "effect"
+import * as Net from "node:net"
+
+export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
+  address: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `cannot listen on ${this.address}: ${this.detail}`
+  }
+}
+
+export interface ListenerOptions {
+  readonly host: string
+  readonly port: number
+  /** SO_REUSEPORT; applied only where Node supports it (Linux), ignored elsewhere. */
+  readonly reusePort: boolean
+  /** 0 = unlimited. */
+  readonly maxConnections: number
+  /** TCP keepalive idle time in ms; 0 disables keepalive. */
+  readonly keepAliveMs: number
+  readonly shutdownTimeout: Duration.Duration
+}
+
+export interface Listening {
+  /** The address actually bound (port 0 resolves to the chosen port). */
+  readonly address: Net.AddressInfo
+  /** Live connection fibers. */
+  readonly connections: () => number
+}
+
+/**
+ * Node only accepts `reusePort` on some platforms and throws from `listen` elsewhere
+ * (nodejs/node#61018), which would take the whole listener down.
+ */
+export const reusePortSupported = (platform: NodeJS.Platform = process.platform): boolean => platform === "linux"
+
+export const listen = <R>(
+  options: ListenerOptions,
+  handle: (socket: Net.Socket) => Effect.Effect<void, never, R>
+): Effect.Effect<Listening, ListenError, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const label = options.host.includes(":") ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`
+    // Declared first so its finalizer runs last: after the drain below, it interrupts
+    // whatever is still running.
+    const fibers = yield* FiberSet.make<void, never>()
+    const run = yield* FiberSet.runtime(fibers)<R>()
+    const server = Net.createServer({
+      pauseOnConnect: true,
+      allowHalfOpen: true,
+      noDelay: true,
+      keepAlive: options.keepAliveMs > 0,
+      keepAliveInitialDelay: options.keepAliveMs
+    })
+    if (options.maxConnections > 0) server.maxConnections = options.maxConnections
+    server.on("connection", (socket) => {
+      run(handle(socket))
+    })
+    yield* Effect.callback<void, ListenError>((resume) => {
+      const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
+      server.once("error", onError)
+      server.listen(
+        {
+          host: options.host,
+          port: options.port,
+          backlog: 1024,
+          ...(options.reusePort && reusePortSupported() ? { reusePort: true } : {})
+        },
+        () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        }
+      )
+    })
+    server.on("error", () => {}) // accept errors (EMFILE, ...) are retried by libuv; nothing to crash over
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        // Stop accepting; do not wait for close(): it only fires once every connection ended.
+        server.close()
+        const live = yield* FiberSet.size(fibers)
+        if (live > 0) {
+          yield* Effect.logInfo(
+            `shutting down: waiting up to ${Duration.format(options.shutdownTimeout)} for ${live} connection(s)`
+          )
+          const drained = yield* FiberSet.awaitEmpty(fibers).pipe(Effect.timeoutOption(options.shutdownTimeout))
+          if (drained._tag === "None") {
+            const left = yield* FiberSet.size(fibers)
+            yield* Effect.logInfo(`shutting down: closing ${left} remaining connection(s)`)
+          }
+        }
+        yield* FiberSet.clear(fibers)
+      })
+    )
+    const address = server.address() as Net.AddressInfo
+    return {
+      address,
+      connections: () => (fibers.state._tag === "Open" ? fibers.state.backing.size : 0)
+    }
+  })

@@ -1,0 +1,167 @@
+/**
+ * The forwarding-mode relay: moves bytes between a player and a backend after the handshake,
+ * without looking at them.
+ *
+ * Following the measurement in docs/performance.md, the bytes never pass through Effect:
+ * - backend → client (the heavy direction) arrives through `onread` into the shared read
+ *   buffer and is written straight to the client; when the client cannot take it at once the
+ *   backend is paused until the write completes, so a slow player never grows our memory;
+ * - client → backend uses Node's `pipe`.
+ * Effect owns only the lifecycle: the relay is one `Effect.callback` that completes when both
+ * sockets have closed and destroys both when interrupted (shutdown, kick, timeout).
+ *
+ * Half-close: when one side ends, the other side's write half is ended after the pending
+ * bytes are flushed, so a backend's final disconnect packet reaches the player. Sockets are
+ * destroyed only on error, idle timeout or interruption.
+ */
+import { Effect } from "effect"
+import type * as Net from "node:net"
+import type { BackendLink } from "../backend/BackendLink.ts"
+import { retireReadBuffer } from "./ReadBuffer.ts"
+import type { IdleWatch, Watched } from "./IdleWatch.ts"
+
+export type RelayEndReason =
+  | "client_closed"
+  | "backend_closed"
+  | "client_error"
+  | "backend_error"
+  | "read_timeout"
+  | "write_timeout"
+
+export interface RelayOutcome {
+  /** Bytes sent to the backend during the relay (the replayed handshake included). */
+  readonly c2b: number
+  /** Bytes sent to the client during the relay. */
+  readonly b2c: number
+  readonly reason: RelayEndReason
+  readonly error?: string
+}
+
+export interface RelayOptions {
+  /** A side that sends nothing for this long is considered gone (`timeouts.read`). */
+  readonly readTimeoutMs: number
+  /** Bytes waiting for a peer that takes none of them for this long end the session (`timeouts.write`). */
+  readonly writeTimeoutMs: number
+  readonly idleWatch: IdleWatch["Service"]
+}
+
+export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
+  Effect.callback<RelayOutcome>((resume) => {
+    const backend = link.socket
+    const b2cStart = client.bytesWritten
+    let reason: RelayEndReason | undefined
+    let error: string | undefined
+    let closed = 0
+    let paused = false
+
+    const end = (why: RelayEndReason, err?: Error) => {
+      if (reason === undefined) {
+        reason = why
+        if (err !== undefined) error = err.message
+      }
+    }
+    const fail = (why: RelayEndReason, err?: Error) => {
+      end(why, err)
+      client.destroy()
+      backend.destroy()
+    }
+
+    // backend → client through the shared read buffer (see ReadBuffer.ts).
+    const onWritten = () => {
+      if (paused && client.writableLength === 0) {
+        paused = false
+        backend.resume()
+      }
+    }
+    link.onData = (n, buf) => {
+      client.write(buf.subarray(0, n), onWritten)
+      if (client.writableLength === 0) return true
+      // The kernel did not take it all: Node now holds `buf` until the write completes.
+      retireReadBuffer(buf)
+      paused = true
+      return false
+    }
+    backend.on("end", () => {
+      end("backend_closed")
+      client.end()
+    })
+
+    // client → backend: low volume; pipe ends the backend's write half when the client ends.
+    client.on("end", () => end("client_closed"))
+    client.pipe(backend)
+
+    client.on("error", (err) => fail("client_error", err))
+    backend.on("error", (err) => fail("backend_error", err))
+
+    const watched: Watched = makeWatched(client, backend, options, fail)
+    const unwatch = options.idleWatch.add(watched)
+
+    const onClose = () => {
+      if (++closed < 2) return
+      unwatch()
+      resume(Effect.succeed({
+        c2b: backend.bytesWritten - link.headerBytes,
+        b2c: client.bytesWritten - b2cStart,
+        reason: reason ?? "client_closed",
+        ...(error !== undefined ? { error } : {})
+      }))
+    }
+    for (const socket of [client, backend]) {
+      // A peer may already be gone (it hung up while we dialled): count it at once.
+      if (socket.closed) onClose()
+      else socket.once("close", onClose)
+    }
+    backend.resume()
+    client.resume()
+
+    return Effect.sync(() => {
+      unwatch()
+      client.destroy()
+      backend.destroy()
+    })
+  })
+
+/**
+ * Idle detection without per-chunk work: the watch samples the sockets' byte counters every
+ * tick and compares them with the last sample.
+ */
+const makeWatched = (
+  client: Net.Socket,
+  backend: Net.Socket,
+  options: RelayOptions,
+  fail: (why: RelayEndReason) => void
+): Watched => {
+  let clientRead = client.bytesRead
+  let backendRead = backend.bytesRead
+  let clientWritten = client.bytesWritten
+  let backendWritten = backend.bytesWritten
+  let lastClientRead = 0
+  let lastBackendRead = 0
+  let lastClientWrite = 0
+  let lastBackendWrite = 0
+  return {
+    start: (now) => {
+      lastClientRead = lastBackendRead = lastClientWrite = lastBackendWrite = now
+    },
+    check: (now) => {
+      if (client.bytesRead !== clientRead) (clientRead = client.bytesRead, lastClientRead = now)
+      if (backend.bytesRead !== backendRead) (backendRead = backend.bytesRead, lastBackendRead = now)
+      // Write progress: pending bytes that do not shrink mean the peer is not reading.
+      if (client.writableLength === 0 || client.bytesWritten !== clientWritten) {
+        clientWritten = client.bytesWritten
+        lastClientWrite = now
+      }
+      if (backend.writableLength === 0 || backend.bytesWritten !== backendWritten) {
+        backendWritten = backend.bytesWritten
+        lastBackendWrite = now
+      }
+      if (now - lastClientRead >= options.readTimeoutMs || now - lastBackendRead >= options.readTimeoutMs) {
+        fail("read_timeout")
+      } else if (
+        now - lastClientWrite >= options.writeTimeoutMs || now - lastBackendWrite >= options.writeTimeoutMs
+      ) {
+        fail("write_timeout")
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm test` runs this first (the `pretest` script): it makes sure the real third-party
+ * peers the end-to-end tests talk to are installed. npm packages come from package.json;
+ * the Debian packages below are installed with apt-get when missing (CI machines run as
+ * root). Without root and without the packages, it says exactly what to install and fails,
+ * rather than letting tests skip.
+ */
+import { execFileSync, spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+
+interface Peer {
+  readonly name: string
+  /** True when the peer is usable. */
+  readonly present: () => boolean
+  readonly debianPackages: ReadonlyArray<string>
+}
+
+const onPath = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0
+
+const peers: ReadonlyArray<Peer> = [
+  { name: "HAProxy (PROXY protocol sender and receiver)", present: () => onPath("haproxy"), debianPackages: ["haproxy"] },
+  {
+    name: "nginx with the stream module (PROXY protocol v1 sender)",
+    present: () => onPath("nginx") && existsSync("/usr/lib/nginx/modules/ngx_stream_module.so"),
+    debianPackages: ["nginx", "libnginx-mod-stream"]
+  }
+]
+
+const missing = peers.filter((p) => !p.present())
+if (missing.length > 0) {
+  const packages = missing.flatMap((p) => p.debianPackages)
+  const isRoot = process.getuid?.() === 0
+  if (!isRoot || !onPath("apt-get")) {
+    console.error(`Missing test peers: ${missing.map((p) => p.name).join("; ")}.`)
+    console.error(`Install them with: apt-get install -y ${packages.join(" ")}`)
+    process.exit(1)
+  }
+  console.log(`installing test peers: ${packages.join(" ")}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env })
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { stdio: "inherit", env })
+  const still = peers.filter((p) => !p.present())
+  if (still.length > 0) {
+    console.error(`Still missing after apt-get: ${still.map((p) => p.name).join("; ")}`)
+    process.exit(1)
+  }
+}
