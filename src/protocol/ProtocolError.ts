@@ -35,3 +35,6 @@ export const tooLarge = (field: string, detail: string): ProtocolError =>
 
 export const unsupported = (field: string, detail: string): ProtocolError =>
   new ProtocolError({ reason: "Unsupported", field, detail })
+
+/** True for a {@link ProtocolError}; lets encoders return `Uint8Array | ProtocolError`. */
+export const isProtocolError = (u: unknown): u is ProtocolError => u instanceof ProtocolError

@@ -1,0 +1,114 @@
+/**
+ * A cursor over one complete packet payload (the bytes of a whole frame after the packet id).
+ *
+ * Inside a complete frame, running out of bytes can never be cured by waiting: it is Malformed,
+ * not NeedMore. The cursor records the first error and then returns placeholder values, so a
+ * packet decoder reads its fields in order and checks {@link PacketReader.finish} once.
+ */
+import {
+  readBool,
+  readByteArray,
+  readI32,
+  readI64,
+  readString,
+  readU16,
+  readU8,
+  readUuid
+} from "./ByteReader.ts"
+import { type Decode } from "./Decode.ts"
+import { malformed, type ProtocolError } from "./ProtocolError.ts"
+import { decodeVarInt } from "./VarInt.ts"
+
+export class PacketReader {
+  private readonly bytes: Uint8Array
+  private readonly packet: string
+  private pos: number
+  private failure: ProtocolError | undefined = undefined
+
+  /** `packet` prefixes error fields, e.g. "handshake" gives "handshake.server_port". */
+  constructor(payload: Uint8Array, packet: string) {
+    this.bytes = payload
+    this.packet = packet
+    this.pos = 0
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.bytes.length - this.pos
+  }
+
+  u8(field: string): number {
+    return this.take(readU8(this.bytes, this.pos), field, 0)
+  }
+
+  bool(field: string): boolean {
+    return this.take(readBool(this.bytes, this.pos, this.name(field)), field, false)
+  }
+
+  u16(field: string): number {
+    return this.take(readU16(this.bytes, this.pos), field, 0)
+  }
+
+  i32(field: string): number {
+    return this.take(readI32(this.bytes, this.pos), field, 0)
+  }
+
+  i64(field: string): bigint {
+    return this.take(readI64(this.bytes, this.pos), field, 0n)
+  }
+
+  varInt(field: string): number {
+    const d = decodeVarInt(this.bytes, this.pos)
+    return this.take(d._tag === "ProtocolError" ? malformed(this.name(field), d.detail) : d, field, 0)
+  }
+
+  uuid(field: string): string {
+    return this.take(readUuid(this.bytes, this.pos), field, "")
+  }
+
+  byteArray(maxBytes: number, field: string): Uint8Array {
+    return this.take(readByteArray(this.bytes, this.pos, maxBytes, this.name(field)), field, EMPTY)
+  }
+
+  string(maxChars: number, field: string): string {
+    return this.take(readString(this.bytes, this.pos, maxChars, this.name(field)), field, "")
+  }
+
+  /** Records `error` unless one is already recorded (for checks on values already read). */
+  fail(error: ProtocolError): void {
+    if (this.failure === undefined) this.failure = error
+  }
+
+  /**
+   * The first error, if any; otherwise, unless `allowTrailing`, Malformed when bytes are left
+   * over (vanilla rejects a packet "larger than I expected"); otherwise `undefined`.
+   */
+  finish(allowTrailing = false): ProtocolError | undefined {
+    if (this.failure !== undefined) return this.failure
+    if (!allowTrailing && this.pos !== this.bytes.length) {
+      return malformed(this.packet, `${this.bytes.length - this.pos} unexpected trailing bytes`)
+    }
+    return undefined
+  }
+
+  private name(field: string): string {
+    return `${this.packet}.${field}`
+  }
+
+  private take<A>(d: Decode<A>, field: string, placeholder: A): A {
+    if (this.failure !== undefined) return placeholder
+    switch (d._tag) {
+      case "Done":
+        this.pos = d.offset
+        return d.value
+      case "NeedMore":
+        this.failure = malformed(this.name(field), "runs past the end of the packet")
+        return placeholder
+      case "ProtocolError":
+        this.failure = d
+        return placeholder
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0)
