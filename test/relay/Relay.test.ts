@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Layer } from "effect"
+import { Deferred, Duration, Effect } from "effect"
 import * as Net from "node:net"
 import { dial } from "../../src/backend/BackendDialer.ts"
 import { listen } from "../../src/connection/Listener.ts"

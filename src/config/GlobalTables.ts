@@ -1,0 +1,136 @@
+/**
+ * The small sub-tables of `infrarust.toml`: connection limits, caches, keepalive, bans, IP
+ * filters, Docker, the admin web API, permissions and plugin entries. Keys and defaults follow
+ * Infrarust (reference §1.3); keys marked "infrarust-ts" are our documented extensions.
+ *
+ * Deviation kept on purpose: `[rate_limit] status_max` defaults to 300 (the newer Infrarust docs)
+ * rather than the 30 of the reference commit.
+ */
+import { Schema } from "effect"
+import { BindAddress } from "./HostPort.ts"
+import { HumanDuration } from "./HumanDuration.ts"
+import {
+  Bool,
+  CidrList,
+  defaultTable,
+  integer,
+  openTable,
+  Str,
+  StringList,
+  table,
+  U32,
+  U64,
+  withDefault
+} from "./TomlSchema.ts"
+
+/** `[rate_limit]`: per-client-IP token buckets, one for logins and one for status pings. */
+export const RateLimitConfig = table({
+  maxConnections: withDefault(U32, 3),
+  window: withDefault(HumanDuration, "10s"),
+  statusMax: withDefault(U32, 300),
+  statusWindow: withDefault(HumanDuration, "10s"),
+  /** infrarust-ts: IPv6 clients share a bucket per prefix of this length (64 = per subscriber). */
+  ipv6Prefix: withDefault(integer(1, 128), 128)
+})
+export type RateLimitConfig = typeof RateLimitConfig.Type
+
+/** `[status_cache]`: how long status responses are reused. */
+export const StatusCacheConfig = table({
+  ttl: withDefault(HumanDuration, "5s"),
+  /** Parsed for compatibility; the cache is keyed per server, so it is bounded anyway. */
+  maxEntries: withDefault(U64, 1000),
+  /** infrarust-ts: how long the last good response is served while the backend is down. */
+  grace: withDefault(HumanDuration, "60s")
+})
+export type StatusCacheConfig = typeof StatusCacheConfig.Type
+
+/** `[keepalive]`: TCP keepalive on client and backend sockets. */
+export const KeepaliveConfig = table({
+  time: withDefault(HumanDuration, "30s"),
+  interval: withDefault(HumanDuration, "10s"),
+  retries: withDefault(U32, 3)
+})
+export type KeepaliveConfig = typeof KeepaliveConfig.Type
+
+/** `[ban]`: the ban store. `file` is relative to the working directory. */
+export const BanConfig = table({
+  file: withDefault(Str, "bans.json"),
+  purgeInterval: withDefault(HumanDuration, "300s"),
+  enableAuditLog: withDefault(Bool, true)
+})
+export type BanConfig = typeof BanConfig.Type
+
+/** infrarust-ts `[limits]`: bounds on work done before a connection is routed. */
+export const LimitsConfig = table({
+  handshakeTimeout: withDefault(HumanDuration, "10s"),
+  proxyProtocolTimeout: withDefault(HumanDuration, "5s"),
+  /** Budget for relaying one status request to a backend. */
+  statusTimeout: withDefault(HumanDuration, "5s"),
+  /** Connections still in their handshake; 0 = unlimited. */
+  maxPendingHandshakes: withDefault(U32, 1024)
+})
+export type LimitsConfig = typeof LimitsConfig.Type
+
+/** infrarust-ts `[metrics]`: the Prometheus endpoint; absent table = no endpoint. */
+export const MetricsConfig = table({
+  bind: withDefault(BindAddress, "127.0.0.1:9100")
+})
+export type MetricsConfig = typeof MetricsConfig.Type
+
+/** `[ip_filter]` (global and per server): a non-empty whitelist wins over the blacklist. */
+export const IpFilterConfig = table({
+  whitelist: withDefault(CidrList, []),
+  blacklist: withDefault(CidrList, [])
+})
+export type IpFilterConfig = typeof IpFilterConfig.Type
+
+/** `[docker]`: the Docker label provider. */
+export const DockerConfig = table({
+  endpoint: withDefault(Str, "unix:///var/run/docker.sock"),
+  network: Schema.optionalKey(Str),
+  pollInterval: withDefault(HumanDuration, "30s"),
+  reconnectDelay: withDefault(HumanDuration, "5s")
+})
+export type DockerConfig = typeof DockerConfig.Type
+
+/** `[web]`: the admin API; present table = enabled. */
+export const WebConfig = table({
+  enableApi: withDefault(Bool, true),
+  enableWebui: withDefault(Bool, true),
+  bind: withDefault(BindAddress, "127.0.0.1:8080"),
+  /** Absent, empty or "CHANGE-ME" = a key is generated at start-up; otherwise 16+ characters. */
+  apiKey: Schema.optionalKey(Str.check(
+    Schema.makeFilter(
+      (key: string) =>
+        key === "" || key === "CHANGE-ME" || key.length >= 16 ||
+        `the API key is too short (${key.length} characters); use at least 16, or leave it out to generate one`,
+      { expected: "an API key of at least 16 characters" }
+    )
+  )),
+  corsOrigins: withDefault(StringList, []),
+  rateLimit: defaultTable(table({ requestsPerMinute: withDefault(U64, 60) }))
+})
+export type WebConfig = typeof WebConfig.Type
+
+/**
+ * `[permissions]`. Infrarust does not deny unknown keys here (newer versions add `provider`
+ * and `trust_offline_admins`), so neither do we: unknown keys are dropped with a warning.
+ */
+export const PermissionsConfig = openTable({
+  admins: withDefault(StringList, []),
+  playerCommands: withDefault(StringList, [])
+})
+export type PermissionsConfig = typeof PermissionsConfig.Type
+
+/** The keys `[permissions]` knows, for the unknown-key warning. */
+export const permissionsKeys: ReadonlyArray<string> = ["admins", "player_commands"]
+
+/** `[plugins.<id>]`: per-plugin settings. */
+export const PluginConfig = table({
+  path: Schema.optionalKey(Str),
+  permissions: withDefault(StringList, []),
+  enabled: withDefault(Bool, true)
+})
+export type PluginConfig = typeof PluginConfig.Type
+
+export const PluginsConfig = Schema.Record(Schema.String, PluginConfig).annotate({ expected: "a table of plugin tables" })
