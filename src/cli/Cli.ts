@@ -1,0 +1,71 @@
+/**
+ * Command-line arguments, compatible with Infrarust's:
+ * `infrarust-ts [-c|--config PATH] [-b|--bind ADDR] [-l|--log-level LEVEL] [--log-format text|json] [--version] [--help]`.
+ * The log level can also come from `INFRARUST_LOG` (or `RUST_LOG`, for Infrarust users);
+ * the command line wins.
+ */
+import type { LogLevel } from "effect"
+import { parseArgs } from "node:util"
+import { type LogFormat, parseLogLevel } from "../observability/Logging.ts"
+
+export interface CliOptions {
+  readonly config: string
+  readonly bind?: string | undefined
+  readonly logLevel: LogLevel.LogLevel
+  readonly logFormat: LogFormat
+}
+
+export type CliCommand =
+  | { readonly _tag: "Run"; readonly options: CliOptions }
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "Invalid"; readonly message: string }
+
+export const USAGE = `Usage: infrarust-ts [options]
+
+A reverse proxy for Minecraft Java Edition, compatible with Infrarust's configuration.
+
+Options:
+  -c, --config <PATH>       global config file (default: infrarust.toml)
+  -b, --bind <ADDR>         listen address, overrides 'bind' (e.g. 0.0.0.0:25565)
+  -l, --log-level <LEVEL>   trace, debug, info, warn, error (default: info;
+                            environment: INFRARUST_LOG or RUST_LOG)
+      --log-format <FMT>    text (default) or json (one JSON object per line)
+  -V, --version             print the version
+  -h, --help                print this help
+`
+
+export const parseCli = (argv: ReadonlyArray<string>, env: Record<string, string | undefined>): CliCommand => {
+  let parsed
+  // parseArgs reports unknown options by throwing; this is plain code, not an Effect.
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: "string", short: "c" },
+        bind: { type: "string", short: "b" },
+        "log-level": { type: "string", short: "l" },
+        "log-format": { type: "string" },
+        version: { type: "boolean", short: "V" },
+        help: { type: "boolean", short: "h" }
+      },
+      strict: true,
+      allowPositionals: false
+    })
+  } catch (error) {
+    return { _tag: "Invalid", message: (error as Error).message }
+  }
+  const v = parsed.values
+  if (v.help) return { _tag: "Help" }
+  if (v.version) return { _tag: "Version" }
+  const levelText = v["log-level"] ?? env["INFRARUST_LOG"] ?? env["RUST_LOG"] ?? "info"
+  const logLevel = parseLogLevel(levelText)
+  if (logLevel === undefined) {
+    return { _tag: "Invalid", message: `unknown log level "${levelText}" (use trace, debug, info, warn or error)` }
+  }
+  const logFormat = v["log-format"] ?? "text"
+  if (logFormat !== "text" && logFormat !== "json") {
+    return { _tag: "Invalid", message: `unknown log format "${logFormat}" (use text or json)` }
+  }
+  return { _tag: "Run", options: { config: v.config ?? "infrarust.toml", bind: v.bind, logLevel, logFormat } }
+}

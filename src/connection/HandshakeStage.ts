@@ -1,0 +1,35 @@
+/**
+ * Reading what the client opens with, under `[limits] handshake_timeout` (the slowloris
+ * bound): a modern handshake or a legacy server-list ping (see FirstPacket.ts).
+ *
+ * A bare `FE` (Beta 1.8) or `FE 01` (1.4/1.5) can be the start of a longer 1.6 ping, so we
+ * wait up to {@link LEGACY_SETTLE} for more before answering it as what it is so far —
+ * vanilla servers do the same.
+ */
+import { Duration, Effect } from "effect"
+import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
+import { StageTimeout } from "./ConnectionError.ts"
+import { decodeFirstPacket, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
+import { type Inbound, next } from "./Inbound.ts"
+
+/** How long a legacy ping may take to show whether (and what) more is coming. */
+export const LEGACY_SETTLE = Duration.millis(150)
+
+/** Enough for the longest handshake plus a login start that arrived in the same segment. */
+const MAX_FIRST_BYTES = MAX_HANDSHAKE_FRAME_LENGTH + 8 * 1024
+
+export const readFirstPacket = Effect.fn("proxy.handshake")(function*(inbound: Inbound, timeout: Duration.Duration) {
+  const first = yield* next(inbound, "handshake", decodeFirstPacket, MAX_FIRST_BYTES).pipe(
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage: "handshake", after: timeout })) })
+  )
+  if (first._tag !== "LegacyUndecided") return first
+  const more = yield* next(inbound, "legacy ping", (b, o) => settleLegacyPing(b, o, true), MAX_FIRST_BYTES).pipe(
+    Effect.timeoutOption(LEGACY_SETTLE),
+    Effect.option
+  )
+  if (more._tag === "Some" && more.value._tag === "Some") return more.value.value
+  // Nothing more came, or the 1.6 part is not standard: answer what the first bytes ask for.
+  const settled = legacyFallback(inbound.pending, 0)
+  inbound.pending = new Uint8Array(0)
+  return settled
+})

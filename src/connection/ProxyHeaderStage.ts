@@ -1,0 +1,62 @@
+/**
+ * Receiving the PROXY protocol header (`receive_proxy_protocol = true`), per connection and
+ * off the accept path, under `[limits] proxy_protocol_timeout`.
+ *
+ * Trust boundary: with `trusted_proxies` set, only those peers may tell us who the client is;
+ * anyone else is refused before a byte is read. Without the list every peer is believed, as in
+ * Infrarust — the start-up log warns about it. A v1 UNKNOWN or v2 LOCAL header (load balancer
+ * health checks) keeps the peer's own address.
+ *
+ * Every failure names the mismatch, because "Disconnected" with no reason is the classic
+ * symptom of a load balancer and proxy that disagree about PROXY protocol.
+ */
+import { Duration, Effect } from "effect"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
+import { parseCidrSet } from "../proxy-protocol/Cidr.ts"
+import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
+import { decodeProxyHeader, isNotProxyHeader, MAX_V2_PAYLOAD_LENGTH } from "../proxy-protocol/ProxyHeader.ts"
+import type { Endpoint } from "../backend/BackendHandshake.ts"
+import { type Inbound, next } from "./Inbound.ts"
+import { type Refusal, refuse } from "./Outcome.ts"
+import { Result } from "effect"
+
+/** Largest header we wait for: a v2 header with its TLVs. */
+const MAX_HEADER_BYTES = 16 + MAX_V2_PAYLOAD_LENGTH
+
+export const trustedProxiesOf = (config: ProxyConfig) => {
+  const parsed = parseCidrSet(config.trustedProxies)
+  // The config schema already validated each entry, so this cannot fail in practice.
+  return Result.isSuccess(parsed) ? parsed.success : undefined
+}
+
+export const receiveProxyHeader = Effect.fn("proxy.proxy_protocol")(function*(
+  inbound: Inbound,
+  peer: Endpoint,
+  config: ProxyConfig
+): Effect.fn.Return<Endpoint | Refusal> {
+  const trusted = trustedProxiesOf(config)
+  if (trusted !== undefined && trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
+    return refuse("Warn", `refused ${peer.address}: it is not in trusted_proxies, and receive_proxy_protocol requires a PROXY header from a trusted load balancer`)
+  }
+  const timeout = config.limits.proxyProtocolTimeout
+  const header = yield* next(inbound, "PROXY header", decodeProxyHeader, MAX_HEADER_BYTES).pipe(
+    Effect.timeoutOption(timeout),
+    Effect.result
+  )
+  if (header._tag === "Failure") {
+    const e = header.failure
+    if (e._tag === "ClientClosed") return refuse("Debug", `${peer.address} closed before sending a PROXY header`)
+    if (isNotProxyHeader(e)) {
+      return refuse(
+        "Warn",
+        `PROXY protocol mismatch: ${peer.address} sent no PROXY header (${e.detail}); receive_proxy_protocol = true expects your load balancer to send one (HAProxy: send-proxy-v2, nginx: proxy_protocol on)`
+      )
+    }
+    return refuse("Warn", `broken PROXY header from ${peer.address}: ${e.message}`)
+  }
+  if (header.success._tag === "None") {
+    return refuse("Debug", `no PROXY header from ${peer.address} within ${Duration.format(timeout)}`)
+  }
+  const source = header.success.value.source
+  return source === undefined ? peer : { address: normalizeRemoteAddress(source.address), port: source.port }
+})

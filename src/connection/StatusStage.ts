@@ -1,0 +1,45 @@
+/**
+ * The status exchange with the client (server list): read its status request, answer with
+ * the JSON from `StatusService`, then answer its ping with a pong carrying the same payload
+ * and close. The client's reads are bounded by {@link STATUS_CLIENT_TIMEOUT}, as in
+ * Infrarust ("status request read timed out" / "ping request read timed out").
+ */
+import { Duration, Effect } from "effect"
+import type * as Net from "node:net"
+import { isEncodedBytes } from "../protocol/ByteWriter.ts"
+import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
+import type { StatusRequest, StatusService } from "../status/StatusService.ts"
+import { StageTimeout } from "./ConnectionError.ts"
+import { type Inbound, next } from "./Inbound.ts"
+import { sendAndClose } from "./Kick.ts"
+
+export const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
+
+const MAX_PENDING = 4 * MAX_STATUS_SERVERBOUND_FRAME_LENGTH
+
+const readStatusPacket = (inbound: Inbound, stage: string) =>
+  next(inbound, stage, decodeStatusServerbound, MAX_PENDING).pipe(
+    Effect.timeoutOrElse({
+      duration: STATUS_CLIENT_TIMEOUT,
+      orElse: () => Effect.fail(new StageTimeout({ stage, after: STATUS_CLIENT_TIMEOUT }))
+    })
+  )
+
+export const serveStatus = Effect.fn("proxy.status_exchange")(function*(
+  socket: Net.Socket,
+  inbound: Inbound,
+  request: StatusRequest,
+  status: StatusService["Service"]
+) {
+  const first = yield* readStatusPacket(inbound, "status request")
+  if (first._tag === "PingRequest") {
+    // Some tools ping without asking for the status first: answer the ping alone.
+    return yield* sendAndClose(socket, encodePongResponse(first.payload))
+  }
+  const json = yield* status.respond(request)
+  const response = encodeStatusResponse(json)
+  if (isEncodedBytes(response)) socket.write(response)
+  const ping = yield* readStatusPacket(inbound, "ping").pipe(Effect.option)
+  const pong = ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0)
+  yield* sendAndClose(socket, pong)
+})

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * Process entry: parse the command line, run the proxy until SIGINT/SIGTERM.
+ *
+ * Exit codes: 0 after a clean shutdown (signals included), 2 for a configuration error
+ * (the message names the file, key and expectation), 1 for anything else (e.g. the bind
+ * address is taken). This is the only file that runs an Effect.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer, Result } from "effect"
+import packageJson from "../package.json" with { type: "json" }
+import { parseCli, USAGE } from "./cli/Cli.ts"
+import * as Logging from "./observability/Logging.ts"
+import { parseBindOption, ProxyLayer } from "./ProxyLayer.ts"
+
+const command = parseCli(process.argv.slice(2), process.env)
+
+const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) return 0
+  const error = Cause.squash(exit.cause) as { readonly _tag?: string }
+  return error?._tag === "ConfigError" ? 2 : 1
+}
+
+switch (command._tag) {
+  case "Help":
+    process.stdout.write(USAGE)
+    break
+  case "Version":
+    process.stdout.write(`infrarust-ts ${packageJson.version}\n`)
+    break
+  case "Invalid":
+    process.stderr.write(`infrarust-ts: ${command.message}\n\n${USAGE}`)
+    process.exitCode = 2
+    break
+  case "Run": {
+    const { options } = command
+    const bind = options.bind === undefined ? undefined : parseBindOption(options.bind)
+    if (bind !== undefined && Result.isFailure(bind)) {
+      process.stderr.write(`infrarust-ts: ${bind.failure}\n`)
+      process.exitCode = 2
+      break
+    }
+    const program = Layer.launch(
+      ProxyLayer({ configPath: options.config, bind: bind?.success })
+    ).pipe(
+      Effect.tapError((error) => Effect.logError(error.message)),
+      Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel }))
+    )
+    NodeRuntime.runMain(program, {
+      disableErrorReporting: true,
+      teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+    })
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The live routing table: an immutable `RoutingTable` snapshot in a `SubscriptionRef`,
+ * rebuilt whenever the servers directory publishes a new list of server files.
+ *
+ * A connection resolves once and keeps the entry it got, even if the table changes while it
+ * is relayed (gate's snapshot rule): hot reload affects new connections only.
+ */
+import { Context, Effect, Layer, Stream, SubscriptionRef } from "effect"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { ServersDirectory } from "../config/ServersDirectory.ts"
+import { normalizeHost } from "./HostName.ts"
+import * as RoutingTable from "./RoutingTable.ts"
+
+export type Route = RoutingTable.Match<LoadedServer>
+
+/** A looked-up host: the normalised key, and the route when one matched. */
+export interface Resolution {
+  readonly host: string
+  readonly route: Route | undefined
+}
+
+const build = (servers: ReadonlyArray<LoadedServer>) =>
+  RoutingTable.make(servers.map((s) => ({ id: s.id, file: s.file, domains: s.config.domains, value: s })))
+
+export class Router extends Context.Service<Router, {
+  readonly table: SubscriptionRef.SubscriptionRef<RoutingTable.RoutingTable<LoadedServer>>
+  /** Normalises the handshake host once and looks it up in the current snapshot. */
+  readonly resolve: (rawHost: string) => Effect.Effect<Resolution>
+}>()("infrarust/routing/Router") {
+  static readonly layer = Layer.effect(
+    Router,
+    Effect.gen(function*() {
+      const directory = yield* ServersDirectory
+      const table = yield* SubscriptionRef.make(RoutingTable.empty<LoadedServer>())
+      const publish = (servers: ReadonlyArray<LoadedServer>) =>
+        Effect.gen(function*() {
+          const built = build(servers)
+          for (const issue of [...built.conflicts, ...built.warnings]) {
+            yield* Effect.logWarning(RoutingTable.formatIssue(issue))
+          }
+          yield* SubscriptionRef.set(table, built.table)
+        })
+      // The first value is published before the layer is ready, so the listener never sees
+      // an empty table at start-up.
+      yield* publish(yield* SubscriptionRef.get(directory.servers))
+      yield* SubscriptionRef.changes(directory.servers).pipe(
+        Stream.drop(1),
+        Stream.runForEach(publish),
+        Effect.forkScoped
+      )
+      return Router.of({
+        table,
+        resolve: (rawHost) =>
+          Effect.map(SubscriptionRef.get(table), (t) => {
+            const host = normalizeHost(rawHost)
+            return { host, route: RoutingTable.resolveNormalized(t, host) }
+          })
+      })
+    })
+  )
+}

@@ -1,0 +1,82 @@
+/**
+ * The registry of live player sessions (logins that reached a backend).
+ *
+ * A session is registered in the connection's Scope and removed when that scope closes, so
+ * the counts can never drift from the connections that actually exist. Counts per server and
+ * per backend address feed `max_players`, the `least_players` balancer, MOTD player counts
+ * and metrics; `kick` interrupts the session's fiber (its scope then closes both sockets).
+ */
+import { Clock, Context, Effect, Fiber, Layer, type Scope } from "effect"
+
+export interface SessionInfo {
+  readonly id: number
+  /** The client's address after PROXY protocol resolution. */
+  readonly client: string
+  readonly player: string
+  readonly uuid?: string | undefined
+  readonly serverId: string
+  /** The backend address ("host:port") the session is relayed to. */
+  readonly backend: string
+  readonly protocolVersion: number
+  readonly mode: string
+  readonly startedAt: number
+}
+
+interface Entry {
+  readonly info: SessionInfo
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+}
+
+const bump = (map: Map<string, number>, key: string, delta: number) => {
+  const next = (map.get(key) ?? 0) + delta
+  if (next <= 0) map.delete(key)
+  else map.set(key, next)
+}
+
+export class Sessions extends Context.Service<Sessions, {
+  /** Registers the calling fiber's session until the current Scope closes. */
+  readonly register: (info: Omit<SessionInfo, "id" | "startedAt">) => Effect.Effect<SessionInfo, never, Scope.Scope>
+  readonly total: () => number
+  readonly countForServer: (serverId: string) => number
+  readonly countForBackend: (address: string) => number
+  readonly list: () => ReadonlyArray<SessionInfo>
+  /** Interrupts the session; false if there is no such session. */
+  readonly kick: (id: number) => Effect.Effect<boolean>
+}>()("infrarust/services/Sessions") {
+  static readonly layer = Layer.sync(Sessions, () => {
+    const entries = new Map<number, Entry>()
+    const perServer = new Map<string, number>()
+    const perBackend = new Map<string, number>()
+    let nextId = 1
+    return Sessions.of({
+      register: (partial) =>
+        Effect.gen(function*() {
+          const info: SessionInfo = { ...partial, id: nextId++, startedAt: yield* Clock.currentTimeMillis }
+          const fiber = yield* Effect.fiber
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              entries.set(info.id, { info, fiber })
+              bump(perServer, info.serverId, 1)
+              bump(perBackend, info.backend, 1)
+            }),
+            () =>
+              Effect.sync(() => {
+                entries.delete(info.id)
+                bump(perServer, info.serverId, -1)
+                bump(perBackend, info.backend, -1)
+              })
+          )
+          return info
+        }),
+      total: () => entries.size,
+      countForServer: (serverId) => perServer.get(serverId) ?? 0,
+      countForBackend: (address) => perBackend.get(address) ?? 0,
+      list: () => Array.from(entries.values(), (e) => e.info),
+      kick: (id) =>
+        Effect.suspend(() => {
+          const entry = entries.get(id)
+          return entry === undefined ? Effect.succeed(false) : Effect.as(Fiber.interrupt(entry.fiber), true)
+        })
+    })
+  })
+}

@@ -1,0 +1,36 @@
+/**
+ * The proxy between real minecraft-protocol clients and servers, offline mode, for every
+ * version from 1.7 to the newest the library supports: status ping, login with compression,
+ * keep-alives and chat both ways, routed by domain.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { loginAndChat, ping, startMcServer } from "../support/McPeers.ts"
+import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+
+const VERSIONS = ["1.7", "1.8.9", "1.12.2", "1.16.5", "1.20.4", "1.21.4", "26.1"] as const
+
+describe("minecraft versions through the proxy", () => {
+  for (const version of VERSIONS) {
+    it.live(`${version}: status ping, login, keep-alives and chat`, () =>
+      Effect.gen(function*() {
+        const backend = yield* Effect.acquireRelease(
+          Effect.promise(() => startMcServer(version, { motd: `hello ${version}` })),
+          (s) => Effect.promise(() => s.close())
+        )
+        const proxy = yield* startProxy({
+          servers: { "mc.toml": serverToml(["play.example.com"], [`127.0.0.1:${backend.port}`]) }
+        })
+        const status = yield* Effect.promise(() => ping(version, proxy.port, "play.example.com"))
+        assert.include(JSON.stringify(status["description"]), `hello ${version}`)
+
+        const session = yield* Effect.promise(() => loginAndChat(version, proxy.port, "play.example.com", "tester"))
+        assert.isTrue(session.echoed)
+        assert.isAtLeast(session.keepAlivesReceived, 2)
+        assert.deepStrictEqual(backend.chats, ["hello-from-client"])
+        assert.isAtLeast(backend.keepAlivesAnswered(), 2)
+        // The backend saw the client's own handshake host.
+        assert.include(backend.hosts, "play.example.com")
+      }), { timeout: 30_000 })
+  }
+})
