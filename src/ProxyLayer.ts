@@ -15,6 +15,7 @@ import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
 import { IdleWatch } from "./relay/IdleWatch.ts"
+import { ZeroCopy } from "./relay/ZeroCopy.ts"
 import { Router } from "./routing/Router.ts"
 import { Sessions } from "./services/Sessions.ts"
 import { StatusService } from "./status/StatusService.ts"
@@ -67,7 +68,7 @@ export const ProxyLayer = (options: ProxyOptions) => {
   const config = ProxyConfigStore.layer(options.configPath)
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(config))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, Balancer.sequential)
+  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, Balancer.sequential, ZeroCopy.layer)
   const status = StatusService.layer.pipe(Layer.provideMerge(perConnection), Layer.provideMerge(routing))
   const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(status))
   return ListenerLive(options).pipe(Layer.provide(handler), Layer.provide(NodeFileSystem.layer))

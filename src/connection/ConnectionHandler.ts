@@ -159,7 +159,11 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
   )
 }
 
-type ServicesOfLogin = import("../backend/Balancer.ts").Balancer | import("../relay/IdleWatch.ts").IdleWatch | Sessions
+type ServicesOfLogin =
+  | import("../backend/Balancer.ts").Balancer
+  | import("../relay/IdleWatch.ts").IdleWatch
+  | import("../relay/ZeroCopy.ts").ZeroCopy
+  | Sessions
 
 interface Described {
   readonly _tag: string

@@ -23,7 +23,8 @@ import { done } from "../protocol/Decode.ts"
 import type { DecodedHandshake } from "../protocol/Handshake.ts"
 import { decodeLoginStart, maxLoginStartFrameLength } from "../protocol/LoginStart.ts"
 import { IdleWatch } from "../relay/IdleWatch.ts"
-import { relay, type RelayEndReason } from "../relay/Relay.ts"
+import { makeMeter, relay, type RelayEndReason } from "../relay/Relay.ts"
+import { ZeroCopy } from "../relay/ZeroCopy.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { StageTimeout } from "./ConnectionError.ts"
 import { type Inbound, next, takePending } from "./Inbound.ts"
@@ -105,13 +106,17 @@ export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) 
   const idleWatch = yield* IdleWatch
   const readTimeoutMs = Duration.toMillis(server.timeouts?.read ?? Duration.seconds(30))
   const writeTimeoutMs = Duration.toMillis(server.timeouts?.write ?? Duration.seconds(30))
-  yield* relay(ctx.socket, backend, { readTimeoutMs, writeTimeoutMs, idleWatch }).pipe(
+  const meter = makeMeter()
+  const relayOptions = { readTimeoutMs, writeTimeoutMs, idleWatch, meter }
+  const relayed = server.proxyMode === "zero_copy"
+    ? (yield* ZeroCopy).relay(ctx.socket, backend, relayOptions)
+    : relay(ctx.socket, backend, relayOptions)
+  yield* relayed.pipe(
     Effect.onExit((exit) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const reason: RelayEndReason | "shutdown" = Exit.isSuccess(exit) ? exit.value.reason : "shutdown"
-        const c2b = backend.socket.bytesWritten - backend.headerBytes
-        const b2c = ctx.socket.bytesWritten
+        const { b2c, c2b } = Exit.isSuccess(exit) ? exit.value : meter.bytes()
         yield* Effect.logInfo(
           `session ended c2b=${c2b} b2c=${b2c} duration=${((now - session.startedAt) / 1000).toFixed(1)}s reason=${reason}`
         )

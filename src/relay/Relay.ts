@@ -37,7 +37,18 @@ export interface RelayOutcome {
   readonly error?: string
 }
 
+/**
+ * Live byte counts of a running relay, read when it ends by interruption (shutdown, kick)
+ * and by metrics; each relay installs its own reader. Reading is cheap and never per chunk.
+ */
+export interface RelayMeter {
+  bytes: () => { readonly c2b: number; readonly b2c: number }
+}
+
+export const makeMeter = (): RelayMeter => ({ bytes: () => ({ c2b: 0, b2c: 0 }) })
+
 export interface RelayOptions {
+  readonly meter: RelayMeter
   /** A side that sends nothing for this long is considered gone (`timeouts.read`). */
   readonly readTimeoutMs: number
   /** Bytes waiting for a peer that takes none of them for this long end the session (`timeouts.write`). */
@@ -49,6 +60,7 @@ export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptio
   Effect.callback<RelayOutcome>((resume) => {
     const backend = link.socket
     const b2cStart = client.bytesWritten
+    options.meter.bytes = () => ({ c2b: backend.bytesWritten - link.headerBytes, b2c: client.bytesWritten - b2cStart })
     let reason: RelayEndReason | undefined
     let error: string | undefined
     let closed = 0
@@ -100,8 +112,7 @@ export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptio
       if (++closed < 2) return
       unwatch()
       resume(Effect.succeed({
-        c2b: backend.bytesWritten - link.headerBytes,
-        b2c: client.bytesWritten - b2cStart,
+        ...options.meter.bytes(),
         reason: reason ?? "client_closed",
         ...(error !== undefined ? { error } : {})
       }))

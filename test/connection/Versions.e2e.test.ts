@@ -34,3 +34,25 @@ describe("minecraft versions through the proxy", () => {
       }), { timeout: 30_000 })
   }
 })
+
+describe("zero_copy route", () => {
+  it.live("a real session through the splice relay, with its session-end log", () =>
+    Effect.gen(function*() {
+      const backend = yield* Effect.acquireRelease(
+        Effect.promise(() => startMcServer("1.21.4")),
+        (s) => Effect.promise(() => s.close())
+      )
+      const proxy = yield* startProxy({
+        servers: {
+          "mc.toml": serverToml(["zc.example.com"], [`127.0.0.1:${backend.port}`], `proxy_mode = "zero_copy"`)
+        }
+      })
+      const session = yield* Effect.promise(() => loginAndChat("1.21.4", proxy.port, "zc.example.com", "spliced"))
+      assert.isTrue(session.echoed)
+      yield* Effect.sleep("300 millis")
+      const ended = proxy.logs.find((l) => l.message.startsWith("session ended"))
+      assert.isDefined(ended)
+      assert.match(ended!.message, /c2b=[1-9]\d* b2c=[1-9]\d* .*reason=client_closed/)
+      assert.isFalse(proxy.logs.some((l) => l.message.includes("userspace relay")))
+    }), { timeout: 20_000 })
+})

@@ -4,7 +4,7 @@ import * as Net from "node:net"
 import { dial } from "../../src/backend/BackendDialer.ts"
 import { listen } from "../../src/connection/Listener.ts"
 import { IdleWatch } from "../../src/relay/IdleWatch.ts"
-import { relay, type RelayOutcome } from "../../src/relay/Relay.ts"
+import { makeMeter, relay, type RelayOutcome } from "../../src/relay/Relay.ts"
 import { receiveAll, sendRandom } from "../support/Streams.ts"
 
 /** A backend on 127.0.0.1:0 whose behaviour per connection is given by the test. */
@@ -36,7 +36,8 @@ const relayProxy = (backendPort: number, outcomes: Array<RelayOutcome>, timeouts
           const outcome = yield* relay(client, link, {
             readTimeoutMs: timeouts.read,
             writeTimeoutMs: timeouts.write,
-            idleWatch
+            idleWatch,
+            meter: makeMeter()
           })
           outcomes.push(outcome)
         }).pipe(Effect.scoped, Effect.orDie)
