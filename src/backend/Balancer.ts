@@ -12,6 +12,8 @@ import type { BackendTarget } from "../config/ServerConfig.ts"
 export class Balancer extends Context.Service<Balancer, {
   /** Candidates for a new login, best first. */
   readonly candidates: (server: LoadedServer) => Effect.Effect<ReadonlyArray<BackendTarget>>
+  /** Backends to ask for the server-list status, in order (the MOTD source). */
+  readonly statusCandidates: (server: LoadedServer) => Effect.Effect<ReadonlyArray<BackendTarget>>
   /** The outcome of one connect attempt made for a login. */
   readonly report: (server: LoadedServer, target: BackendTarget, ok: boolean) => Effect.Effect<void>
 }>()("infrarust/backend/Balancer") {
@@ -19,6 +21,7 @@ export class Balancer extends Context.Service<Balancer, {
     Balancer,
     Balancer.of({
       candidates: (server) => Effect.succeed(server.config.addresses),
+      statusCandidates: (server) => Effect.succeed(server.config.addresses),
       report: () => Effect.void
     })
   )

@@ -7,8 +7,9 @@
  * - no backend answers: the server's `[motd.unreachable]`, else `[default_motd.unreachable]`,
  *   else a built-in "Server unreachable" — never a hanging client.
  */
-import { Context, Effect, Layer, SubscriptionRef } from "effect"
+import { Context, Effect, Layer, Option, SubscriptionRef } from "effect"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
+import { Balancer } from "../backend/Balancer.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
 import type { Handshake } from "../protocol/Handshake.ts"
@@ -28,12 +29,18 @@ export interface StatusRequest {
 export class StatusService extends Context.Service<StatusService, {
   /** The status JSON for this ping; never fails. */
   readonly respond: (request: StatusRequest) => Effect.Effect<string>
+  /**
+   * The answer without contacting any backend, if one is at hand (a cached response or a
+   * proxy-made MOTD): what a rate-limited ping gets, at the lowest possible cost.
+   */
+  readonly respondWithoutBackend: (request: StatusRequest) => Effect.Effect<Option.Option<string>>
 }>()("infrarust/status/StatusService") {
   static readonly layer = Layer.effect(
     StatusService,
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
       const sessions = yield* Sessions
+      const balancer = yield* Balancer
 
       const respond = Effect.fn("proxy.status")(function*(request: StatusRequest) {
         const config = yield* SubscriptionRef.get(store.config)
@@ -51,8 +58,9 @@ export class StatusService extends Context.Service<StatusService, {
         }
         const server = request.route.entry.value
         const connectTimeout = connectTimeoutOf(server.config, config.connectTimeout)
+        const targets = yield* balancer.statusCandidates(server)
         const attempt = Effect.firstSuccessOf(
-          server.config.addresses.map((target) =>
+          targets.map((target) =>
             fetchBackendStatus({ ...request, server, target, connectTimeout }).pipe(
               Effect.tapError((e) => Effect.logDebug(`status from ${target.text} failed: ${e.message}`))
             )
@@ -70,7 +78,11 @@ export class StatusService extends Context.Service<StatusService, {
           favicon: entry?.favicon
         })
       })
-      return StatusService.of({ respond })
+      // Without a cache there is nothing to answer from but the proxy's own MOTD for
+      // unknown domains.
+      const respondWithoutBackend = (request: StatusRequest) =>
+        request.route === undefined ? Effect.asSome(respond(request)) : Effect.succeedNone
+      return StatusService.of({ respond, respondWithoutBackend })
     })
   )
 }
