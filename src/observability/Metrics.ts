@@ -1,0 +1,78 @@
+/**
+ * Every metric the proxy records, defined once so each name, unit and attribute set is the
+ * same wherever it is updated and in every exporter (OTLP, Prometheus). Names follow the
+ * OpenTelemetry style (`infrarust.<area>.<what>`); the Prometheus endpoint rewrites the dots.
+ *
+ * Update these from Effect code with `Metric.update` / `Metric.modify` and
+ * `Metric.withAttributes`; never per relayed chunk (relays report byte counts once, at the
+ * end of a session, from their meters).
+ */
+import { Metric } from "effect"
+
+const seconds = (start: number, factor: number, count: number) =>
+  Metric.exponentialBoundaries({ start, factor, count })
+
+// Connections
+export const connectionsActive = Metric.gauge("infrarust.connections.active", {
+  description: "Client connections currently open (any stage)"
+})
+/** Attributes: `outcome` = relayed | status | legacy_ping | refused | unknown_domain | error. */
+export const connectionsTotal = Metric.counter("infrarust.connections.total", {
+  description: "Client connections accepted, by how they ended",
+  incremental: true
+})
+export const handshakeDuration = Metric.histogram("infrarust.handshake.duration", {
+  description: "Seconds from accept to a complete handshake (PROXY header included)",
+  boundaries: seconds(0.0005, 2, 16)
+})
+
+// Backends
+/** Attributes: `server`. */
+export const backendConnectDuration = Metric.histogram("infrarust.backend.connect.duration", {
+  description: "Seconds to open a backend TCP connection",
+  boundaries: seconds(0.0005, 2, 16)
+})
+/** Attributes: `server`, `backend`. */
+export const backendConnectFailures = Metric.counter("infrarust.backend.connect.failures", {
+  description: "Backend connection attempts that failed",
+  incremental: true
+})
+/** Attributes: `server`, `backend`. 1 = in rotation, 0 = taken out by health checks. */
+export const backendHealthy = Metric.gauge("infrarust.backend.healthy", {
+  description: "Health of each backend (1 healthy, 0 unhealthy)"
+})
+
+// Sessions
+/** Attributes: `server`, `direction` = c2b | b2c. Unit: bytes. */
+export const bytesRelayed = Metric.counter("infrarust.bytes.relayed", {
+  description: "Bytes relayed between players and backends",
+  incremental: true
+})
+/** Attributes: `server`. */
+export const playersOnline = Metric.gauge("infrarust.players.online", {
+  description: "Players with a live session, per server"
+})
+/** Attributes: `server`. */
+export const sessionDuration = Metric.histogram("infrarust.session.duration", {
+  description: "Seconds a player session lasted",
+  boundaries: seconds(1, 2, 16)
+})
+
+// Status plane
+/** Attributes: `result` = hit | miss | stale. */
+export const statusCacheLookups = Metric.counter("infrarust.status.cache.lookups", {
+  description: "Status cache lookups by result",
+  incremental: true
+})
+/** Attributes: `server`. */
+export const statusFetchDuration = Metric.histogram("infrarust.status.fetch.duration", {
+  description: "Seconds a backend took to answer a status request",
+  boundaries: seconds(0.0005, 2, 16)
+})
+
+// Abuse and access control
+/** Attributes: `reason` = rate_limited | banned | ip_filtered | server_full | untrusted_proxy | pending_limit. */
+export const rejections = Metric.counter("infrarust.rejections", {
+  description: "Connections or logins refused by policy",
+  incremental: true
+})
