@@ -10,6 +10,7 @@
 import { Duration, Effect, Schema, type Scope } from "effect"
 import * as Net from "node:net"
 import { currentReadBuffer } from "../relay/ReadBuffer.ts"
+import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
 
 export class BackendConnectError extends Schema.TaggedError<BackendConnectError>()("BackendConnectError", {
@@ -28,8 +29,8 @@ export interface DialOptions {
   /** "host:port" as written in the config, for messages. */
   readonly address: string
   readonly connectTimeout: Duration.Duration
-  /** TCP keepalive initial delay; undefined leaves keepalive off. */
-  readonly keepAliveMs?: number | undefined
+  /** TCP keepalive (`[keepalive]`); undefined leaves keepalive off (short-lived probes). */
+  readonly keepalive?: KeepaliveSettings | undefined
   /** Written before anything else (PROXY protocol header). */
   readonly preamble?: Uint8Array | undefined
 }
@@ -68,8 +69,6 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           port: options.port,
           noDelay: true,
           allowHalfOpen: true,
-          keepAlive: options.keepAliveMs !== undefined,
-          keepAliveInitialDelay: options.keepAliveMs ?? 0,
           onread: { buffer: currentReadBuffer, callback: (n, buf) => link.onData(n, buf as Buffer) }
         })
       ),
@@ -104,6 +103,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           )
       })
     )
+    if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
     // Errors after this point belong to whoever uses the link (the relay listens for them);
     // until then, swallow them so an early reset cannot crash the process.
     socket.on("error", () => {})

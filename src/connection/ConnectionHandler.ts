@@ -15,6 +15,7 @@ import { NextState } from "../protocol/Handshake.ts"
 import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
 import { Router } from "../routing/Router.ts"
 import { Sessions } from "../services/Sessions.ts"
+import { applyKeepalive, keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
 import { relayLegacyPing, syntheticLegacyReply } from "../status/LegacyStatus.ts"
@@ -61,6 +62,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
         socket.on("error", () => {})
         const config = yield* SubscriptionRef.get(store.config)
+        applyKeepalive(socket, keepaliveSettings(config.keepalive))
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const local = endpointOf(socket.localAddress, socket.localPort)
         yield* Effect.annotateLogsScoped({ client: peer.address })

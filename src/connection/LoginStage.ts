@@ -26,6 +26,7 @@ import { IdleWatch } from "../relay/IdleWatch.ts"
 import { makeMeter, relay, type RelayEndReason } from "../relay/Relay.ts"
 import { ZeroCopy } from "../relay/ZeroCopy.ts"
 import { Sessions } from "../services/Sessions.ts"
+import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { StageTimeout } from "./ConnectionError.ts"
 import { type Inbound, next, takePending } from "./Inbound.ts"
 import { kick } from "./Kick.ts"
@@ -63,10 +64,10 @@ const connectBackend = Effect.fn("proxy.backend_connect")(function*(ctx: LoginCo
   const server = ctx.server
   const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
   const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
-  const keepAliveMs = Duration.toMillis(ctx.config.keepalive.time)
+  const keepalive = keepaliveSettings(ctx.config.keepalive)
   for (const target of yield* balancer.candidates(server)) {
     const attempt = yield* Effect.result(
-      dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepAliveMs, preamble })
+      dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble })
     )
     yield* balancer.report(server, target, attempt._tag === "Success")
     if (attempt._tag === "Success") return Option.some(attempt.success)

@@ -33,6 +33,10 @@ export interface SpliceAddon {
   /** Bytes delivered so far: [client→backend, backend→client]. */
   readonly bytes: (pair: NativePair) => [number, number]
   readonly stats: () => { readonly threadRunning: boolean; readonly pairs: number }
+  /** SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT; a string says why not. */
+  readonly keepalive: (fd: number, idleSec: number, intervalSec: number, count: number) => string | undefined
+  /** The socket's keepalive settings: [enabled (0/1), idle s, interval s, count]. */
+  readonly keepaliveOf: (fd: number) => [number, number, number, number]
   /** Bytes per kernel pipe, one pipe per direction. */
   readonly pipeCapacity: number
 }
@@ -53,7 +57,7 @@ const requireNative = createRequire(import.meta.url)
 const isAddon = (value: unknown): value is SpliceAddon => {
   if (typeof value !== "object" || value === null) return false
   const m = value as Record<string, unknown>
-  return ["start", "run", "cancel", "bytes", "stats"].every((k) => typeof m[k] === "function") &&
+  return ["start", "run", "cancel", "bytes", "stats", "keepalive", "keepaliveOf"].every((k) => typeof m[k] === "function") &&
     typeof m["pipeCapacity"] === "number"
 }
 

@@ -10,6 +10,10 @@
  *                                          parked: closes its descriptors, onEnd is never called
  *   bytes(handle)  -> [c2b, b2c]           bytes delivered so far
  *   stats()        -> { threadRunning, pairs }
+ *   keepalive(fd, idleSec, intervalSec, count) -> undefined | string
+ *                                          TCP keepalive with all three knobs (Node's own
+ *                                          setKeepAlive only sets the idle time)
+ *   keepaliveOf(fd) -> [enabled, idleSec, intervalSec, count]   for tests and diagnostics
  *   onEnd(reason, c2b, b2c, error?, errorSide?) is called once per run pair, on the JS thread;
  *       error is set for "error" and for a reset after that side's FIN (reason "<side>_closed").
  *
@@ -24,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -260,6 +266,54 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+static napi_value js_keepalive(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t v[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return str(env, "keepalive(fd, idleSec, intervalSec, count) needs 4 arguments");
+  for (int i = 0; i < 4; i++) {
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return str(env, "keepalive: arguments must be integers");
+  }
+  const int on = 1;
+  const struct {
+    int level, name, value;
+    const char *what;
+  } opts[] = {{SOL_SOCKET, SO_KEEPALIVE, on, "SO_KEEPALIVE"},
+              {IPPROTO_TCP, TCP_KEEPIDLE, v[1], "TCP_KEEPIDLE"},
+              {IPPROTO_TCP, TCP_KEEPINTVL, v[2], "TCP_KEEPINTVL"},
+              {IPPROTO_TCP, TCP_KEEPCNT, v[3], "TCP_KEEPCNT"}};
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+    int value = opts[i].value;
+    if (setsockopt(v[0], opts[i].level, opts[i].name, &value, sizeof value) != 0) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "setsockopt(%s=%d): %s", opts[i].what, value, strerror(errno));
+      return str(env, msg);
+    }
+  }
+  return NULL;
+}
+
+static napi_value js_keepalive_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], arr, item;
+  int32_t fd;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return NULL;
+  const struct {
+    int level, name;
+  } opts[] = {{SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_KEEPIDLE}, {IPPROTO_TCP, TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT}};
+  CHECK(env, napi_create_array_with_length(env, 4, &arr));
+  for (uint32_t i = 0; i < 4; i++) {
+    int value = -1;
+    socklen_t len = sizeof value;
+    if (getsockopt(fd, opts[i].level, opts[i].name, &value, &len) != 0) value = -1;
+    CHECK(env, napi_create_int32(env, value, &item));
+    CHECK(env, napi_set_element(env, arr, i, item));
+  }
+  return arr;
+}
+
 /* Runs before the threadsafe function's own cleanup hook (hooks run in reverse order of
  * registration), so the thread never calls into a closed threadsafe function. */
 static void cleanup(void *arg) {
@@ -294,7 +348,9 @@ NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"start", js_start}, {"run", js_run}, {"cancel", js_cancel}, {"bytes", js_bytes}, {"stats", js_stats}};
+  } fns[] = {{"start", js_start},   {"run", js_run},           {"cancel", js_cancel},
+             {"bytes", js_bytes},   {"stats", js_stats},       {"keepalive", js_keepalive},
+             {"keepaliveOf", js_keepalive_of}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     CHECK(env, napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, l, &fn));
     CHECK(env, napi_set_named_property(env, exports, fns[i].name, fn));

@@ -1,0 +1,111 @@
+/**
+ * Real third-party daemons for tests (HAProxy, nginx), run in the foreground from a temporary
+ * directory and stopped with the test's scope. Their output is captured so tests can assert
+ * on what the daemon itself logged (e.g. the client address HAProxy parsed from our PROXY
+ * header).
+ */
+import { Effect, type Scope } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as Net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** A free TCP port on 127.0.0.1 (bound and released; daemons need numbers in their config). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Resolves once something accepts connections on `port` (polls for up to `timeoutMs`). */
+export const waitForPort = (port: number, timeoutMs = 5000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs
+    const attempt = () => {
+      const socket = Net.connect(port, "127.0.0.1")
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve()
+      })
+      socket.once("error", () => {
+        socket.destroy()
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port} after ${timeoutMs} ms`))
+        else setTimeout(attempt, 50)
+      })
+    }
+    attempt()
+  })
+
+export interface Daemon {
+  readonly dir: string
+  /** Everything the daemon printed so far (stdout and stderr). */
+  readonly output: () => string
+}
+
+const run = (
+  command: string,
+  args: (dir: string) => ReadonlyArray<string>,
+  files: (dir: string) => Record<string, string>,
+  ports: ReadonlyArray<number>
+): Effect.Effect<Daemon, Error, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => {
+        const dir = mkdtempSync(join(tmpdir(), `infrarust-ts-${command}-`))
+        for (const [name, text] of Object.entries(files(dir))) writeFileSync(join(dir, name), text)
+        let output = ""
+        const child = spawn(command, [...args(dir)], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+        child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+        child.stderr.on("data", (c: Buffer) => (output += c.toString()))
+        const exited = new Promise<never>((_, reject) =>
+          child.once("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)))
+        )
+        return Promise.race([Promise.all(ports.map((p) => waitForPort(p))), exited])
+          .then(() => ({ dir, child, output: () => output }))
+          .catch((error: unknown) => {
+            child.kill("SIGKILL")
+            rmSync(dir, { recursive: true, force: true })
+            return Promise.reject(error)
+          })
+      },
+      catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+    }),
+    ({ child, dir }) =>
+      Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve()
+          child.once("exit", () => resolve())
+          child.kill("SIGTERM")
+          setTimeout(() => child.kill("SIGKILL"), 2000)
+        })
+      ).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+  ).pipe(Effect.map(({ dir, output }) => ({ dir, output })))
+
+/** HAProxy 2.6 in the foreground (`-db`) with `config`; `ports` are its listen ports. */
+export const haproxy = (config: string, ports: ReadonlyArray<number>) =>
+  run("haproxy", (dir) => ["-db", "-f", join(dir, "haproxy.cfg")], () => ({ "haproxy.cfg": config }), ports)
+
+/** nginx with the stream module, in the foreground; `stream` is the body of its `stream {}` block. */
+export const nginx = (stream: string, ports: ReadonlyArray<number>) =>
+  run(
+    "nginx",
+    (dir) => ["-c", join(dir, "nginx.conf"), "-p", dir + "/"],
+    (dir) => ({
+      "nginx.conf": [
+        "load_module /usr/lib/nginx/modules/ngx_stream_module.so;",
+        "worker_processes 1;",
+        "daemon off;",
+        `pid ${join(dir, "nginx.pid")};`,
+        `error_log ${join(dir, "error.log")} info;`,
+        "events { worker_connections 256; }",
+        `stream {\n${stream}\n}`,
+        ""
+      ].join("\n")
+    }),
+    ports
+  )
