@@ -121,10 +121,26 @@ export const loginAndChat = (
   port: number,
   host: string,
   username: string,
-  options: { readonly tagHost?: string; readonly timeoutMs?: number } = {}
+  options: { readonly tagHost?: string; readonly timeoutMs?: number; readonly localAddress?: string } = {}
 ): Promise<LoginResult> =>
   new Promise((resolve, reject) => {
-    const client = mc.createClient({ host: "127.0.0.1", port, username, version, auth: "offline", fakeHost: host, hideErrors: true })
+    const client = mc.createClient({
+      host: "127.0.0.1",
+      port,
+      username,
+      version,
+      auth: "offline",
+      fakeHost: host,
+      hideErrors: true,
+      // A chosen source address (e.g. 127.0.0.2) lets PROXY protocol tests tell the player
+      // from the load balancer, both being on loopback.
+      ...(options.localAddress !== undefined
+        ? {
+          connect: (c: { setSocket: (s: Net.Socket) => void }) =>
+            c.setSocket(Net.connect({ port, host: "127.0.0.1", localAddress: options.localAddress! }))
+        }
+        : {})
+    } as mc.ClientOptions)
     if (options.tagHost !== undefined) (client as unknown as { tagHost: string }).tagHost = options.tagHost
     let keepAlives = 0
     let joined = false
