@@ -1,0 +1,88 @@
+/**
+ * Session lifecycle with real peers: a backend's parting kick reaches the player (half-close),
+ * and SIGTERM stops the proxy process within its drain bound with exit code 0.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import minecraftData from "minecraft-data"
+import mc from "minecraft-protocol"
+import { freePort, waitForPort } from "../support/Daemons.ts"
+import { loginAndChat, startMcServer } from "../support/McPeers.ts"
+import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+
+const VERSION = "1.21.4"
+
+describe("session lifecycle", () => {
+  it.live("a backend's kick message reaches the player before the connection closes", () =>
+    Effect.gen(function*() {
+      const server = mc.createServer({ "online-mode": false, host: "127.0.0.1", port: 0, version: VERSION, hideErrors: true } as mc.ServerOptions)
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
+      const socketServer = (server as unknown as { socketServer: import("node:net").Server }).socketServer
+      yield* Effect.promise(() => new Promise((r) => server.once("listening", r)))
+      const port = (socketServer.address() as import("node:net").AddressInfo).port
+      // Kick in play with a long reason: its bytes must all arrive before the close.
+      const reason = "Closed for maintenance. ".repeat(40)
+      server.on("playerJoin", (client) => {
+        ;(client as unknown as { write: (n: string, p: unknown) => void }).write("login", minecraftData(VERSION).loginPacket)
+        setTimeout(() => client.end(reason), 100)
+      })
+      const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${port}`]) } })
+      const seen = yield* Effect.promise(() =>
+        new Promise<string>((resolve, reject) => {
+          const client = mc.createClient({ host: "127.0.0.1", port: proxy.port, username: "kickme", version: VERSION, fakeHost: "mc.example.com", hideErrors: true } as mc.ClientOptions)
+          client.on("kick_disconnect", (p: unknown) => resolve(JSON.stringify(p)))
+          client.on("end", () => setTimeout(() => reject(new Error("closed without the kick")), 200))
+          client.on("error", () => {})
+        })
+      )
+      assert.include(seen, reason.trim())
+      yield* Effect.sleep("100 millis")
+      assert.isTrue(proxy.logs.some((l) => l.message.startsWith("session ended") && l.message.includes("reason=backend_closed")))
+    }), { timeout: 20_000 })
+
+  it.live("SIGTERM: live sessions are closed within shutdown_timeout and the process exits 0", () =>
+    Effect.gen(function*() {
+      const backend = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+      const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-shutdown-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      mkdirSync(join(dir, "servers"))
+      const listen = yield* Effect.promise(freePort)
+      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${listen}"\nservers_dir = "servers"\nshutdown_timeout = "1s"\n`)
+      writeFileSync(join(dir, "servers", "mc.toml"), serverToml(["mc.example.com"], [`127.0.0.1:${backend.port}`]))
+      const child = spawn(process.execPath, [join(process.cwd(), "src/main.ts"), "-c", "infrarust.toml"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+      let output = ""
+      child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()))
+      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
+      yield* Effect.promise(() => waitForPort(listen, 10_000))
+
+      // A live session that would go on for ever.
+      const session = yield* Effect.promise(() =>
+        new Promise<mc.Client>((resolve, reject) => {
+          const client = mc.createClient({ host: "127.0.0.1", port: listen, username: "stayer", version: VERSION, fakeHost: "mc.example.com", hideErrors: true } as mc.ClientOptions)
+          client.once("login", () => resolve(client))
+          client.once("error", reject)
+        })
+      )
+      const ended = new Promise<number>((resolve) => session.once("end", () => resolve(performance.now())))
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      const signalledAt = performance.now()
+      child.kill("SIGTERM")
+      const [endedAt, code] = yield* Effect.promise(() => Promise.all([ended, exited]))
+      assert.strictEqual(code, 0, output)
+      // Closed by the drain bound (1 s), not before the proxy tried to let it finish.
+      assert.isAtLeast(endedAt - signalledAt, 900, output)
+      assert.isBelow(endedAt - signalledAt, 5000, output)
+      assert.include(output, "waiting up to 1s for 1 connection")
+      assert.include(output, "session ended")
+      // Once stopped, nothing is accepted any more.
+      const afterwards = yield* Effect.promise(() =>
+        loginAndChat(VERSION, listen, "mc.example.com", "late", { timeoutMs: 1500 }).then(() => "joined", () => "refused")
+      )
+      assert.strictEqual(afterwards, "refused")
+    }), { timeout: 30_000 })
+})
