@@ -22,7 +22,7 @@ describe("session lifecycle", () => {
       const server = mc.createServer({ "online-mode": false, host: "127.0.0.1", port: 0, version: VERSION, hideErrors: true } as mc.ServerOptions)
       yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
       const socketServer = (server as unknown as { socketServer: import("node:net").Server }).socketServer
-      yield* Effect.promise(() => new Promise((r) => server.once("listening", r)))
+      yield* Effect.promise(() => new Promise<void>((r) => server.once("listening", () => r())))
       const port = (socketServer.address() as import("node:net").AddressInfo).port
       // Kick in play with a long reason: its bytes must all arrive before the close.
       const reason = "Closed for maintenance. ".repeat(40)
@@ -34,8 +34,9 @@ describe("session lifecycle", () => {
       const seen = yield* Effect.promise(() =>
         new Promise<string>((resolve, reject) => {
           const client = mc.createClient({ host: "127.0.0.1", port: proxy.port, username: "kickme", version: VERSION, fakeHost: "mc.example.com", hideErrors: true } as mc.ClientOptions)
-          client.on("kick_disconnect", (p: unknown) => resolve(JSON.stringify(p)))
-          client.on("end", () => setTimeout(() => reject(new Error("closed without the kick")), 200))
+          const events = client as unknown as { on: (e: string, f: (p: unknown) => void) => void }
+          events.on("kick_disconnect", (p) => resolve(JSON.stringify(p)))
+          events.on("end", () => setTimeout(() => reject(new Error("closed without the kick")), 200))
           client.on("error", () => {})
         })
       )
