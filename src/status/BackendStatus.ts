@@ -24,12 +24,19 @@ export interface StatusProbe {
   readonly client: Endpoint
   readonly local: Endpoint
   readonly connectTimeout: Duration.Duration
+  /**
+   * The PROXY header to send instead of one built from `client`/`local` (health checks send a
+   * v2 LOCAL header: there is no client to speak for). Only used with `send_proxy_protocol`.
+   */
+  readonly preamble?: Uint8Array | undefined
 }
 
 const MAX_RESPONSE_BYTES = maxStatusClientboundFrameLength(MAX_STATUS_JSON_CHARS) + 8
 
 export const fetchBackendStatus = Effect.fn("proxy.backend_status")(function*(probe: StatusProbe) {
-  const preamble = probe.server.config.sendProxyProtocol ? proxyHeaderFor(probe.client, probe.local) : undefined
+  const preamble = probe.server.config.sendProxyProtocol
+    ? probe.preamble ?? proxyHeaderFor(probe.client, probe.local)
+    : undefined
   const link = yield* dial({
     host: probe.target.host,
     port: probe.target.port,

@@ -1,11 +1,13 @@
 /**
  * Status responses the proxy writes itself: the `[default_motd]` for unknown domains and the
- * `[motd.<state>]` entries when a backend cannot answer.
+ * `[motd.<state>]` entries for servers that are offline, unreachable or in a server-manager
+ * state (sleeping, starting, crashed, stopping).
  *
  * The reply reports the client's own protocol number, so no client shows "incompatible
  * version" for a proxy-made MOTD (Infrarust always claims 774).
  */
 import type { MotdConfig, MotdEntry, MotdState } from "../config/MotdConfig.ts"
+import { MAX_STATUS_JSON_CHARS } from "../protocol/Status.ts"
 
 export interface SyntheticStatus {
   readonly text: string
@@ -38,13 +40,17 @@ const parseJson = (text: string): unknown => {
   }
 }
 
-export const statusJson = (s: SyntheticStatus): string =>
-  JSON.stringify({
+/** The reply JSON; a favicon that would not fit in the status packet's string is left out. */
+export const statusJson = (s: SyntheticStatus): string => {
+  const body = {
     version: { name: s.versionName, protocol: s.protocol },
     players: { max: s.maxPlayers, online: s.onlinePlayers },
-    description: descriptionOf(s.text),
-    ...(s.favicon !== undefined ? { favicon: s.favicon } : {})
-  })
+    description: descriptionOf(s.text)
+  }
+  if (s.favicon === undefined) return JSON.stringify(body)
+  const json = JSON.stringify({ ...body, favicon: s.favicon })
+  return json.length <= MAX_STATUS_JSON_CHARS ? json : JSON.stringify(body)
+}
 
 /** Default texts, as Infrarust words them. */
 export const DEFAULT_STATE_TEXT: Record<MotdState, string> = {
@@ -56,6 +62,9 @@ export const DEFAULT_STATE_TEXT: Record<MotdState, string> = {
   stopping: "§6Server is stopping...",
   unreachable: "§cServer unreachable"
 }
+
+/** `version.name` of proxy-made replies when the entry sets no `version_name`. */
+export const SYNTHETIC_VERSION_NAME = "infrarust-ts"
 
 /** Text for an unknown domain when `[default_motd]` has no `online` entry. */
 export const UNKNOWN_DOMAIN_TEXT = "§cUnknown server"
