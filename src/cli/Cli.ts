@@ -6,7 +6,7 @@
  */
 import type { LogLevel } from "effect"
 import { parseArgs } from "node:util"
-import { type LogFormat, parseLogLevel } from "../observability/Logging.ts"
+import { type LogFormat, parseLogDirectives, parseLogLevel } from "../observability/Logging.ts"
 
 export interface CliOptions {
   readonly config: string
@@ -59,7 +59,8 @@ export const parseCli = (argv: ReadonlyArray<string>, env: Record<string, string
   if (v.help) return { _tag: "Help" }
   if (v.version) return { _tag: "Version" }
   const levelText = v["log-level"] ?? env["INFRARUST_LOG"] ?? env["RUST_LOG"] ?? "info"
-  const logLevel = parseLogLevel(levelText)
+  // The environment may hold RUST_LOG-style directives ("warn,infrarust=debug"); the flag is one level.
+  const logLevel = v["log-level"] !== undefined ? parseLogLevel(levelText) : parseLogDirectives(levelText)
   if (logLevel === undefined) {
     return { _tag: "Invalid", message: `unknown log level "${levelText}" (use trace, debug, info, warn or error)` }
   }

@@ -18,7 +18,7 @@ export const defaultOtlpEndpoint = (protocol: TelemetryProtocol): string =>
 
 const TelemetryMetrics = table({
   enabled: withDefault(Bool, true),
-  /** Parsed for compatibility (Infrarust never applies it either); metrics use their own period. */
+  /** How often metrics are exported (Infrarust parses it but never applies it). */
   exportInterval: withDefault(HumanDuration, "15s")
 })
 

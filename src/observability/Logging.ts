@@ -4,6 +4,10 @@
  * Text: `2026-11-21T10:00:00.000Z INFO  session ended client=203.0.113.7 server=survival`
  * — the message, then the fiber's log annotations as key=value pairs. A failure cause is
  * printed only when the log call carries one (expected disconnects are logged without).
+ *
+ * Inside a traced connection (telemetry on and the trace sampled) every line also carries
+ * `trace_id` and `span_id` of the logging fiber's current span, so a log line leads to its
+ * trace in Jaeger or Tempo. Unsampled or untraced work gets no ids: they would lead nowhere.
  */
 import { Cause, Layer, Logger, LogLevel, References } from "effect"
 
@@ -17,30 +21,49 @@ const render = (value: unknown): string =>
 const annotationsOf = (fiber: Logger.Options<unknown>["fiber"]): Record<string, unknown> =>
   fiber.getRef(References.CurrentLogAnnotations)
 
-const textLogger = Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
-  const messages = Array.isArray(message) ? message : [message]
-  let line = `${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${messages.map(render).join(" ")}`
-  for (const [key, value] of Object.entries(annotationsOf(fiber))) line += ` ${key}=${quote(render(value))}`
-  if (cause.reasons.length > 0) line += `\n${Cause.pretty(cause)}`
-  process.stdout.write(line + "\n")
-})
+/** The ids of the fiber's current span when it belongs to a sampled (exported) trace. */
+export const traceOf = (
+  fiber: Logger.Options<unknown>["fiber"]
+): { readonly trace_id: string; readonly span_id: string } | undefined => {
+  const span = fiber.cache.span
+  return span !== undefined && span.sampled ? { trace_id: span.traceId, span_id: span.spanId } : undefined
+}
 
-const jsonLogger = Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
-  const messages = Array.isArray(message) ? message : [message]
-  const entry: Record<string, unknown> = {
-    time: date.toISOString(),
-    level: logLevel.toLowerCase(),
-    message: messages.map(render).join(" "),
-    ...annotationsOf(fiber)
-  }
-  if (cause.reasons.length > 0) entry["cause"] = Cause.pretty(cause)
-  process.stdout.write(JSON.stringify(entry) + "\n")
-})
+export type Write = (line: string) => void
+
+const stdout: Write = (line) => {
+  process.stdout.write(line)
+}
+
+export const makeTextLogger = (write: Write) =>
+  Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
+    const messages = Array.isArray(message) ? message : [message]
+    let line = `${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${messages.map(render).join(" ")}`
+    for (const [key, value] of Object.entries(annotationsOf(fiber))) line += ` ${key}=${quote(render(value))}`
+    const trace = traceOf(fiber)
+    if (trace !== undefined) line += ` trace_id=${trace.trace_id} span_id=${trace.span_id}`
+    if (cause.reasons.length > 0) line += `\n${Cause.pretty(cause)}`
+    write(line + "\n")
+  })
+
+export const makeJsonLogger = (write: Write) =>
+  Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
+    const messages = Array.isArray(message) ? message : [message]
+    const entry: Record<string, unknown> = {
+      time: date.toISOString(),
+      level: logLevel.toLowerCase(),
+      message: messages.map(render).join(" "),
+      ...annotationsOf(fiber),
+      ...traceOf(fiber)
+    }
+    if (cause.reasons.length > 0) entry["cause"] = Cause.pretty(cause)
+    write(JSON.stringify(entry) + "\n")
+  })
 
 /** Replaces Effect's default logger and sets the minimum level. */
 export const layer = (options: { readonly format: LogFormat; readonly level: LogLevel.LogLevel }) =>
   Layer.mergeAll(
-    Logger.layer([options.format === "json" ? jsonLogger : textLogger]),
+    Logger.layer([(options.format === "json" ? makeJsonLogger : makeTextLogger)(stdout)]),
     Layer.succeed(References.MinimumLogLevel, options.level)
   )
 
@@ -51,4 +74,21 @@ export const parseLogLevel = (text: string): LogLevel.LogLevel | undefined => {
   const lower = text.trim().toLowerCase()
   const alias = lower === "warning" ? "warn" : lower === "off" ? "none" : lower
   return LOG_LEVELS.find((l) => l.toLowerCase() === alias)
+}
+
+/**
+ * An environment value (`INFRARUST_LOG`, `RUST_LOG`): a level ("debug"), or `RUST_LOG`-style
+ * directives ("warn,infrarust=debug") where a directive for an `infrarust…` target wins over
+ * the bare level and other targets are ignored. Undefined when no level can be read.
+ */
+export const parseLogDirectives = (text: string): LogLevel.LogLevel | undefined => {
+  let bare: LogLevel.LogLevel | undefined
+  let ours: LogLevel.LogLevel | undefined
+  for (const part of text.split(",")) {
+    const directive = part.trim()
+    const eq = directive.indexOf("=")
+    if (eq < 0) bare = parseLogLevel(directive) ?? bare
+    else if (directive.slice(0, eq).trim().startsWith("infrarust")) ours = parseLogLevel(directive.slice(eq + 1)) ?? ours
+  }
+  return ours ?? bare
 }

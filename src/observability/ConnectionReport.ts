@@ -1,0 +1,130 @@
+/**
+ * What one client connection amounted to, filled in by the stages as they go and turned into
+ * metrics and span attributes once, when the connection ends:
+ *
+ * - `infrarust.connections.active` goes up when the connection starts and down when it ends;
+ * - `infrarust.handshake.duration` measures accept → complete handshake (PROXY header included);
+ * - `infrarust.connections.total` {outcome} counts it once, by how it ended;
+ * - the `proxy.connection` span gets `proxy.outcome` and, for a relayed session, the byte
+ *   counts and end reason.
+ *
+ * The stages only call {@link settleOutcome} (the first decision wins: a login to an unknown
+ * domain is `unknown_domain`, not the `refused` of the kick that follows). A failure counts as
+ * `error` (`closed` when the client simply hung up); an interruption (shutdown, kick) keeps
+ * the outcome reached, so a session cut by a restart still counts as `relayed`.
+ */
+import { Cause, Clock, Context, Effect, Exit, Metric, Option } from "effect"
+import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration } from "./Metrics.ts"
+
+export type ConnectionOutcome =
+  | "relayed"
+  | "status"
+  | "legacy_ping"
+  | "refused"
+  | "unknown_domain"
+  | "no_backend"
+  | "closed"
+  | "error"
+
+export interface SessionSummary {
+  readonly c2b: number
+  readonly b2c: number
+  readonly endReason: string
+}
+
+interface Report {
+  readonly startNanos: bigint
+  outcome: ConnectionOutcome | undefined
+  session: SessionSummary | undefined
+}
+
+/** The report of the connection the current fiber serves; absent outside connections. */
+class CurrentConnection extends Context.Service<CurrentConnection, Report>()("infrarust/observability/CurrentConnection") {}
+
+const withReport = (f: (report: Report) => Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.flatMap(Effect.serviceOption(CurrentConnection), (report) => (Option.isSome(report) ? f(report.value) : Effect.void))
+
+/** Records how the connection ends, unless an earlier stage already decided. */
+export const settleOutcome = (outcome: ConnectionOutcome): Effect.Effect<void> =>
+  withReport((report) =>
+    Effect.sync(() => {
+      report.outcome ??= outcome
+    })
+  )
+
+/** The handshake is complete: observe its duration since accept. */
+export const handshakeCompleted: Effect.Effect<void> = withReport((report) =>
+  Effect.flatMap(Clock.currentTimeNanos, (now) => Metric.update(handshakeDuration, Number(now - report.startNanos) / 1e9))
+)
+
+/** A relayed session ended: its bytes and reason go on the connection span, its length into the histogram. */
+export const sessionEnded = (server: string, summary: SessionSummary, seconds: number): Effect.Effect<void> =>
+  Effect.andThen(
+    withReport((report) =>
+      Effect.sync(() => {
+        report.session = summary
+      })
+    ),
+    Metric.update(Metric.withAttributes(sessionDuration, { server }), seconds)
+  )
+
+/** Times a successful backend connect into `infrarust.backend.connect.duration` {server}. */
+export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeNanos
+    const link = yield* dial
+    const end = yield* Clock.currentTimeNanos
+    yield* Metric.update(Metric.withAttributes(backendConnectDuration, { server }), Number(end - start) / 1e9)
+    return link
+  })
+
+const outcomeCounters = new Map<ConnectionOutcome, Metric.Metric<number, Metric.CounterState<number>>>()
+const outcomeCounter = (outcome: ConnectionOutcome) => {
+  let counter = outcomeCounters.get(outcome)
+  if (counter === undefined) {
+    counter = Metric.withAttributes(connectionsTotal, { outcome })
+    outcomeCounters.set(outcome, counter)
+  }
+  return counter
+}
+
+const finalOutcome = (report: Report, exit: Exit.Exit<unknown, unknown>): ConnectionOutcome => {
+  if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+    const error = Cause.squash(exit.cause) as { readonly _tag?: unknown } | undefined
+    return error?._tag === "ClientClosed" ? "closed" : "error"
+  }
+  return report.outcome ?? "closed"
+}
+
+/**
+ * Runs `effect` (the whole connection) under the connection metrics. Meant as a pipeable of
+ * the `proxy.connection` span's `Effect.fn`, so the attributes land on that span.
+ */
+export const observeConnection = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    const report: Report = { startNanos: yield* Clock.currentTimeNanos, outcome: undefined, session: undefined }
+    yield* Metric.modify(connectionsActive, 1)
+    return yield* effect.pipe(
+      Effect.provideService(CurrentConnection, report),
+      Effect.onExit((exit) =>
+        Effect.suspend(() => {
+          const outcome = finalOutcome(report, exit)
+          const session = report.session
+          return Effect.all([
+            Metric.modify(connectionsActive, -1),
+            Metric.update(outcomeCounter(outcome), 1),
+            Effect.annotateCurrentSpan(
+              session === undefined
+                ? { "proxy.outcome": outcome }
+                : {
+                  "proxy.outcome": outcome,
+                  "proxy.bytes_c2b": session.c2b,
+                  "proxy.bytes_b2c": session.b2c,
+                  "proxy.end_reason": session.endReason
+                }
+            )
+          ], { discard: true })
+        })
+      )
+    )
+  })
