@@ -14,10 +14,15 @@ import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
+import * as Observability from "./observability/Observability.ts"
 import { IdleWatch } from "./relay/IdleWatch.ts"
 import { ZeroCopy } from "./relay/ZeroCopy.ts"
 import { Router } from "./routing/Router.ts"
+import { BanList } from "./security/BanList.ts"
+import { IpFilter } from "./security/IpFilter.ts"
+import { RateLimiter } from "./security/RateLimiter.ts"
 import { Sessions } from "./services/Sessions.ts"
+import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
 import { describeServers } from "./StartupReport.ts"
 
@@ -66,10 +71,17 @@ const ListenerLive = (options: ProxyOptions) =>
 
 export const ProxyLayer = (options: ProxyOptions) => {
   const config = ProxyConfigStore.layer(options.configPath)
-  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(config))
+  // Tracer, metrics endpoint and session meters sit under everything else (released last).
+  const observability = Observability.layer.pipe(Layer.provideMerge(config))
+  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, Balancer.sequential, ZeroCopy.layer)
-  const status = StatusService.layer.pipe(Layer.provideMerge(perConnection), Layer.provideMerge(routing))
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(status))
+  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, ZeroCopy.layer)
+  // The balancer follows the routing table (health checks per server) and reads live sessions.
+  const balancing = Balancer.layer.pipe(Layer.provideMerge(perConnection), Layer.provideMerge(routing))
+  // The status cache is its own layer so a test or a plugin can swap it.
+  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
+  // Rate limits, bans and IP filters follow the live [rate_limit], [ban] and [ip_filter].
+  const security = Layer.mergeAll(RateLimiter.layer, IpFilter.layer, BanList.layer).pipe(Layer.provideMerge(status))
+  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(security))
   return ListenerLive(options).pipe(Layer.provide(handler), Layer.provide(NodeFileSystem.layer))
 }

@@ -66,7 +66,7 @@ export const LimitsConfig = table({
   proxyProtocolTimeout: withDefault(HumanDuration, "5s"),
   /** Budget for relaying one status request to a backend. */
   statusTimeout: withDefault(HumanDuration, "5s"),
-  /** Connections still in their handshake; 0 = unlimited. */
+  /** Connections the proxy still waits on (handshake, status exchange, login start); the oldest is closed at the cap; 0 = unlimited. */
   maxPendingHandshakes: withDefault(U32, 1024)
 })
 export type LimitsConfig = typeof LimitsConfig.Type

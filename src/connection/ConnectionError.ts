@@ -16,3 +16,15 @@ export class StageTimeout extends Schema.TaggedError<StageTimeout>()("StageTimeo
     return `no complete ${this.stage} within ${Duration.format(this.after)}`
   }
 }
+
+/**
+ * Every backend of a server failed to connect. Recorded on the `proxy.backend_connect` span;
+ * the login stage turns it into the player's `disconnect_message`.
+ */
+export class NoBackendReachable extends Schema.TaggedError<NoBackendReachable>()("NoBackendReachable", {
+  server: Schema.String
+}) {
+  override get message(): string {
+    return `no backend of '${this.server}' is reachable`
+  }
+}

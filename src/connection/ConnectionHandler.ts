@@ -8,24 +8,28 @@
  * socket, backend sockets, the session entry) belongs to the fiber's Scope, so shutdown,
  * timeouts and kicks are plain interruption and nothing leaks.
  */
-import { Context, Effect, Layer, LogLevel, SubscriptionRef } from "effect"
+import { Context, Effect, Layer, LogLevel, Option, Scope, SubscriptionRef } from "effect"
 import type * as Net from "node:net"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import { handshakeCompleted, observeConnection, settleOutcome } from "../observability/ConnectionReport.ts"
 import { NextState } from "../protocol/Handshake.ts"
 import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
 import { Router } from "../routing/Router.ts"
+import { admitConnection, admitRate, admitToServer, countRejection } from "../security/Admission.ts"
+import type { BanList } from "../security/BanList.ts"
+import type { IpFilter } from "../security/IpFilter.ts"
+import type { RateLimiter } from "../security/RateLimiter.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { applyKeepalive, keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
-import { relayLegacyPing, syntheticLegacyReply } from "../status/LegacyStatus.ts"
 import { LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
 import { readFirstPacket } from "./HandshakeStage.ts"
 import { makeInbound } from "./Inbound.ts"
 import { kick, sendAndClose } from "./Kick.ts"
 import { serveLogin } from "./LoginStage.ts"
 import { isRefusal, type Refusal } from "./Outcome.ts"
-import { receiveProxyHeader } from "./ProxyHeaderStage.ts"
+import { receiveProxyHeader, trustedProxiesOf } from "./ProxyHeaderStage.ts"
 import { serveStatus } from "./StatusStage.ts"
 
 const endpointOf = (address: string | undefined, port: number | undefined): Endpoint => ({
@@ -47,17 +51,22 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const store = yield* ProxyConfigStore
       const router = yield* Router
       const status = yield* StatusService
-      const sessions = yield* Sessions
-      const services = yield* Effect.context<ServicesOfLogin>()
-      let pendingHandshakes = 0
+      // Without the layer's own Scope: provided to a connection, it would take over the
+      // connection's scope, and everything the connection registers (its session, backend
+      // sockets) would only be released when the proxy stops.
+      const services = Context.omit(Scope.Scope)(yield* Effect.context<ServicesOfLogin>())
+      /** Connections still in their handshake, oldest first (a Map keeps insertion order). */
+      const pending = new Map<number, Net.Socket>()
+      let nextPendingId = 0
 
       const refused = (socket: Net.Socket, refusal: Refusal) =>
         Effect.gen(function*() {
+          yield* settleOutcome("refused")
           yield* logAt(refusal.level, refusal.reason)
           if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
         })
 
-      const connection = Effect.fn("proxy.connection")(function*(socket: Net.Socket) {
+      const connection = Effect.fn("proxy.connection", { kind: "server" })(function*(socket: Net.Socket) {
         yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
         socket.on("error", () => {})
@@ -67,54 +76,94 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const local = endpointOf(socket.localAddress, socket.localPort)
         yield* Effect.annotateLogsScoped({ client: peer.address })
 
-        // Bound the connections that have not finished their handshake (slowloris floods).
+        // Bound the connections the proxy is still waiting on (slowloris floods): in their PROXY
+        // header, handshake or status exchange, or before their login start. At the cap the
+        // oldest is closed to make room: idle half-open connections cannot lock real players
+        // out, since a real client sends its handshake and login start within a round trip.
         const maxPending = config.limits.maxPendingHandshakes
-        if (maxPending > 0 && pendingHandshakes >= maxPending) {
-          return yield* logAt("Debug", `refused: ${pendingHandshakes} connections are already in their handshake`)
+        if (maxPending > 0 && pending.size >= maxPending) {
+          const oldest = pending.entries().next()
+          if (oldest.done !== true) {
+            const [oldestId, oldestSocket] = oldest.value
+            pending.delete(oldestId)
+            oldestSocket.destroy()
+            yield* countRejection("pending_limit")
+            yield* logAt("Debug", `${maxPending} connections in their handshake: closed the oldest (${oldestSocket.remoteAddress ?? "?"})`)
+          }
         }
-        pendingHandshakes++
-        let handshaking = true
-        const handshakeDone = Effect.sync(() => {
-          if (handshaking) (handshaking = false, pendingHandshakes--)
+        const pendingId = nextPendingId++
+        pending.set(pendingId, socket)
+        const leavePending = Effect.sync(() => {
+          pending.delete(pendingId)
         })
-        yield* Effect.addFinalizer(() => handshakeDone)
+        yield* Effect.addFinalizer(() => leavePending)
 
         const inbound = makeInbound(socket)
         let client = peer
         if (config.receiveProxyProtocol) {
           const resolved = yield* receiveProxyHeader(inbound, peer, config)
-          if (isRefusal(resolved)) return yield* refused(socket, resolved)
+          if (isRefusal(resolved)) {
+            const trusted = trustedProxiesOf(config)
+            if (trusted !== undefined && trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
+              yield* countRejection("untrusted_proxy")
+            }
+            return yield* refused(socket, resolved)
+          }
           client = resolved
           if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
         }
-        yield* Effect.annotateCurrentSpan({ "client.address": client.address, "network.peer.address": peer.address })
+        yield* Effect.annotateCurrentSpan({
+          "client.address": client.address,
+          "client.port": client.port,
+          "network.peer.address": peer.address,
+          "network.peer.port": peer.port,
+          "network.transport": "tcp"
+        })
+        // Global [ip_filter] and IP bans: nothing more is read from a refused address.
+        const admitted = yield* admitConnection(client.address)
+        if (admitted !== undefined) return yield* refused(socket, admitted)
 
         const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout)
-        yield* handshakeDone
+        yield* handshakeCompleted
 
         if (first._tag === "LegacyPing") {
+          yield* settleOutcome("legacy_ping")
+          // Pre-1.7 pings take from the status bucket too: a legacy ping flood must not reach
+          // the backends either (Infrarust does not limit them).
+          const limited = yield* admitRate("status", client.address)
           const host = first.request._tag === "V1_6" ? first.request.host : undefined
           const route = host === undefined ? undefined : (yield* router.resolve(host)).route
-          const server = route?.entry.value
-          const relayed = server === undefined ? undefined : yield* relayLegacyPing(server, first.raw, config)
-          const reply = relayed ?? syntheticLegacyReply(
-            first.request,
-            server,
-            config,
-            server === undefined ? sessions.total() : sessions.countForServer(server.id),
-            server === undefined ? "online" : "unreachable"
-          )
-          yield* logAt("Debug", `legacy ${first.request._tag} ping${host === undefined ? "" : ` for ${host}`} answered`)
+          const what = `legacy ${first.request._tag} ping${host === undefined ? "" : ` for '${shorten(host)}'`}`
+          // Beta and 1.4 pings name no host: they are unknown domains too.
+          if (route === undefined && config.unknownDomainBehavior === "drop") return yield* logAt("Debug", `${what}: unknown domain, dropped`)
+          const legacy = { request: first.request, route, client, local }
+          if (limited !== undefined) {
+            // Rate limited: answer only from the status cache or the MOTD config, else close.
+            const cheap = yield* status.respondLegacyWithoutBackend(legacy)
+            yield* logAt(limited.level, `legacy ${limited.reason}: ${Option.isSome(cheap) ? "answered without the backend" : "closed"}`)
+            return Option.isSome(cheap) ? yield* sendAndClose(socket, cheap.value) : undefined
+          }
+          const reply = yield* status.respondLegacy(legacy)
+          yield* logAt("Debug", `${what} answered`)
           return yield* sendAndClose(socket, reply)
         }
         if (first._tag !== "Handshake") return
 
         const handshake = first.handshake
-        yield* Effect.annotateCurrentSpan({ "mc.protocol_version": handshake.protocolVersion })
-        const { host: routedHost, route } = yield* router.resolve(handshake.serverAddress)
+        yield* Effect.annotateCurrentSpan({ "mc.protocol_version": handshake.protocolVersion, "server.port": handshake.serverPort })
+        const { host: routedHost, route } = yield* router.resolve(handshake.serverAddress).pipe(
+          Effect.tap(({ host, route }) =>
+            Effect.annotateCurrentSpan({ "server.address": host, ...(route === undefined ? {} : { "proxy.route": route.entry.id }) })
+          ),
+          Effect.withSpan("proxy.route")
+        )
+        yield* Effect.annotateCurrentSpan("server.address", routedHost)
         const isStatus = handshake.nextState === NextState.Status
+        const limited = yield* admitRate(isStatus ? "status" : "login", client.address)
+        if (limited !== undefined && !isStatus) return yield* refused(socket, limited)
 
         if (route === undefined) {
+          yield* settleOutcome("unknown_domain")
           const host = shorten(routedHost)
           if (config.unknownDomainBehavior === "drop") {
             return yield* logAt("Debug", `unknown domain '${host}': dropped`)
@@ -130,10 +179,20 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         } else {
           yield* Effect.annotateLogsScoped({ server: route.entry.id })
           yield* Effect.annotateCurrentSpan({ "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
+          const filtered = yield* admitToServer(route.entry.value, client.address, isStatus)
+          if (filtered !== undefined) return yield* refused(socket, filtered)
         }
 
         if (isStatus) {
-          return yield* serveStatus(socket, inbound, { route, handshake, rawHandshake: first.raw, client, local }, status)
+          const request = { route, handshake, rawHandshake: first.raw, client, local }
+          if (limited === undefined) yield* settleOutcome("status")
+          if (limited === undefined) return yield* serveStatus(socket, inbound, request, status)
+          // Rate limited: answer only if that costs no backend work (cache, proxy MOTD), else close.
+          const cheap = yield* status.respondWithoutBackend(request)
+          yield* settleOutcome(Option.isSome(cheap) ? "status" : "refused")
+          yield* logAt(limited.level, `${limited.reason}: ${Option.isSome(cheap) ? "answered without the backend" : "closed"}`)
+          if (Option.isNone(cheap)) return
+          return yield* serveStatus(socket, inbound, request, status, cheap.value)
         }
         const server = route!.entry.value
         if (server.config.proxyMode === "client_only") {
@@ -145,14 +204,19 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
             kick: "This server needs proxy-side authentication, which this proxy does not support yet."
           })
         }
-        return yield* serveLogin({ socket, inbound, client, local, server, handshake, rawHandshake: first.raw, config }).pipe(
+        const login = { socket, inbound, client, local, server, handshake, rawHandshake: first.raw, config, onLoginStart: leavePending }
+        return yield* serveLogin(login).pipe(
           Effect.provide(services)
         )
-      })
+      },
+      // Failures are logged inside the span, so the line carries its trace ids (the span still fails).
+      (effect) => Effect.tapError(effect, (error) => logAt(levelOf(error), describe(error))),
+      observeConnection)
 
       const handle = (socket: Net.Socket) =>
         connection(socket).pipe(
-          Effect.catch((error) => logAt(levelOf(error), describe(error))),
+          Effect.provide(services),
+          Effect.catch(() => Effect.void), // already logged, inside the connection span
           Effect.catchCause((cause) => Effect.logError("connection failed unexpectedly", cause)),
           Effect.scoped
         )
@@ -166,6 +230,9 @@ type ServicesOfLogin =
   | import("../relay/IdleWatch.ts").IdleWatch
   | import("../relay/ZeroCopy.ts").ZeroCopy
   | Sessions
+  | BanList
+  | IpFilter
+  | RateLimiter
 
 interface Described {
   readonly _tag: string
@@ -176,7 +243,9 @@ interface Described {
 /** Expected disconnects are Debug; configuration mistakes and backend trouble are Warn. */
 const levelOf = (error: Described): LogLevel.Severity => {
   if (error._tag === "ProtocolError" && error.field === UNEXPECTED_PROXY_HEADER_FIELD) return "Warn"
-  if (error._tag === "ProtocolError" && error.field === LEGACY_LOGIN_FIELD) return "Info"
+  // Debug, not Info: one random first byte of 0x02 looks like a pre-1.7 login, so a garbage
+  // flood would otherwise write an Info line per 256 connections.
+  if (error._tag === "ProtocolError" && error.field === LEGACY_LOGIN_FIELD) return "Debug"
   if (error._tag === "BackendConnectError") return "Warn"
   return "Debug"
 }

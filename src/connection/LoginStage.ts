@@ -15,21 +15,24 @@ import type * as Net from "node:net"
 import { Balancer } from "../backend/Balancer.ts"
 import { dial } from "../backend/BackendDialer.ts"
 import { backendHandshake, type Endpoint, proxyHeaderFor } from "../backend/BackendHandshake.ts"
-import type { BackendLink } from "../backend/BackendLink.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
 import { done } from "../protocol/Decode.ts"
 import type { DecodedHandshake } from "../protocol/Handshake.ts"
+import { sessionEnded, settleOutcome, timeBackendConnect } from "../observability/ConnectionReport.ts"
+import { SessionMeters } from "../observability/SessionMeters.ts"
 import { decodeLoginStart, maxLoginStartFrameLength } from "../protocol/LoginStart.ts"
 import { IdleWatch } from "../relay/IdleWatch.ts"
 import { makeMeter, relay, type RelayEndReason } from "../relay/Relay.ts"
 import { ZeroCopy } from "../relay/ZeroCopy.ts"
+import { admitLogin, serverFull } from "../security/Admission.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
-import { StageTimeout } from "./ConnectionError.ts"
+import { NoBackendReachable, StageTimeout } from "./ConnectionError.ts"
 import { type Inbound, next, takePending } from "./Inbound.ts"
 import { kick } from "./Kick.ts"
+import type { Refusal } from "./Outcome.ts"
 
 export interface LoginContext {
   readonly socket: Net.Socket
@@ -40,6 +43,8 @@ export interface LoginContext {
   readonly handshake: DecodedHandshake
   readonly rawHandshake: Uint8Array
   readonly config: ProxyConfig
+  /** Run once the login start has arrived: the client no longer counts as pending. */
+  readonly onLoginStart?: Effect.Effect<void> | undefined
 }
 
 const readLoginStart = (ctx: LoginContext) => {
@@ -58,43 +63,59 @@ const readLoginStart = (ctx: LoginContext) => {
   )
 }
 
-/** Dials the candidates in order; the first that connects wins. */
-const connectBackend = Effect.fn("proxy.backend_connect")(function*(ctx: LoginContext) {
+/**
+ * Dials the Balancer's candidates in order; the first that connects wins. The Balancer reports
+ * each attempt (health, metrics, the warning line) and counts the link against its backend.
+ */
+const connectBackend = Effect.fn("proxy.backend_connect", { kind: "client" })(function*(ctx: LoginContext) {
   const balancer = yield* Balancer
   const server = ctx.server
   const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
   const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
   const keepalive = keepaliveSettings(ctx.config.keepalive)
-  for (const target of yield* balancer.candidates(server)) {
-    const attempt = yield* Effect.result(
-      dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble })
-    )
-    yield* balancer.report(server, target, attempt._tag === "Success")
-    if (attempt._tag === "Success") return Option.some(attempt.success)
-    yield* Effect.logWarning(`backend ${target.text} of '${server.id}' failed: ${attempt.failure.detail}`)
-  }
-  return Option.none<BackendLink>()
-})
+  return yield* balancer.connect(server, (target) =>
+    dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble }).pipe(
+      timeBackendConnect(server.id)
+    ))
+}, (connected, ctx) =>
+  // Inside the span: a login that finds no backend marks it failed.
+  Effect.flatMap(connected, (link) =>
+    Option.isSome(link)
+      ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
+      : Effect.fail(new NoBackendReachable({ server: ctx.server.id }))))
+
+/** A policy refusal at login: logged at its level, then the player's kick. */
+const refuseLogin = (socket: Net.Socket, refusal: Refusal) =>
+  Effect.andThen(
+    Effect.andThen(settleOutcome("refused"), Effect.logWithLevel(refusal.level)(refusal.reason)),
+    refusal.kick === undefined ? Effect.void : kick(socket, refusal.kick)
+  )
 
 export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) {
   const { loginStart, raw } = yield* readLoginStart(ctx)
+  if (ctx.onLoginStart !== undefined) yield* ctx.onLoginStart
   yield* Effect.annotateLogsScoped({ player: loginStart.name, server: ctx.server.id })
   yield* Effect.annotateCurrentSpan({ "mc.player": loginStart.name, "proxy.route": ctx.server.id })
   const server = ctx.server.config
+  const admission = yield* admitLogin({
+    client: ctx.client.address,
+    username: loginStart.name,
+    uuid: loginStart.uuid,
+    server: ctx.server
+  })
+  if (admission !== undefined) return yield* refuseLogin(ctx.socket, admission)
 
-  const link = yield* connectBackend(ctx)
+  const link = yield* connectBackend(ctx).pipe(Effect.option)
   if (Option.isNone(link)) {
+    yield* settleOutcome("no_backend")
     yield* Effect.logWarning(`no backend of '${ctx.server.id}' is reachable; disconnecting ${loginStart.name}`)
     return yield* kick(ctx.socket, server.disconnectMessage)
   }
   const backend = link.value
-  backend.socket.write(backendHandshake(server, ctx.handshake, ctx.rawHandshake))
-  backend.socket.write(raw)
-  const rest = takePending(ctx.inbound)
-  if (rest.length > 0) backend.socket.write(rest)
-
+  // Registered (against max_players, atomically) before the backend hears a byte: a login
+  // that lost the race for the last slot costs the backend only a TCP connect.
   const sessions = yield* Sessions
-  const session = yield* sessions.register({
+  const registered = yield* sessions.registerWithin({
     client: ctx.client.address,
     player: loginStart.name,
     uuid: loginStart.uuid,
@@ -102,12 +123,23 @@ export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) 
     backend: backend.address,
     protocolVersion: ctx.handshake.protocolVersion,
     mode: server.proxyMode
-  })
+  }, server.maxPlayers)
+  if (Option.isNone(registered)) return yield* refuseLogin(ctx.socket, yield* serverFull(ctx.server))
+  const session = registered.value
+  backend.socket.write(backendHandshake(server, ctx.handshake, ctx.rawHandshake))
+  backend.socket.write(raw)
+  const rest = takePending(ctx.inbound)
+  if (rest.length > 0) backend.socket.write(rest)
+
   yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.proxyMode}`)
   const idleWatch = yield* IdleWatch
   const readTimeoutMs = Duration.toMillis(server.timeouts?.read ?? Duration.seconds(30))
   const writeTimeoutMs = Duration.toMillis(server.timeouts?.write ?? Duration.seconds(30))
   const meter = makeMeter()
+  yield* settleOutcome("relayed")
+  // Bytes reach `infrarust.bytes.relayed` while the session runs, read from the meter.
+  const meters = yield* Effect.serviceOption(SessionMeters)
+  if (Option.isSome(meters)) yield* meters.value.track(ctx.server.id, meter)
   const relayOptions = { readTimeoutMs, writeTimeoutMs, idleWatch, meter }
   const relayed = server.proxyMode === "zero_copy"
     ? (yield* ZeroCopy).relay(ctx.socket, backend, relayOptions)
@@ -121,8 +153,16 @@ export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) 
         yield* Effect.logInfo(
           `session ended c2b=${c2b} b2c=${b2c} duration=${((now - session.startedAt) / 1000).toFixed(1)}s reason=${reason}`
         )
-        yield* Effect.annotateCurrentSpan({ "proxy.bytes_c2b": c2b, "proxy.bytes_b2c": b2c, "proxy.end_reason": reason })
+        yield* Effect.annotateCurrentSpan({
+          "proxy.bytes_c2b": c2b,
+          "proxy.bytes_b2c": b2c,
+          "proxy.end_reason": reason,
+          ...(/_(error|timeout)$/.test(reason) ? { "error.type": reason } : {})
+        })
+        yield* sessionEnded(ctx.server.id, { c2b, b2c, endReason: reason }, (now - session.startedAt) / 1000)
       })
-    )
+    ),
+    // One span for the whole relay: the bytes themselves never touch Effect.
+    Effect.withSpan("proxy.relay", { attributes: { "proxy.mode": server.proxyMode, "proxy.backend": backend.address } })
   )
 })

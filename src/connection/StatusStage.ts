@@ -29,14 +29,16 @@ export const serveStatus = Effect.fn("proxy.status_exchange")(function*(
   socket: Net.Socket,
   inbound: Inbound,
   request: StatusRequest,
-  status: StatusService["Service"]
+  status: StatusService["Service"],
+  /** An answer already at hand (a rate-limited ping gets `respondWithoutBackend`'s). */
+  prepared?: string
 ) {
   const first = yield* readStatusPacket(inbound, "status request")
   if (first._tag === "PingRequest") {
     // Some tools ping without asking for the status first: answer the ping alone.
     return yield* sendAndClose(socket, encodePongResponse(first.payload))
   }
-  const json = yield* status.respond(request)
+  const json = prepared ?? (yield* status.respond(request))
   const response = encodeStatusResponse(json)
   if (isEncodedBytes(response)) socket.write(response)
   const ping = yield* readStatusPacket(inbound, "ping").pipe(Effect.option)

@@ -6,7 +6,8 @@
  * per backend address feed `max_players`, the `least_players` balancer, MOTD player counts
  * and metrics; `kick` interrupts the session's fiber (its scope then closes both sockets).
  */
-import { Clock, Context, Effect, Fiber, Layer, type Scope } from "effect"
+import { Clock, Context, Effect, Fiber, Layer, Metric, Option, type Scope } from "effect"
+import { playersOnline } from "../observability/Metrics.ts"
 
 export interface SessionInfo {
   readonly id: number
@@ -36,6 +37,15 @@ const bump = (map: Map<string, number>, key: string, delta: number) => {
 export class Sessions extends Context.Service<Sessions, {
   /** Registers the calling fiber's session until the current Scope closes. */
   readonly register: (info: Omit<SessionInfo, "id" | "startedAt">) => Effect.Effect<SessionInfo, never, Scope.Scope>
+  /**
+   * Like `register`, unless the server already has `maxPlayers` sessions (`max_players`;
+   * 0 = no limit): then nothing is registered and the result is None. The check and the
+   * insert are one synchronous step, so two logins can never both take the last slot.
+   */
+  readonly registerWithin: (
+    info: Omit<SessionInfo, "id" | "startedAt">,
+    maxPlayers: number
+  ) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
   readonly total: () => number
   readonly countForServer: (serverId: string) => number
   readonly countForBackend: (address: string) => number
@@ -48,26 +58,40 @@ export class Sessions extends Context.Service<Sessions, {
     const perServer = new Map<string, number>()
     const perBackend = new Map<string, number>()
     let nextId = 1
+    /** `infrarust.players.online` {server} follows the count, so it can never drift. */
+    const publishPlayers = (added: Option.Option<SessionInfo>) =>
+      Option.isNone(added) ? Effect.void : Effect.suspend(() => {
+        const server = added.value.serverId
+        return Metric.update(Metric.withAttributes(playersOnline, { server }), perServer.get(server) ?? 0)
+      })
+    const registerWithin = (partial: Omit<SessionInfo, "id" | "startedAt">, maxPlayers: number) =>
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        const fiber = yield* Effect.fiber
+        return yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            if (maxPlayers > 0 && (perServer.get(partial.serverId) ?? 0) >= maxPlayers) return Option.none<SessionInfo>()
+            const info: SessionInfo = { ...partial, id: nextId++, startedAt }
+            entries.set(info.id, { info, fiber })
+            bump(perServer, info.serverId, 1)
+            bump(perBackend, info.backend, 1)
+            return Option.some(info)
+          }),
+          (added) =>
+            Effect.sync(() => {
+              if (Option.isNone(added)) return
+              const info = added.value
+              entries.delete(info.id)
+              bump(perServer, info.serverId, -1)
+              bump(perBackend, info.backend, -1)
+            }).pipe(Effect.andThen(publishPlayers(added)))
+        ).pipe(Effect.tap(publishPlayers))
+      })
     return Sessions.of({
       register: (partial) =>
-        Effect.gen(function*() {
-          const info: SessionInfo = { ...partial, id: nextId++, startedAt: yield* Clock.currentTimeMillis }
-          const fiber = yield* Effect.fiber
-          yield* Effect.acquireRelease(
-            Effect.sync(() => {
-              entries.set(info.id, { info, fiber })
-              bump(perServer, info.serverId, 1)
-              bump(perBackend, info.backend, 1)
-            }),
-            () =>
-              Effect.sync(() => {
-                entries.delete(info.id)
-                bump(perServer, info.serverId, -1)
-                bump(perBackend, info.backend, -1)
-              })
-          )
-          return info
-        }),
+        Effect.flatMap(registerWithin(partial, 0), (added) =>
+          Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused")),
+      registerWithin,
       total: () => entries.size,
       countForServer: (serverId) => perServer.get(serverId) ?? 0,
       countForBackend: (address) => perBackend.get(address) ?? 0,

@@ -1,0 +1,151 @@
+/**
+ * The access-control steps of the connection pipeline, in Infrarust's order (reference §2.4,
+ * §2.9), with what the client sees (§2.6, §3.1):
+ *
+ *   accept → PROXY header → {@link admitConnection} (global `[ip_filter]`, then IP/range bans)
+ *   → handshake → {@link admitRate} → route → {@link admitToServer} (the server's `[ip_filter]`)
+ *   → login start → {@link admitLogin} (IP, name and UUID bans, then `max_players`)
+ *
+ * Each step returns a `Refusal` value (the caller logs it at its level and sends its kick, if
+ * any) or `undefined` to continue, and counts the refusal on `infrarust.rejections`.
+ *
+ * Log levels: what floods produce (filtered addresses, rate limits) is Debug; bans and full
+ * servers concern a person and are Info — except that connections refused by one IP or range
+ * ban are reported at Info once per {@link BANNED_ADDRESS_REPORT_WINDOW_MS} and at Debug
+ * otherwise, so a flood from a banned range cannot flood the log. None is an error.
+ */
+import { Clock, Effect, Metric, Option } from "effect"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { type Refusal, refuse } from "../connection/Outcome.ts"
+import { rejections } from "../observability/Metrics.ts"
+import { Sessions } from "../services/Sessions.ts"
+import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
+import { BanList } from "./BanList.ts"
+import { IpFilter } from "./IpFilter.ts"
+import { formatRetryAfter, type RateKind, RateLimiter } from "./RateLimiter.ts"
+import { makeBucketTable } from "./TokenBucket.ts"
+
+/** The `reason` attribute of `infrarust.rejections`. */
+export type RejectionReason =
+  | "rate_limited"
+  | "banned"
+  | "ip_filtered"
+  | "server_full"
+  | "untrusted_proxy"
+  | "pending_limit"
+
+const counters = new Map<RejectionReason, Metric.Metric<number, Metric.CounterState<number>>>()
+
+/** Counts one refusal. */
+export const countRejection = (reason: RejectionReason): Effect.Effect<void> => {
+  let counter = counters.get(reason)
+  if (counter === undefined) {
+    counter = Metric.withAttributes(rejections, { reason })
+    counters.set(reason, counter)
+  }
+  return Metric.update(counter, 1)
+}
+
+const refused = (reason: RejectionReason, refusal: Refusal) => Effect.as(countRejection(reason), refusal)
+
+export const BANNED_ADDRESS_REPORT_WINDOW_MS = 60_000
+/** Which IP and range bans were reported at Info lately (bounded like the rate limiter's tables). */
+const reportedBans = makeBucketTable(10_000)
+
+/** Texts players read (Infrarust's where it has one). */
+export const notAllowedMessage = (client: string) => `IP ${client} is not allowed`
+export const notAllowedOnServerMessage = (client: string) => `IP ${client} is not allowed on this server`
+export const rateLimitedMessage = (retryAfterMs: number) =>
+  `Too many connection attempts from your address. Please wait ${formatRetryAfter(retryAfterMs)} and try again.`
+export const serverFullMessage = (maxPlayers: number) =>
+  `This server is full (${maxPlayers}/${maxPlayers} players). Please try again later.`
+
+/**
+ * Before the handshake is read: the global `[ip_filter]` (a login Disconnect naming the
+ * address, as Infrarust sends) and IP or range bans (closed without a word, as in Infrarust:
+ * nothing is read from a banned address).
+ */
+export const admitConnection = Effect.fnUntraced(function*(client: string) {
+  const filter = yield* IpFilter
+  if (!(yield* filter.allowedGlobally(client))) {
+    return yield* refused("ip_filtered", refuse("Debug", `refused by [ip_filter]`, notAllowedMessage(client)))
+  }
+  const bans = yield* BanList
+  const ban = yield* bans.find({ ip: client })
+  if (Option.isSome(ban)) {
+    const now = yield* Clock.currentTimeMillis
+    // Keyed by the ban, so a flood from a banned range is one Info line a minute, not one per address.
+    const fresh = reportedBans.take(describeTarget(ban.value.target), now, 1, BANNED_ADDRESS_REPORT_WINDOW_MS) === 0
+    return yield* refused(
+      "banned",
+      refuse(fresh ? "Info" : "Debug", `banned address closed (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`)
+    )
+  }
+  return undefined
+})
+
+/**
+ * After the handshake: the login or status bucket of the client. A refused login gets a short
+ * kick saying how long to wait; a refused status ping is the caller's to answer cheaply.
+ */
+export const admitRate = Effect.fnUntraced(function*(kind: RateKind, client: string) {
+  const limiter = yield* RateLimiter
+  const decision = yield* limiter.check(kind, client)
+  if (decision._tag === "Allowed") return undefined
+  const reason = `${kind === "login" ? "login" : "status ping"} rate limited (${decision.key}, next token in ${decision.retryAfterMs} ms)`
+  return yield* refused(
+    "rate_limited",
+    refuse("Debug", reason, kind === "login" ? rateLimitedMessage(decision.retryAfterMs) : undefined)
+  )
+})
+
+/** After routing: the server's own `[ip_filter]`. Logins get Infrarust's kick, pings a close. */
+export const admitToServer = Effect.fnUntraced(function*(server: LoadedServer, client: string, isStatus: boolean) {
+  const filter = yield* IpFilter
+  if (filter.allowedOn(server.config, client)) return undefined
+  return yield* refused(
+    "ip_filtered",
+    refuse("Debug", `refused by the [ip_filter] of '${server.id}'`, isStatus ? undefined : notAllowedOnServerMessage(client))
+  )
+})
+
+export interface LoginAdmission {
+  readonly client: string
+  readonly username: string
+  readonly uuid?: string | undefined
+  readonly server: LoadedServer
+}
+
+/**
+ * At login start: bans by IP, name (any case) and UUID — the player reads the reason and how
+ * long the ban lasts — then `max_players` against the live sessions of the server. (The count
+ * is checked again, atomically, when the session is registered: see Sessions.registerWithin.)
+ */
+export const admitLogin = Effect.fn("proxy.admission")(function*(login: LoginAdmission) {
+  const bans = yield* BanList
+  const ban = yield* bans.find({ ip: login.client, username: login.username, uuid: login.uuid })
+  if (Option.isSome(ban)) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* refused(
+      "banned",
+      refuse(
+        "Info",
+        `banned player refused (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`,
+        kickMessage(ban.value, now)
+      )
+    )
+  }
+  const max = login.server.config.maxPlayers
+  if (max > 0) {
+    const sessions = yield* Sessions
+    if (sessions.countForServer(login.server.id) >= max) return yield* serverFull(login.server)
+  }
+  return undefined
+})
+
+/** The refusal for a login to a server at `max_players`. */
+export const serverFull = (server: LoadedServer) =>
+  refused(
+    "server_full",
+    refuse("Info", `server '${server.id}' is full (max_players = ${server.config.maxPlayers})`, serverFullMessage(server.config.maxPlayers))
+  )

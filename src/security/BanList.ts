@@ -1,0 +1,320 @@
+/**
+ * `[ban]`: the live ban list, backed by `bans.json` (Infrarust's format plus `cidr` targets).
+ *
+ * - Lookups ({@link BanListShape.find}) read an immutable in-memory index and never touch the
+ *   disk: IP bans are checked before the handshake, names and UUIDs at login start. Expired
+ *   bans stop matching at once and are removed by the purge every `purge_interval`.
+ * - Every change (add, remove, purge) runs under one lock: re-read the file if someone else
+ *   changed it, apply the change, write atomically (BanStore.ts), then publish the new index.
+ *   Concurrent adds are therefore serialised and none is lost, and a hand edit made just
+ *   before an add is merged rather than overwritten.
+ * - The file is watched. Text equal to what we last wrote is our own write and ignored;
+ *   anything else is a hand edit: adopted, logged, and recorded in the audit log (source
+ *   "file"). A file that does not parse is never overwritten silently: it is moved aside to
+ *   `<file>.bak`, an Error names the problem, and the bans in memory are written back.
+ * - Changing `[ban] file` in `infrarust.toml` switches to the new file; `purge_interval` and
+ *   `enable_audit_log` apply from their next use.
+ *
+ * `add`/`remove`/`list` are the API a console or admin endpoint calls.
+ */
+import {
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  FiberHandle,
+  FileSystem,
+  Layer,
+  Option,
+  Result,
+  Schedule,
+  Schema,
+  Semaphore,
+  Stream,
+  SubscriptionRef
+} from "effect"
+import * as NodePath from "node:path"
+import type { BanConfig } from "../config/GlobalTables.ts"
+import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import {
+  type AuditEntry,
+  type BanEntry,
+  describeExpiry,
+  describeTarget,
+  isExpired,
+  MAX_REASON_CHARS,
+  parseBanTarget,
+  targetKey
+} from "./Ban.ts"
+import { type BanFileData, decodeBanFile, emptyBanFile, encodeBanFile } from "./BanFile.ts"
+import { audited, type BanLookup, diffAudit, indexOf, lookupBan } from "./BanIndex.ts"
+export type { BanLookup } from "./BanIndex.ts"
+import { type BanStoreError, ensureDirectory, readBanText, setAside, writeBanText } from "./BanStore.ts"
+
+export class BanInputError extends Schema.TaggedError<BanInputError>()("BanInputError", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `invalid ban: ${this.detail}`
+  }
+}
+
+export interface BanInput {
+  /** `{ type: "ip" | "cidr" | "username" | "uuid", value }`; the value is canonicalised. */
+  readonly target: { readonly type: string; readonly value: string }
+  /** Shown to the player; absent = "Banned by administrator". */
+  readonly reason?: string | undefined
+  /** Absent = permanent. */
+  readonly duration?: Duration.Duration | undefined
+  /** The author, recorded with the ban and in the audit log; default "console". */
+  readonly source?: string | undefined
+}
+
+export interface BanListShape {
+  /** Bans (or re-bans, replacing the previous entry of) a target; persisted before it returns. */
+  readonly add: (input: BanInput) => Effect.Effect<BanEntry, BanInputError | BanStoreError>
+  /** Lifts the ban of a target; false when there was none. */
+  readonly remove: (
+    target: { readonly type: string; readonly value: string },
+    source?: string
+  ) => Effect.Effect<boolean, BanInputError | BanStoreError>
+  /** Active bans (expired ones excluded), in the file's order. */
+  readonly list: Effect.Effect<ReadonlyArray<BanEntry>>
+  readonly auditLog: Effect.Effect<ReadonlyArray<AuditEntry>>
+  /** The active ban matching, in order: the IP (exact, then ranges), the name, the UUID. */
+  readonly find: (lookup: BanLookup) => Effect.Effect<Option.Option<BanEntry>>
+  /** Removes expired bans now (the purge task does this every `purge_interval`). */
+  readonly purgeExpired: Effect.Effect<number, BanStoreError>
+  /** Picks up changes to the file now (the watcher does this on its own). */
+  readonly reload: Effect.Effect<void>
+  /** The file in use. */
+  readonly path: () => string
+}
+
+/** Minimum time between purges, whatever `purge_interval` says. */
+const MIN_PURGE_INTERVAL = Duration.seconds(1)
+/** Editors save in several steps; wait for the file to settle. */
+const WATCH_DEBOUNCE = "250 millis"
+const REWATCH_DELAY = "5 seconds"
+
+export interface BanSettings {
+  readonly current: Effect.Effect<BanConfig>
+  readonly changes: Stream.Stream<BanConfig>
+}
+
+const make = Effect.fnUntraced(function*(settings: BanSettings) {
+  const fs = yield* FileSystem.FileSystem
+  const lock = yield* Semaphore.make(1)
+  let path = (yield* settings.current).file
+  let index = indexOf(emptyBanFile)
+  /** The text the file holds as far as we know (last read or written); undefined = no file. */
+  let onDisk: string | undefined
+
+  const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+  const auditEnabled = Effect.map(settings.current, (c) => c.enableAuditLog)
+
+  const commit = (data: BanFileData) =>
+    Effect.gen(function*() {
+      const text = encodeBanFile(data)
+      yield* writeBanText(path, text)
+      onDisk = text
+      index = indexOf(data)
+    })
+
+  /** Under the lock: brings memory up to date with the file if something else changed it. */
+  const syncFromDisk = (initial: boolean) =>
+    Effect.gen(function*() {
+      const read = yield* readBanText(path)
+      const held = index.data.bans.length
+      if (Option.isNone(read)) {
+        if (onDisk === undefined || (held === 0 && index.data.audit.length === 0)) return
+        yield* Effect.logWarning(`${path} was deleted; writing back the ${held} ban(s) held in memory`)
+        return yield* commit(index.data)
+      }
+      const text = read.value
+      if (text === onDisk) return
+      if (!initial && text.trim() === "" && held > 0) {
+        // An editor that rewrites in place truncates first; the rest of the save brings another event.
+        return yield* Effect.logDebug(`${path} is empty (a save in progress?); keeping the ${held} ban(s) in memory`)
+      }
+      const decoded = decodeBanFile(text, yield* nowSeconds)
+      if (Result.isFailure(decoded)) {
+        const aside = yield* setAside(path)
+        onDisk = undefined
+        yield* Effect.logError(
+          `${path} is not a valid ban store (${decoded.failure}); it was moved to ${aside}` +
+            (initial ? " and the proxy starts with no bans" : `; the ${held} ban(s) in memory are kept and written back`)
+        )
+        if (!initial) yield* commit(index.data)
+        return
+      }
+      const loaded = decoded.success
+      if (initial) {
+        onDisk = text
+        index = indexOf(loaded)
+        if (loaded.bans.length > 0) yield* Effect.logInfo(`loaded ${loaded.bans.length} ban(s) from ${path}`)
+        return
+      }
+      const changes = diffAudit(index, loaded, yield* nowSeconds)
+      const added = changes.filter((c) => c.action === "ban").length
+      const audit = audited(loaded.audit, changes, yield* auditEnabled)
+      if (audit === loaded.audit) {
+        onDisk = text
+        index = indexOf(loaded)
+      } else {
+        yield* commit({ bans: loaded.bans, audit })
+      }
+      yield* Effect.logInfo(`${path} was edited: ${added} ban(s) added or changed, ${changes.length - added} lifted`)
+    }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+
+  const locked = Semaphore.withPermit(lock)
+
+  const reload = locked(syncFromDisk(false)).pipe(
+    Effect.catch((e) => Effect.logWarning(`${e.message}; keeping the bans in memory`))
+  )
+
+  const parseTarget = (input: { readonly type: string; readonly value: string }) => {
+    const parsed = parseBanTarget(input.type, input.value)
+    return Result.isSuccess(parsed) ? Effect.succeed(parsed.success) : Effect.fail(new BanInputError({ detail: parsed.failure }))
+  }
+
+  const add = Effect.fn("BanList.add")(function*(input: BanInput) {
+    const target = yield* parseTarget(input.target)
+    if (input.reason !== undefined && input.reason.length > MAX_REASON_CHARS) {
+      return yield* new BanInputError({ detail: `the reason is longer than ${MAX_REASON_CHARS} characters` })
+    }
+    if (input.duration !== undefined && Duration.toMillis(input.duration) <= 0) {
+      return yield* new BanInputError({ detail: "the duration must be positive (leave it out for a permanent ban)" })
+    }
+    const source = input.source ?? "console"
+    return yield* locked(Effect.gen(function*() {
+      yield* syncFromDisk(false)
+      const now = yield* Clock.currentTimeMillis
+      const entry: BanEntry = {
+        target,
+        reason: input.reason,
+        expiresAt: input.duration === undefined ? undefined : Math.ceil((now + Duration.toMillis(input.duration)) / 1000),
+        createdAt: Math.floor(now / 1000),
+        source
+      }
+      const key = targetKey(target)
+      const bans = [...index.data.bans.filter((b) => targetKey(b.target) !== key), entry]
+      const record: AuditEntry = { action: "ban", target, reason: entry.reason, source, timestamp: entry.createdAt }
+      yield* commit({ bans, audit: audited(index.data.audit, [record], yield* auditEnabled) })
+      yield* Effect.logInfo(
+        `ban added: ${describeTarget(target)} (${entry.reason ?? "no reason"}, ${describeExpiry(entry)}) by ${source}`
+      )
+      return entry
+    }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+  })
+
+  const remove = Effect.fn("BanList.remove")(function*(input: { readonly type: string; readonly value: string }, source = "console") {
+    const target = yield* parseTarget(input)
+    return yield* locked(Effect.gen(function*() {
+      yield* syncFromDisk(false)
+      const key = targetKey(target)
+      const bans = index.data.bans.filter((b) => targetKey(b.target) !== key)
+      if (bans.length === index.data.bans.length) return false
+      const record: AuditEntry = { action: "unban", target, reason: undefined, source, timestamp: yield* nowSeconds }
+      yield* commit({ bans, audit: audited(index.data.audit, [record], yield* auditEnabled) })
+      yield* Effect.logInfo(`ban lifted: ${describeTarget(target)} by ${source}`)
+      return true
+    }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+  })
+
+  const purgeExpired = locked(Effect.gen(function*() {
+    yield* syncFromDisk(false)
+    const now = yield* Clock.currentTimeMillis
+    const expired = index.data.bans.filter((b) => isExpired(b, now))
+    if (expired.length === 0) return 0
+    const timestamp = Math.floor(now / 1000)
+    const records = expired.map((b): AuditEntry => ({ action: "expired", target: b.target, reason: b.reason, source: "system", timestamp }))
+    yield* commit({
+      bans: index.data.bans.filter((b) => !isExpired(b, now)),
+      audit: audited(index.data.audit, records, yield* auditEnabled)
+    })
+    for (const b of expired) yield* Effect.logInfo(`ban expired: ${describeTarget(b.target)}`)
+    return expired.length
+  }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+
+  const find = (lookup: BanLookup): Effect.Effect<Option.Option<BanEntry>> =>
+    Effect.map(Clock.currentTimeMillis, (now) => Option.fromUndefinedOr(lookupBan(index, lookup, now)))
+
+  const watch = (file: string, ready: Deferred.Deferred<void>) => {
+    const name = NodePath.basename(file)
+    return fs.watch(NodePath.dirname(file), { onReady: () => Deferred.doneUnsafe(ready, Effect.void) }).pipe(
+      Stream.filter((event) => NodePath.basename(event.path) === name),
+      Stream.debounce(WATCH_DEBOUNCE),
+      Stream.runForEach(() => reload),
+      Effect.tapError((e) => Effect.logWarning(`${file}: watching for hand edits failed (${e.message}); retrying`)),
+      Effect.retry(Schedule.spaced(REWATCH_DELAY))
+    )
+  }
+
+  const watcher = yield* FiberHandle.make()
+  /** Loads `file` as the store (startup, or `[ban] file` changed) and watches it. */
+  const open = (file: string) =>
+    Effect.gen(function*() {
+      yield* locked(Effect.gen(function*() {
+        path = file
+        index = indexOf(emptyBanFile)
+        onDisk = undefined
+        yield* ensureDirectory(file)
+        yield* syncFromDisk(true)
+      }).pipe(
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.catch((e) => Effect.logError(`${e.message}; starting with no bans`))
+      ))
+      const ready = yield* Deferred.make<void>()
+      yield* FiberHandle.run(watcher, watch(file, ready))
+      yield* Deferred.await(ready).pipe(Effect.timeoutOption("2 seconds"))
+      // An edit made between the first read and the watcher start is not lost.
+      yield* reload
+    })
+
+  yield* open(path)
+  yield* settings.changes.pipe(
+    Stream.map((c) => c.file),
+    Stream.changes,
+    Stream.drop(1),
+    Stream.runForEach((file) =>
+      Effect.andThen(Effect.logInfo(`[ban] file changed: using ${file} instead of ${path}`), open(file))
+    ),
+    Effect.forkScoped
+  )
+  yield* Effect.gen(function*() {
+    const interval = (yield* settings.current).purgeInterval
+    yield* Effect.sleep(Duration.max(interval, MIN_PURGE_INTERVAL))
+    yield* purgeExpired.pipe(Effect.catch((e) => Effect.logWarning(`purging expired bans failed: ${e.message}`)))
+  }).pipe(Effect.forever, Effect.forkScoped)
+
+  return BanList.of({
+    add,
+    remove,
+    list: Effect.map(Clock.currentTimeMillis, (now) => index.data.bans.filter((b) => !isExpired(b, now))),
+    auditLog: Effect.sync(() => index.data.audit),
+    find,
+    purgeExpired,
+    reload,
+    path: () => path
+  })
+})
+
+export class BanList extends Context.Service<BanList, BanListShape>()("infrarust/security/BanList") {
+  /** A ban list following `settings` (tests pass a Ref-backed one). */
+  static readonly make = make
+
+  /** Follows `[ban]` of the live global config. */
+  static readonly layer = Layer.effect(
+    BanList,
+    Effect.gen(function*() {
+      const store = yield* ProxyConfigStore
+      return yield* make({
+        current: Effect.map(SubscriptionRef.get(store.config), (c) => c.ban),
+        changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban)
+      })
+    })
+  )
+}
+
