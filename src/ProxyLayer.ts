@@ -15,6 +15,7 @@ import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
 import * as Observability from "./observability/Observability.ts"
+import { LogThrottle } from "./observability/LogThrottle.ts"
 import { IdleWatch } from "./relay/IdleWatch.ts"
 import { ZeroCopy } from "./relay/ZeroCopy.ts"
 import { Router } from "./routing/Router.ts"
@@ -75,7 +76,7 @@ export const ProxyLayer = (options: ProxyOptions) => {
   const observability = Observability.layer.pipe(Layer.provideMerge(config))
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, ZeroCopy.layer)
+  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, ZeroCopy.layer, LogThrottle.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
   const balancing = Balancer.layer.pipe(Layer.provideMerge(perConnection), Layer.provideMerge(routing))
   // The status cache is its own layer so a test or a plugin can swap it.

@@ -19,6 +19,7 @@ import { admitConnection, admitRate, admitToServer, countRejection } from "../se
 import type { BanList } from "../security/BanList.ts"
 import type { IpFilter } from "../security/IpFilter.ts"
 import type { RateLimiter } from "../security/RateLimiter.ts"
+import { LogThrottle } from "../observability/LogThrottle.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { applyKeepalive, keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { StatusService } from "../status/StatusService.ts"
@@ -28,7 +29,7 @@ import { readFirstPacket } from "./HandshakeStage.ts"
 import { makeInbound } from "./Inbound.ts"
 import { kick, sendAndClose } from "./Kick.ts"
 import { serveLogin } from "./LoginStage.ts"
-import { isRefusal, type Refusal } from "./Outcome.ts"
+import { isRefusal, type Refusal } from "../security/Refusal.ts"
 import { receiveProxyHeader, trustedProxiesOf } from "./ProxyHeaderStage.ts"
 import { serveStatus } from "./StatusStage.ts"
 
@@ -59,10 +60,19 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const pending = new Map<number, Net.Socket>()
       let nextPendingId = 0
 
+      const throttle = yield* LogThrottle
+      /**
+       * Warnings a peer can trigger at will (PROXY mismatches, untrusted peers) are said once a
+       * minute per peer and kind, then at Debug: a flood must not flood the log.
+       */
+      const throttled = (level: LogLevel.Severity, peer: string | undefined, kind: string) =>
+        level === "Warn" ? throttle.level(`${kind}|${peer ?? "?"}`, level) : Effect.succeed(level)
+
       const refused = (socket: Net.Socket, refusal: Refusal) =>
         Effect.gen(function*() {
           yield* settleOutcome("refused")
-          yield* logAt(refusal.level, refusal.reason)
+          const level = yield* throttled(refusal.level, socket.remoteAddress, refusal.reason.slice(0, 24))
+          yield* logAt(level, refusal.reason)
           if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
         })
 
@@ -210,7 +220,9 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         )
       },
       // Failures are logged inside the span, so the line carries its trace ids (the span still fails).
-      (effect) => Effect.tapError(effect, (error) => logAt(levelOf(error), describe(error))),
+      (effect, socket) =>
+        Effect.tapError(effect, (error) =>
+          Effect.flatMap(throttled(levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
       observeConnection)
 
       const handle = (socket: Net.Socket) =>
@@ -233,6 +245,7 @@ type ServicesOfLogin =
   | BanList
   | IpFilter
   | RateLimiter
+  | LogThrottle
 
 interface Described {
   readonly _tag: string

@@ -32,7 +32,7 @@ import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { NoBackendReachable, StageTimeout } from "./ConnectionError.ts"
 import { type Inbound, next, takePending } from "./Inbound.ts"
 import { kick } from "./Kick.ts"
-import type { Refusal } from "./Outcome.ts"
+import type { Refusal } from "../security/Refusal.ts"
 
 export interface LoginContext {
   readonly socket: Net.Socket

@@ -17,7 +17,7 @@ import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
 import { decodeProxyHeader, isNotProxyHeader, MAX_V2_PAYLOAD_LENGTH } from "../proxy-protocol/ProxyHeader.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
 import { type Inbound, next } from "./Inbound.ts"
-import { type Refusal, refuse } from "./Outcome.ts"
+import { type Refusal, refuse } from "../security/Refusal.ts"
 import { Result } from "effect"
 
 /** Largest header we wait for: a v2 header with its TLVs. */

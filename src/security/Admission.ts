@@ -11,19 +11,19 @@
  *
  * Log levels: what floods produce (filtered addresses, rate limits) is Debug; bans and full
  * servers concern a person and are Info — except that connections refused by one IP or range
- * ban are reported at Info once per {@link BANNED_ADDRESS_REPORT_WINDOW_MS} and at Debug
- * otherwise, so a flood from a banned range cannot flood the log. None is an error.
+ * ban are reported at Info once a minute per ban (LogThrottle) and at Debug otherwise, so a
+ * flood from a banned range cannot flood the log. None is an error.
  */
 import { Clock, Effect, Metric, Option } from "effect"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
-import { type Refusal, refuse } from "../connection/Outcome.ts"
+import { type Refusal, refuse } from "./Refusal.ts"
+import { LogThrottle } from "../observability/LogThrottle.ts"
 import { rejections } from "../observability/Metrics.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
 import { BanList } from "./BanList.ts"
 import { IpFilter } from "./IpFilter.ts"
 import { formatRetryAfter, type RateKind, RateLimiter } from "./RateLimiter.ts"
-import { makeBucketTable } from "./TokenBucket.ts"
 
 /** The `reason` attribute of `infrarust.rejections`. */
 export type RejectionReason =
@@ -34,23 +34,23 @@ export type RejectionReason =
   | "untrusted_proxy"
   | "pending_limit"
 
-const counters = new Map<RejectionReason, Metric.Metric<number, Metric.CounterState<number>>>()
+const counterFor = (reason: RejectionReason) => Metric.withAttributes(rejections, { reason })
+
+/** One counter per reason, built once (building a tagged metric per refusal would allocate). */
+const counters: Record<RejectionReason, ReturnType<typeof counterFor>> = {
+  rate_limited: counterFor("rate_limited"),
+  banned: counterFor("banned"),
+  ip_filtered: counterFor("ip_filtered"),
+  server_full: counterFor("server_full"),
+  untrusted_proxy: counterFor("untrusted_proxy"),
+  pending_limit: counterFor("pending_limit")
+}
 
 /** Counts one refusal. */
-export const countRejection = (reason: RejectionReason): Effect.Effect<void> => {
-  let counter = counters.get(reason)
-  if (counter === undefined) {
-    counter = Metric.withAttributes(rejections, { reason })
-    counters.set(reason, counter)
-  }
-  return Metric.update(counter, 1)
-}
+export const countRejection = (reason: RejectionReason): Effect.Effect<void> => Metric.update(counters[reason], 1)
 
 const refused = (reason: RejectionReason, refusal: Refusal) => Effect.as(countRejection(reason), refusal)
 
-export const BANNED_ADDRESS_REPORT_WINDOW_MS = 60_000
-/** Which IP and range bans were reported at Info lately (bounded like the rate limiter's tables). */
-const reportedBans = makeBucketTable(10_000)
 
 /** Texts players read (Infrarust's where it has one). */
 export const notAllowedMessage = (client: string) => `IP ${client} is not allowed`
@@ -73,12 +73,11 @@ export const admitConnection = Effect.fnUntraced(function*(client: string) {
   const bans = yield* BanList
   const ban = yield* bans.find({ ip: client })
   if (Option.isSome(ban)) {
-    const now = yield* Clock.currentTimeMillis
     // Keyed by the ban, so a flood from a banned range is one Info line a minute, not one per address.
-    const fresh = reportedBans.take(describeTarget(ban.value.target), now, 1, BANNED_ADDRESS_REPORT_WINDOW_MS) === 0
+    const level = yield* (yield* LogThrottle).level(`ban:${describeTarget(ban.value.target)}`, "Info")
     return yield* refused(
       "banned",
-      refuse(fresh ? "Info" : "Debug", `banned address closed (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`)
+      refuse(level, `banned address closed (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`)
     )
   }
   return undefined
