@@ -6,8 +6,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { joinAndStay, type Player } from "../support/McClients.ts"
+import { type McServer, startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { type CountingBackend, join, type Player, rawLoginStorm, startCountingBackend } from "./support/LbPeers.ts"
+import { rawLoginStorm } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
 const PROTOCOL = 765
@@ -16,15 +18,16 @@ const LOGINS = 300
 /** Hundreds of logins from 127.0.0.1 in a second: lift the per-IP login limit. */
 const GLOBAL = `[rate_limit]\nmax_connections = 100000\nstatus_max = 100000\n`
 
+/** Backends that count logins and players; no keep-alives, so held players never time out under load. */
 const backends = (n: number) =>
   Effect.forEach(Array.from({ length: n }), () =>
-    Effect.acquireRelease(Effect.promise(() => startCountingBackend(VERSION)), (b) => Effect.promise(() => b.close())))
+    Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION, { keepAlive: false })), (b) => Effect.promise(() => b.close())))
 
 /** `addresses` entries: plain, or `{ address, weight }` when a weight is given. */
-const addressList = (list: ReadonlyArray<CountingBackend>, weights: ReadonlyArray<number> = []) =>
+const addressList = (list: ReadonlyArray<McServer>, weights: ReadonlyArray<number> = []) =>
   `[${list.map((b, i) => weights[i] === undefined ? `"${b.address}"` : `{ address = "${b.address}", weight = ${weights[i]} }`).join(", ")}]`
 
-const lbToml = (list: ReadonlyArray<CountingBackend>, strategy: string, weights: ReadonlyArray<number> = []) =>
+const lbToml = (list: ReadonlyArray<McServer>, strategy: string, weights: ReadonlyArray<number> = []) =>
   `domains = ["${HOST}"]\naddresses = ${addressList(list, weights)}\nload_balancing = "${strategy}"\n`
 
 /**
@@ -35,7 +38,7 @@ const lbToml = (list: ReadonlyArray<CountingBackend>, strategy: string, weights:
 const storm = (port: number, count = LOGINS, host = HOST) =>
   Effect.promise(() => rawLoginStorm(PROTOCOL, port, host, count, 6))
 
-const counts = (list: ReadonlyArray<CountingBackend>) => list.map((b) => b.logins())
+const counts = (list: ReadonlyArray<McServer>) => list.map((b) => b.logins())
 
 /** Printed so the numbers can be quoted (docs/load-balancing.md). */
 const show = (label: string, values: ReadonlyArray<number>) =>
@@ -87,7 +90,7 @@ describe("distribution over real backends (300 logins per strategy)", () => {
   it.live("least_players fills the emptiest backend first, then spreads evenly", () =>
     Effect.gen(function*() {
       const list = yield* backends(3)
-      const [a, b] = list as [CountingBackend, CountingBackend, CountingBackend]
+      const [a, b] = list as [McServer, McServer, McServer]
       // Players put on a and b through other routes count too: least_players is per backend.
       const proxy = yield* startProxy({
         global: GLOBAL,
@@ -100,7 +103,7 @@ describe("distribution over real backends (300 logins per strategy)", () => {
       const held: Array<Player> = []
       yield* Effect.addFinalizer(() => Effect.sync(() => held.forEach((p) => p.leave())))
       const hold = (host: string, name: string) =>
-        Effect.promise(() => join(VERSION, proxy.port, host, name)).pipe(Effect.tap((p) => Effect.sync(() => held.push(p))))
+        Effect.promise(() => joinAndStay(VERSION, proxy.port, host, name, { timeoutMs: 8000 })).pipe(Effect.tap((p) => Effect.sync(() => held.push(p))))
       for (let i = 0; i < 4; i++) yield* hold("a.example.com", `a${i}`)
       for (let i = 0; i < 2; i++) yield* hold("b.example.com", `b${i}`)
       const online = () => list.map((x) => x.online())

@@ -7,18 +7,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { loginExpectingKick } from "../support/McPeers.ts"
+import { freeLowPort, haproxy as startHaproxy } from "../support/Daemons.ts"
+import { joinAndStay, loginExpectingKick, type Player } from "../support/McClients.ts"
+import { type McServer, startMcServer } from "../support/McPeers.ts"
 import { startProxy } from "../support/ProxyHarness.ts"
-import {
-  type CountingBackend,
-  freeLowPort,
-  join,
-  type Player,
-  rawLogin,
-  rawLoginStorm,
-  startCountingBackend,
-  startHaproxy
-} from "./support/LbPeers.ts"
+import { rawLogin, rawLoginStorm } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
 const PROTOCOL = 765
@@ -33,11 +26,14 @@ const checks = (kind = "status") =>
   `[health_check]\ninterval = "${INTERVAL_MS}ms"\ntimeout = "${TIMEOUT_MS}ms"\nkind = "${kind}"\n` +
   `unhealthy_after = ${UNHEALTHY_AFTER}\nhealthy_after = ${HEALTHY_AFTER}\n`
 
+/** A backend that counts logins, pings and players (no keep-alives); `port` to restart one where it was. */
+const startCountingBackend = (port = 0) => startMcServer(VERSION, { keepAlive: false, port })
+
+/** A player through the proxy, given up after 8 s. */
+const join = (port: number, name: string) => joinAndStay(VERSION, port, HOST, name, { timeoutMs: 8000 })
+
 const backend = (port?: number) =>
-  Effect.acquireRelease(
-    Effect.promise(() => startCountingBackend(VERSION, port === undefined ? {} : { port })),
-    (b) => Effect.promise(() => b.close())
-  )
+  Effect.acquireRelease(Effect.promise(() => startCountingBackend(port)), (b) => Effect.promise(() => b.close()))
 
 /** Polls `logs` until a line contains `text`; the elapsed milliseconds. */
 const waitForLog = (logs: ReadonlyArray<{ readonly message: string }>, text: string, timeoutMs: number) =>
@@ -61,7 +57,7 @@ describe("health checks with real backends", () => {
     Effect.gen(function*() {
       const a = yield* backend()
       const b = yield* backend()
-      let c: CountingBackend = yield* Effect.promise(() => startCountingBackend(VERSION))
+      let c: McServer = yield* Effect.promise(() => startCountingBackend())
       yield* Effect.addFinalizer(() => Effect.promise(() => c.close()))
       const addresses = [a, b, c].map((x) => `"${x.address}"`).join(", ")
       const proxy = yield* startProxy({
@@ -72,7 +68,7 @@ describe("health checks with real backends", () => {
       })
       const players: Array<Player> = []
       yield* Effect.addFinalizer(() => Effect.sync(() => players.forEach((p) => p.leave())))
-      for (let i = 0; i < 6; i++) players.push(yield* Effect.promise(() => join(VERSION, proxy.port, HOST, `held${i}`)))
+      for (let i = 0; i < 6; i++) players.push(yield* Effect.promise(() => join(proxy.port, `held${i}`)))
       assert.deepStrictEqual([a, b, c].map((x) => x.online()), [2, 2, 2])
       let dropped = 0
       players.forEach((p) => p.closed.then(() => dropped++))
@@ -91,7 +87,7 @@ describe("health checks with real backends", () => {
       assert.strictEqual(dropped, 2)
 
       // Restart c on the same port.
-      c = yield* Effect.promise(() => startCountingBackend(VERSION, { port: cPort }))
+      c = yield* Effect.promise(() => startCountingBackend(cPort))
       const upAfter = yield* waitForLog(proxy.logs, `backend 127.0.0.1:${cPort} of 'lb' passed ${HEALTHY_AFTER} checks`, noticeWithin(HEALTHY_AFTER))
       yield* Effect.promise(() => rawLoginStorm(PROTOCOL, proxy.port, HOST, 30, 3))
       assert.isAtLeast(c.logins(), 9, `${[a, b, c].map((x) => x.logins())}`)
@@ -134,12 +130,12 @@ describe("health checks with real backends", () => {
       const a = yield* backend()
       const b = yield* backend()
       const c = yield* backend()
-      const toml = (list: ReadonlyArray<CountingBackend>) =>
+      const toml = (list: ReadonlyArray<McServer>) =>
         `domains = ["${HOST}"]\naddresses = [${list.map((x) => `"${x.address}"`).join(", ")}]\nload_balancing = "round_robin"\n${checks()}`
       const proxy = yield* startProxy({ global: GLOBAL, servers: { "lb.toml": toml([a, b]) } })
       const players: Array<Player> = []
       yield* Effect.addFinalizer(() => Effect.sync(() => players.forEach((p) => p.leave())))
-      for (let i = 0; i < 2; i++) players.push(yield* Effect.promise(() => join(VERSION, proxy.port, HOST, `before${i}`)))
+      for (let i = 0; i < 2; i++) players.push(yield* Effect.promise(() => join(proxy.port, `before${i}`)))
       assert.deepStrictEqual([a.online(), b.online()], [1, 1])
       let dropped = 0
       players.forEach((p) => p.closed.then(() => dropped++))
@@ -179,10 +175,9 @@ describe("health checks with real backends", () => {
         `    server mc1 ${mc.address}`,
         ""
       ].join("\n")
-      const haproxy = yield* Effect.acquireRelease(
-        Effect.promise(() => startHaproxy(config, tcpPort)),
-        (h) => Effect.promise(() => h.stop())
-      )
+      // Ready once the TCP frontend accepts a PROXY v2 LOCAL probe (the status frontend is not
+      // probed: its session lines must all be checks).
+      const haproxy = yield* startHaproxy(config, [tcpPort], { probe: "proxy-v2-local" })
       const proxy = yield* startProxy({
         global: GLOBAL,
         servers: {
@@ -195,7 +190,7 @@ describe("health checks with real backends", () => {
       assert.isAtLeast(mc.pings(), 4)
       assert.isFalse(proxy.logs.some((l) => l.message.includes("is down")), proxy.logs.map((l) => l.message).join("\n"))
       // Players still get through (with a real PROXY v2 header).
-      const player = yield* Effect.promise(() => join(VERSION, proxy.port, HOST, "through_haproxy"))
+      const player = yield* Effect.promise(() => join(proxy.port, "through_haproxy"))
       player.leave()
       const lines = haproxy.output().split("\n")
       const statusSessions = lines.filter((l) => l.includes("status_pp be_mc/mc1"))

@@ -8,10 +8,9 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import minecraftData from "minecraft-data"
-import mc from "minecraft-protocol"
 import { freePort, waitForPort } from "../support/Daemons.ts"
-import { loginAndChat, startMcServer } from "../support/McPeers.ts"
+import { joinAndStay, loginAndChat } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.21.4"
@@ -19,27 +18,16 @@ const VERSION = "1.21.4"
 describe("session lifecycle", () => {
   it.live("a backend's kick message reaches the player before the connection closes", () =>
     Effect.gen(function*() {
-      const server = mc.createServer({ "online-mode": false, host: "127.0.0.1", port: 0, version: VERSION, hideErrors: true } as mc.ServerOptions)
-      yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
-      const socketServer = (server as unknown as { socketServer: import("node:net").Server }).socketServer
-      yield* Effect.promise(() => new Promise<void>((r) => server.once("listening", () => r())))
-      const port = (socketServer.address() as import("node:net").AddressInfo).port
       // Kick in play with a long reason: its bytes must all arrive before the close.
       const reason = "Closed for maintenance. ".repeat(40)
-      server.on("playerJoin", (client) => {
-        ;(client as unknown as { write: (n: string, p: unknown) => void }).write("login", minecraftData(VERSION).loginPacket)
-        setTimeout(() => client.end(reason), 100)
-      })
-      const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${port}`]) } })
-      const seen = yield* Effect.promise(() =>
-        new Promise<string>((resolve, reject) => {
-          const client = mc.createClient({ host: "127.0.0.1", port: proxy.port, username: "kickme", version: VERSION, fakeHost: "mc.example.com", hideErrors: true } as mc.ClientOptions)
-          const events = client as unknown as { on: (e: string, f: (p: unknown) => void) => void }
-          events.on("kick_disconnect", (p) => resolve(JSON.stringify(p)))
-          events.on("end", () => setTimeout(() => reject(new Error("closed without the kick")), 200))
-          client.on("error", () => {})
-        })
+      const backend = yield* Effect.acquireRelease(
+        Effect.promise(() => startMcServer(VERSION, { onJoin: (client) => setTimeout(() => client.end(reason), 100) })),
+        (s) => Effect.promise(() => s.close())
       )
+      const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [backend.address]) } })
+      const player = yield* Effect.promise(() => joinAndStay(VERSION, proxy.port, "mc.example.com", "kickme"))
+      // The kick's JSON, or "ended: ..." if the connection closed without it.
+      const seen = yield* Effect.promise(() => player.kicked)
       assert.include(seen, reason.trim())
       yield* Effect.sleep("100 millis")
       assert.isTrue(proxy.logs.some((l) => l.message.startsWith("session ended") && l.message.includes("reason=backend_closed")))
@@ -62,14 +50,8 @@ describe("session lifecycle", () => {
       yield* Effect.promise(() => waitForPort(listen, 10_000))
 
       // A live session that would go on for ever.
-      const session = yield* Effect.promise(() =>
-        new Promise<mc.Client>((resolve, reject) => {
-          const client = mc.createClient({ host: "127.0.0.1", port: listen, username: "stayer", version: VERSION, fakeHost: "mc.example.com", hideErrors: true } as mc.ClientOptions)
-          client.once("login", () => resolve(client))
-          client.once("error", reject)
-        })
-      )
-      const ended = new Promise<number>((resolve) => session.once("end", () => resolve(performance.now())))
+      const session = yield* Effect.promise(() => joinAndStay(VERSION, listen, "mc.example.com", "stayer"))
+      const ended = new Promise<number>((resolve) => session.client.once("end", () => resolve(performance.now())))
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
       const signalledAt = performance.now()
       child.kill("SIGTERM")

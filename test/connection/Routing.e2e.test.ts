@@ -6,7 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { loginAndChat, loginExpectingKick, ping, startMcServer } from "../support/McPeers.ts"
+import { loginAndChat, loginExpectingKick, ping } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.20.4"

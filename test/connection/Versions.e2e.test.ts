@@ -5,7 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { loginAndChat, ping, startMcServer } from "../support/McPeers.ts"
+import { loginAndChat, ping } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSIONS = ["1.7", "1.8.9", "1.12.2", "1.16.5", "1.20.4", "1.21.4", "26.1"] as const

@@ -5,10 +5,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
-import mc from "minecraft-protocol"
 import * as Net from "node:net"
 import * as Metrics from "../../src/observability/Metrics.ts"
 import { prometheusName, render } from "../../src/observability/PrometheusText.ts"
+import { joinAndStay } from "../support/McClients.ts"
 import type { ProxyFixture } from "../support/ProxyHarness.ts"
 import { parsePrometheus, sampleValue } from "./PrometheusParser.ts"
 import { HOST, SERVER, sendTraffic, startBackend, startObservedProxy, VERSION, waitFor } from "./support.ts"
@@ -76,26 +76,11 @@ const metricsPortOf = (proxy: ProxyFixture): number => {
   return Number(port)
 }
 
-/** A player that stays connected until `end` is called. */
-const joinAndStay = (port: number) =>
+/** A player that stays connected until the scope closes. */
+const stayer = (port: number) =>
   Effect.acquireRelease(
-    Effect.promise(() =>
-      new Promise<mc.Client>((resolve, reject) => {
-        const client = mc.createClient({
-          host: "127.0.0.1",
-          port,
-          username: "Stayer",
-          version: VERSION,
-          auth: "offline",
-          fakeHost: HOST,
-          hideErrors: true
-        })
-        client.once("login", () => resolve(client))
-        client.once("error", reject)
-        setTimeout(() => reject(new Error("no join within 8 s")), 8000).unref()
-      })
-    ),
-    (client) => Effect.sync(() => client.end("done"))
+    Effect.promise(() => joinAndStay(VERSION, port, HOST, "Stayer", { timeoutMs: 8000 })),
+    (player) => Effect.sync(() => player.leave())
   )
 
 describe("[metrics] endpoint", () => {
@@ -146,7 +131,7 @@ describe("[metrics] endpoint", () => {
 
       // A session still running: the scrape publishes its bytes first.
       yield* Effect.scoped(Effect.gen(function*() {
-        yield* joinAndStay(proxy.port)
+        yield* stayer(proxy.port)
         yield* waitFor(() => proxy.logs.filter((l) => l.message.startsWith("session started")).length === 2, "the second session")
         const live = parsePrometheus((yield* scrape(port)).body)
         assert.strictEqual(sampleValue(live, "infrarust_players_online", { server: SERVER }), 1)

@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { loginExpectingKick } from "../support/McPeers.ts"
+import { loginExpectingKick } from "../support/McClients.ts"
 import { latestMetrics, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/OtlpReceiver.ts"
 import {
   childrenOf,

@@ -4,7 +4,8 @@
  * span-tree helpers the assertions use.
  */
 import { Effect, Metric, type Scope } from "effect"
-import { loginAndChat, ping, startMcServer } from "../support/McPeers.ts"
+import { loginAndChat, ping } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import type { ReceivedSpan } from "../support/OtlpReceiver.ts"
 import { type ProxyFixture, serverToml, startProxy } from "../support/ProxyHarness.ts"
 

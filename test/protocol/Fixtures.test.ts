@@ -4,7 +4,6 @@
  * re-encoding the decoded values must give back the exact bytes.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { encodeLoginDisconnect, decodeLoginDisconnect } from "../../src/protocol/Disconnect.ts"
@@ -19,6 +18,7 @@ import {
   encodeStatusRequest,
   encodeStatusResponse
 } from "../../src/protocol/Status.ts"
+import { offlineUuid } from "../support/RawClient.ts"
 import { assertStream, expectBytes, expectDone, FIXTURE_DIR, fixture, toHex } from "./Helpers.ts"
 
 interface Capture {
@@ -39,15 +39,6 @@ interface Capture {
 
 const captures: ReadonlyArray<Capture> = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, "captures.json"), "utf8"))
 const ofKind = (kind: string) => captures.filter((c) => c.kind === kind)
-
-/** Vanilla's offline-mode UUID: a version-3 (MD5) UUID of "OfflinePlayer:<name>". */
-const offlineUuid = (name: string): string => {
-  const h = crypto.createHash("md5").update(`OfflinePlayer:${name}`).digest()
-  h[6] = (h[6]! & 0x0f) | 0x30
-  h[8] = (h[8]! & 0x3f) | 0x80
-  const x = h.toString("hex")
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`
-}
 
 /** The protocol number of a capture's release name (1.8.9 → 47). */
 const protocolOfCapture = (version: string): number => protocolOf(version) ?? assert.fail(`unknown version ${version}`)

@@ -9,25 +9,36 @@ import { Effect } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ping, startMcServer } from "../support/McPeers.ts"
+import { joinAndStay, loginOutcome as joinOutcome, notJoinedText, ping, type Player } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import {
-  disconnectText,
-  exchange,
-  joinAndStay,
-  loginBytes,
-  loginOutcome,
-  offlineUuid,
-  type Player,
-  reasonText,
-  rewriteGlobal,
-  sleep,
-  statusBytes,
-  waitUntil
-} from "./support.ts"
+import { disconnectText, exchange, loginBytes, offlineUuid, statusBytes } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
 const HOST = "mc.example.com"
+
+/** Logs in from `localAddress`: "joined", or the kick text (or "ended: ..." for a bare close). */
+const loginOutcome = (version: string, port: number, host: string, username: string, localAddress = "127.0.0.1") =>
+  Effect.promise(() => joinOutcome(version, port, host, username, { localAddress, timeoutMs: 8000 }))
+
+/** Polls `check` every 25 ms until it holds; fails after `timeoutMs`. */
+const waitUntil = (check: () => boolean, what: string, timeoutMs = 5000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMs
+    while (!check()) {
+      if (Date.now() >= deadline) return yield* Effect.die(new Error(`timed out waiting for: ${what}`))
+      yield* Effect.sleep("25 millis")
+    }
+  })
+
+/** Rewrites the harness's infrarust.toml with `extra` (the watcher applies it live). */
+const rewriteGlobal = (dir: string, extra: string) =>
+  Effect.sync(() =>
+    writeFileSync(
+      join(dir, "infrarust.toml"),
+      `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\n${extra}\n`
+    )
+  )
 
 const backend = Effect.acquireRelease(
   Effect.promise(() => startMcServer(VERSION, { motd: "guarded" })),
@@ -176,7 +187,7 @@ describe("access control with real clients", () => {
       const second = yield* Effect.promise(() => joinAndStay(VERSION, proxy.port, HOST, "second"))
       assert.strictEqual(yield* loginOutcome(VERSION, proxy.port, HOST, "third"), "This server is full (2/2 players). Please try again later.")
       // Several at once for the last slot: exactly one wins (the count is checked atomically).
-      first.end()
+      first.leave()
       yield* waitUntil(() => proxy.logs.some((l) => l.message.startsWith("session ended") && l.message.includes("player=first")), "first left")
       const inside: Array<Player> = []
       const racers = yield* Effect.all(
@@ -184,18 +195,18 @@ describe("access control with real clients", () => {
           Effect.promise(() =>
             joinAndStay(VERSION, proxy.port, HOST, name).then(
               (p) => (inside.push(p), "joined"),
-              (e: Error) => reasonText(e.message.replace(/^[^:]* was kicked: /, ""))
+              notJoinedText
             )
           )
         ),
         { concurrency: "unbounded" }
       )
-      for (const p of inside) p.end()
+      for (const p of inside) p.leave()
       assert.strictEqual(racers.filter((r) => r === "joined").length, 1, racers.join(" | "))
       assert.isTrue(racers.filter((r) => r !== "joined").every((r) => r.startsWith("This server is full")))
       assert.isTrue(yield* Effect.promise(() => second.chatEchoed("still-here")), "the players inside are unaffected")
-      second.end()
-      yield* sleep(50)
+      second.leave()
+      yield* Effect.sleep("50 millis")
       assert.isTrue(proxy.logs.some((l) => l.level === "Info" && l.message.includes("server 'mc' is full (max_players = 2)")))
     }), { timeout: 30_000 })
 })

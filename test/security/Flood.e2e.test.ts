@@ -28,9 +28,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { joinAndStay } from "../support/McClients.ts"
 import { startMcServer } from "../support/McPeers.ts"
 import { serverToml } from "../support/ProxyHarness.ts"
-import { joinAndStay, loginBytes, statusBytes } from "./support.ts"
+import { loginBytes, statusBytes } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
 const HOST = "mc.example.com"
@@ -171,7 +172,7 @@ describe("flood", () => {
 
       // A player joins before the flood and chats throughout it.
       const player = yield* Effect.promise(() => joinAndStay(VERSION, port, HOST, "steadfast"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => player.end()))
+      yield* Effect.addFinalizer(() => Effect.sync(() => player.leave()))
       assert.isTrue(yield* Effect.promise(() => player.chatEchoed("warm-up")))
       yield* Effect.promise(() => new Promise((r) => setTimeout(r, 500)))
       const baseline = { rss: rssMb(pid), fds: openFds(pid), heap: yield* Effect.promise(liveHeap) }
@@ -214,7 +215,7 @@ describe("flood", () => {
         await new Promise((r) => setTimeout(r, 300))
         const late = await joinAndStay(VERSION, port, HOST, "latecomer", { timeoutMs: 10_000 })
         const lateChat = await late.chatEchoed("made-it", 5000)
-        late.end()
+        late.leave()
         await Promise.all([halfOpenDone, garbageDone, pingsDone, bannedDone])
         return { lateChat, seconds: (Date.now() - started) / 1000 }
       })

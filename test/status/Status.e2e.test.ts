@@ -6,43 +6,34 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import mc from "minecraft-protocol"
 import minecraftData from "minecraft-data"
 import { statusFE, statusFE01, statusFE01FA, statusLegacy } from "minecraft-server-util"
-import * as Net from "node:net"
 import { docBlock } from "../support/DocBlocks.ts"
-import { ping } from "../support/McPeers.ts"
+import { ping } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { flood, legacyPing, lowPortForwarder, rawPing, startStatusBackend } from "./support/StatusPeers.ts"
 
 const protocolOf = (version: string): number => minecraftData(version).version.version ?? -1
 
 /** A minecraft-protocol server that answers pings like a multi-version proxy: its range as name, the client's number. */
-const startMultiVersionBackend = (name: string) =>
-  Effect.acquireRelease(
+const startMultiVersionBackend = (name: string) => {
+  // Status responses it built (not status handshakes, which McServer.pings counts).
+  let pings = 0
+  return Effect.acquireRelease(
     Effect.promise(() =>
-      new Promise<{ port: number; pings: () => number; close: () => void }>((resolve) => {
-        let pings = 0
-        const server = mc.createServer({
-          "online-mode": false,
-          host: "127.0.0.1",
-          port: 0,
-          version: "1.20.4",
-          motd: "multi-version backend",
-          hideErrors: true,
-          beforePing: (response: { version: { name: string; protocol: number } }, client: { protocolVersion: number }) => {
-            pings++
-            response.version = { name, protocol: client.protocolVersion }
-            return response
-          }
-        } as mc.ServerOptions)
-        const socketServer = (server as unknown as { socketServer: Net.Server }).socketServer
-        server.on("listening", () =>
-          resolve({ port: (socketServer.address() as Net.AddressInfo).port, pings: () => pings, close: () => server.close() }))
+      startMcServer("1.20.4", {
+        motd: "multi-version backend",
+        beforePing: (response, client) => {
+          pings++
+          response.version = { name, protocol: client.protocolVersion }
+          return response
+        }
       })
     ),
-    (s) => Effect.sync(() => s.close())
-  )
+    (s) => Effect.promise(() => s.close())
+  ).pipe(Effect.map((s) => ({ port: s.port, pings: () => pings })))
+}
 
 const statusBackend = (json: Parameters<typeof startStatusBackend>[0]) =>
   Effect.acquireRelease(Effect.promise(() => startStatusBackend(json)), (b) => Effect.promise(() => b.close()))

@@ -1,8 +1,8 @@
 /**
  * Real third-party daemons for tests (HAProxy, nginx), run in the foreground from a temporary
- * directory and stopped with the test's scope. Their output is captured so tests can assert
- * on what the daemon itself logged (e.g. the client address HAProxy parsed from our PROXY
- * header).
+ * directory and stopped with the test's scope, and the free ports their configs need. Their
+ * output is captured so tests can assert on what the daemon itself logged (e.g. the client
+ * address HAProxy parsed from our PROXY header, or that it logged no PROXY error at all).
  */
 import { Effect, type Scope } from "effect"
 import { spawn } from "node:child_process"
@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { encodeProxyHeaderV2Local } from "../../src/proxy-protocol/ProxyHeader.ts"
 
 /** A free TCP port on 127.0.0.1 (bound and released; daemons need numbers in their config). */
 export const freePort = (): Promise<number> =>
@@ -22,18 +23,40 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-/** Resolves once something accepts connections on `port` (polls for up to `timeoutMs`). */
-export const waitForPort = (port: number, timeoutMs = 5000): Promise<void> =>
+/** A free port below 32768 (outside Linux's ephemeral range), for daemons that need a number. */
+export const freeLowPort = async (): Promise<number> => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000)
+    const free = await new Promise<boolean>((resolve) => {
+      const s = Net.createServer()
+      s.once("error", () => resolve(false))
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
+  throw new Error("no free port below 32768")
+}
+
+/**
+ * Resolves once something accepts connections on `port` (polls for up to `timeoutMs`). Each
+ * successful probe is reset at once, or, with `greeting`, sent `greeting` and closed politely
+ * (a listener that expects a header then logs no error for the probe).
+ */
+export const waitForPort = (port: number, timeoutMs = 5000, greeting?: Uint8Array): Promise<void> =>
   new Promise((resolve, reject) => {
     const deadline = Date.now() + timeoutMs
     const attempt = () => {
+      let connected = false
       const socket = Net.connect(port, "127.0.0.1")
       socket.once("connect", () => {
-        socket.destroy()
+        connected = true
+        if (greeting === undefined) socket.destroy()
+        else socket.end(greeting)
         resolve()
       })
-      socket.once("error", () => {
+      socket.on("error", () => {
         socket.destroy()
+        if (connected) return
         if (Date.now() > deadline) reject(new Error(`nothing listens on ${port} after ${timeoutMs} ms`))
         else setTimeout(attempt, 50)
       })
@@ -51,7 +74,8 @@ const run = (
   command: string,
   args: (dir: string) => ReadonlyArray<string>,
   files: (dir: string) => Record<string, string>,
-  ports: ReadonlyArray<number>
+  ports: ReadonlyArray<number>,
+  greeting?: Uint8Array
 ): Effect.Effect<Daemon, Error, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
@@ -65,7 +89,7 @@ const run = (
         const exited = new Promise<never>((_, reject) =>
           child.once("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)))
         )
-        return Promise.race([Promise.all(ports.map((p) => waitForPort(p))), exited])
+        return Promise.race([Promise.all(ports.map((p) => waitForPort(p, 5000, greeting))), exited])
           .then(() => ({ dir, child, output: () => output }))
           .catch((error: unknown) => {
             child.kill("SIGKILL")
@@ -86,9 +110,24 @@ const run = (
       ).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
   ).pipe(Effect.map(({ dir, output }) => ({ dir, output })))
 
-/** HAProxy 2.6 in the foreground (`-db`) with `config`; `ports` are its listen ports. */
-export const haproxy = (config: string, ports: ReadonlyArray<number>) =>
-  run("haproxy", (dir) => ["-db", "-f", join(dir, "haproxy.cfg")], () => ({ "haproxy.cfg": config }), ports)
+/**
+ * HAProxy 2.6 in the foreground (`-db`) with `config`; it is ready once each of `ports` accepts
+ * a connection. For `accept-proxy` frontends pass `probe: "proxy-v2-local"`: each readiness probe
+ * then opens with a PROXY v2 LOCAL header, so HAProxy logs no PROXY error for it (a bare connect
+ * would make it log "Connection closed while waiting for PROXY protocol header").
+ */
+export const haproxy = (
+  config: string,
+  ports: ReadonlyArray<number>,
+  options: { readonly probe?: "connect" | "proxy-v2-local" } = {}
+) =>
+  run(
+    "haproxy",
+    (dir) => ["-db", "-f", join(dir, "haproxy.cfg")],
+    () => ({ "haproxy.cfg": config }),
+    ports,
+    options.probe === "proxy-v2-local" ? encodeProxyHeaderV2Local() : undefined
+  )
 
 /** nginx with the stream module, in the foreground; `stream` is the body of its `stream {}` block. */
 export const nginx = (stream: string, ports: ReadonlyArray<number>) =>

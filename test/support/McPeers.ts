@@ -1,9 +1,13 @@
 /**
- * Real Minecraft peers for end-to-end tests: minecraft-protocol servers and clients in
- * offline mode, for any version the library supports. The server answers status pings,
- * completes logins (with compression from 1.8), sends keep-alives every half second and
- * echoes chat back as a system message, so a test can prove that a session through the
- * proxy carries traffic both ways.
+ * Real Minecraft servers for end-to-end tests: minecraft-protocol servers in offline mode, for
+ * any version the library supports. They answer status pings, complete logins (with
+ * compression from 1.8), send keep-alives every half second (unless turned off) and echo chat
+ * back as a system message, so a test can prove that a session through the proxy carries
+ * traffic both ways; they also count login and status handshakes and players online, for the
+ * load-balancing tests. The players that go with them are in McClients.ts.
+ *
+ * Plugin-channel validation is off: minecraft-protocol compiles a JSON schema per login for it
+ * (~40 ms of CPU), which would make storms of logins slow and timing-sensitive.
  */
 import mc from "minecraft-protocol"
 import minecraftData from "minecraft-data"
@@ -12,13 +16,43 @@ import * as Net from "node:net"
 
 export interface McServer {
   readonly port: number
+  /** `127.0.0.1:<port>`, as a server file lists it. */
+  readonly address: string
   readonly version: string
   /** Chat messages received from players. */
   readonly chats: Array<string>
-  /** Handshake hosts seen by the server (what the proxy forwarded). */
+  /** Handshake hosts seen by the server (what the proxy forwarded), logins and pings alike. */
   readonly hosts: Array<string>
   readonly keepAlivesAnswered: () => number
+  /** Login handshakes received (next state 2). */
+  readonly logins: () => number
+  /** Status handshakes received (next state 1): proxied pings and health checks. */
+  readonly pings: () => number
+  /** Players currently connected. */
+  readonly online: () => number
+  /** Closes the listener and ends every player's connection. */
   readonly close: () => Promise<void>
+}
+
+export interface McServerOptions {
+  readonly motd?: string
+  /** Listen address; 127.0.0.1 unless given. */
+  readonly host?: string
+  /** A fixed port, e.g. to restart a backend where it was; 0 (a free one) unless given. */
+  readonly port?: number
+  /** Send keep-alives every 500 ms and drop players who do not answer; true unless given. */
+  readonly keepAlive?: boolean
+  /** minecraft-protocol's `beforePing` hook: edits the status response before it is sent. */
+  readonly beforePing?: (response: { version: { name: string; protocol: number } }, client: { protocolVersion: number }) => unknown
+  /** Called for each player after the join game was sent. */
+  readonly onJoin?: (client: mc.ServerClient) => void
+}
+
+// minecraft-protocol's typings lag behind its packets; writes are checked by its own serializer.
+type Writer = { write: (name: string, params: unknown) => void }
+type Events = {
+  on: (event: string, listener: (packet: unknown) => void) => void
+  once: (event: string, listener: (packet: unknown) => void) => void
 }
 
 const joinGamePacket = (version: string, client: { id: number }) => {
@@ -40,13 +74,6 @@ const joinGamePacket = (version: string, client: { id: number }) => {
 }
 
 /** A system message in the packet layout of `version`. */
-// minecraft-protocol's typings lag behind its packets; writes are checked by its own serializer.
-type Writer = { write: (name: string, params: unknown) => void }
-type Events = {
-  on: (event: string, listener: (packet: unknown) => void) => void
-  once: (event: string, listener: (packet: unknown) => void) => void
-}
-
 const sendSystemChat = (client: Writer, version: string, text: string) => {
   const protocol = minecraftData(version).version.version ?? 0
   const json = JSON.stringify({ text })
@@ -56,29 +83,39 @@ const sendSystemChat = (client: Writer, version: string, text: string) => {
   else client.write("system_chat", { content: nbt.comp({ text: nbt.string(text) }), isActionBar: false })
 }
 
-export const startMcServer = (
-  version: string,
-  options: { readonly motd?: string; readonly host?: string } = {}
-): Promise<McServer> =>
+export const startMcServer = (version: string, options: McServerOptions = {}): Promise<McServer> =>
   new Promise((resolve, reject) => {
     const chats: Array<string> = []
     const hosts: Array<string> = []
     let keepAlives = 0
+    let logins = 0
+    let pings = 0
+    let online = 0
     const server = mc.createServer({
       "online-mode": false,
       host: options.host ?? "127.0.0.1",
-      port: 0,
+      port: options.port ?? 0,
       version,
       motd: options.motd ?? `backend ${version}`,
+      keepAlive: options.keepAlive ?? true,
       checkTimeoutInterval: 500,
-      hideErrors: true
-    })
+      hideErrors: true,
+      validateChannelProtocol: false,
+      ...(options.beforePing !== undefined ? { beforePing: options.beforePing } : {})
+    } as mc.ServerOptions)
     server.on("connection", (client) => {
-      ;(client as unknown as Events).once("set_protocol", (p) => hosts.push((p as { serverHost: string }).serverHost))
+      ;(client as unknown as Events).once("set_protocol", (p) => {
+        const { serverHost, nextState } = p as { serverHost: string; nextState: number }
+        hosts.push(serverHost)
+        if (nextState === 2) logins++
+        if (nextState === 1) pings++
+      })
     })
     server.on("playerJoin", (client) => {
-      ;(client as unknown as Writer).write("login", joinGamePacket(version, client))
+      online++
       const events = client as unknown as Events
+      events.once("end", () => online--)
+      ;(client as unknown as Writer).write("login", joinGamePacket(version, client))
       events.on("keep_alive", () => keepAlives++)
       const onChat = (packet: unknown) => {
         const message = (packet as { message: string }).message
@@ -87,6 +124,7 @@ export const startMcServer = (
       }
       events.on("chat", onChat)
       events.on("chat_message", onChat)
+      options.onJoin?.(client)
     })
     server.on("error", reject)
     const socketServer = (server as unknown as { socketServer: Net.Server }).socketServer
@@ -94,117 +132,20 @@ export const startMcServer = (
       const port = (socketServer.address() as Net.AddressInfo).port
       resolve({
         port,
+        address: `127.0.0.1:${port}`,
         version,
         chats,
         hosts,
         keepAlivesAnswered: () => keepAlives,
-        close: () => new Promise((done) => {
-          server.close()
-          socketServer.once("close", () => done())
-          setTimeout(done, 1000)
-        })
+        logins: () => logins,
+        pings: () => pings,
+        online: () => online,
+        close: () =>
+          new Promise((done) => {
+            server.close() // ends every client too
+            socketServer.once("close", () => done())
+            setTimeout(done, 1000)
+          })
       })
     })
   })
-
-export interface LoginResult {
-  readonly keepAlivesReceived: number
-  readonly echoed: boolean
-}
-
-/**
- * Logs in through `port` with `host` as the handshake address, waits for the join game,
- * for two keep-alives, sends a chat line and waits for its echo; then disconnects.
- */
-export const loginAndChat = (
-  version: string,
-  port: number,
-  host: string,
-  username: string,
-  options: { readonly tagHost?: string; readonly timeoutMs?: number; readonly localAddress?: string } = {}
-): Promise<LoginResult> =>
-  new Promise((resolve, reject) => {
-    const client = mc.createClient({
-      host: "127.0.0.1",
-      port,
-      username,
-      version,
-      auth: "offline",
-      fakeHost: host,
-      hideErrors: true,
-      // A chosen source address (e.g. 127.0.0.2) lets PROXY protocol tests tell the player
-      // from the load balancer, both being on loopback.
-      ...(options.localAddress !== undefined
-        ? {
-          connect: (c: { setSocket: (s: Net.Socket) => void }) =>
-            c.setSocket(Net.connect({ port, host: "127.0.0.1", localAddress: options.localAddress! }))
-        }
-        : {})
-    } as mc.ClientOptions)
-    if (options.tagHost !== undefined) (client as unknown as { tagHost: string }).tagHost = options.tagHost
-    let keepAlives = 0
-    let joined = false
-    const timer = setTimeout(() => {
-      client.end("timeout")
-      reject(new Error(`${version}: no complete session within ${options.timeoutMs ?? 10_000} ms (joined=${joined}, keepAlives=${keepAlives})`))
-    }, options.timeoutMs ?? 10_000)
-    const finish = (result: LoginResult) => {
-      clearTimeout(timer)
-      client.end("done")
-      resolve(result)
-    }
-    client.on("error", (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    client.on("end", (reason: string) => {
-      if (!joined) {
-        clearTimeout(timer)
-        reject(new Error(`${version}: disconnected before joining: ${reason}`))
-      }
-    })
-    client.on("keep_alive", () => {
-      keepAlives++
-      if (keepAlives === 2) client.chat("hello-from-client")
-    })
-    const onMessage = (packet: unknown) => {
-      if (JSON.stringify(packet).includes("echo:hello-from-client")) finish({ keepAlivesReceived: keepAlives, echoed: true })
-    }
-    client.on("chat", onMessage)
-    client.on("system_chat", onMessage)
-    client.on("login", () => {
-      joined = true
-    })
-  })
-
-/** Waits for the client's disconnect reason (a login kick), or fails after `timeoutMs`. */
-export const loginExpectingKick = (version: string, port: number, host: string, username = "kicked", timeoutMs = 8000): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const client = mc.createClient({ host: "127.0.0.1", port, username, version, auth: "offline", fakeHost: host, hideErrors: true })
-    const timer = setTimeout(() => {
-      client.end("timeout")
-      reject(new Error("no kick"))
-    }, timeoutMs)
-    client.on("login", () => {
-      clearTimeout(timer)
-      client.end("unexpected")
-      reject(new Error("joined instead of being kicked"))
-    })
-    client.on("disconnect", (packet: { reason: string }) => {
-      clearTimeout(timer)
-      resolve(packet.reason)
-    })
-    client.on("error", () => {})
-  })
-
-/** A modern status ping to 127.0.0.1:`port` with `host` in the handshake; the parsed response. */
-export const ping = (version: string, port: number, host: string): Promise<Record<string, unknown>> =>
-  mc.ping({
-    host,
-    port,
-    version,
-    closeTimeout: 8000,
-    connect: (client: { setSocket: (s: Net.Socket) => void; emit: (e: string) => void }) => {
-      client.setSocket(Net.connect(port, "127.0.0.1"))
-    }
-  } as unknown as mc.PingOptions).then((r) => r as unknown as Record<string, unknown>)

@@ -2,15 +2,16 @@
  * Test-only status peers on loopback:
  * - a status backend that answers handshake + status request with JSON of the test's choosing
  *   (extra fields, any version) and counts the status requests it served;
- * - a raw status pinger (handshake + request + ping in one write) and a bounded flood of them;
+ * - a raw status pinger (RawClient's handshake + request + ping in one write) and a bounded
+ *   flood of them;
  * - a raw legacy pinger (any 0xFE variant) that returns the 0xFF reply text.
  */
 import * as Net from "node:net"
-import { isEncodedBytes } from "../../../src/protocol/ByteWriter.ts"
-import { decodeHandshake, encodeHandshake, type Handshake, NextState } from "../../../src/protocol/Handshake.ts"
+import { decodeHandshake, type Handshake } from "../../../src/protocol/Handshake.ts"
 import { decodeLegacyKick } from "../../../src/protocol/LegacyKick.ts"
 import { encodeLegacyPing, type LegacyPingRequest } from "../../../src/protocol/LegacyPing.ts"
-import { decodeStatusClientbound, decodeStatusServerbound, encodePingRequest, encodePongResponse, encodeStatusRequest, encodeStatusResponse } from "../../../src/protocol/Status.ts"
+import { decodeStatusClientbound, decodeStatusServerbound, encodePongResponse, encodeStatusResponse } from "../../../src/protocol/Status.ts"
+import { bytesOf, statusBytes } from "../../support/RawClient.ts"
 
 export interface StatusBackend {
   readonly port: number
@@ -18,11 +19,6 @@ export interface StatusBackend {
   readonly served: () => number
   readonly handshakes: Array<Handshake>
   readonly close: () => Promise<void>
-}
-
-const bytes = (e: ReturnType<typeof encodeStatusResponse>): Uint8Array => {
-  if (!isEncodedBytes(e)) throw new Error("encoding failed")
-  return e
 }
 
 export const startStatusBackend = (json: (handshake: Handshake) => unknown, options: { delayMs?: number } = {}): Promise<StatusBackend> =>
@@ -52,7 +48,7 @@ export const startStatusBackend = (json: (handshake: Handshake) => unknown, opti
           pending = pending.subarray(p.offset)
           if (p.value._tag === "StatusRequest") {
             served++
-            const reply = bytes(encodeStatusResponse(JSON.stringify(json(handshake))))
+            const reply = bytesOf(encodeStatusResponse(JSON.stringify(json(handshake))))
             if (options.delayMs === undefined) socket.write(reply)
             else setTimeout(() => socket.write(reply), options.delayMs)
           } else {
@@ -78,11 +74,10 @@ export const startStatusBackend = (json: (handshake: Handshake) => unknown, opti
 export const rawPing = (port: number, host: string, protocol: number, timeoutMs = 5000): Promise<string> =>
   new Promise((resolve, reject) => {
     const socket = Net.connect(port, "127.0.0.1")
-    const handshake = bytes(encodeHandshake({ protocolVersion: protocol, serverAddress: host, serverPort: 25565, nextState: NextState.Status }))
     let pending: Uint8Array = new Uint8Array(0)
     let json: string | undefined
     const timer = setTimeout(() => (socket.destroy(), reject(new Error("ping timed out"))), timeoutMs)
-    socket.on("connect", () => socket.write(Buffer.concat([handshake, encodeStatusRequest(), encodePingRequest(42n)])))
+    socket.on("connect", () => socket.write(statusBytes(host, { protocol })))
     socket.on("error", (e) => (clearTimeout(timer), reject(e)))
     socket.on("close", () => (clearTimeout(timer), json === undefined ? reject(new Error("closed without a reply")) : resolve(json)))
     socket.on("data", (chunk: Buffer) => {
@@ -127,7 +122,7 @@ export const legacyPing = (port: number, request: LegacyPingRequest, timeoutMs =
     let pending: Uint8Array = new Uint8Array(0)
     let text: string | undefined
     const timer = setTimeout(() => (socket.destroy(), reject(new Error("legacy ping timed out"))), timeoutMs)
-    socket.on("connect", () => socket.write(bytes(encodeLegacyPing(request))))
+    socket.on("connect", () => socket.write(bytesOf(encodeLegacyPing(request))))
     socket.on("error", (e) => (clearTimeout(timer), reject(e)))
     socket.on("data", (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk])
