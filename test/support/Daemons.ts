@@ -6,7 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -129,6 +129,8 @@ export const haproxy = (
     options.probe === "proxy-v2-local" ? encodeProxyHeaderV2Local() : undefined
   )
 
+const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
 /** nginx with the stream module, in the foreground; `stream` is the body of its `stream {}` block. */
 export const nginx = (stream: string, ports: ReadonlyArray<number>) =>
   run(
@@ -136,7 +138,8 @@ export const nginx = (stream: string, ports: ReadonlyArray<number>) =>
     (dir) => ["-c", join(dir, "nginx.conf"), "-p", dir + "/"],
     (dir) => ({
       "nginx.conf": [
-        "load_module /usr/lib/nginx/modules/ngx_stream_module.so;",
+        // Debian ships the stream module separately; builds with it compiled in need no line.
+        ...(existsSync(NGINX_STREAM_MODULE) ? [`load_module ${NGINX_STREAM_MODULE};`] : []),
         "worker_processes 1;",
         "daemon off;",
         `pid ${join(dir, "nginx.pid")};`,
