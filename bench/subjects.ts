@@ -1,0 +1,152 @@
+/**
+ * The things the bench measures ("subjects"), each started fresh for every round:
+ * - `direct`: the client talks to the backend itself (the ceiling; no proxy process);
+ * - `pipe`: a raw Node pipe proxy (bench/baselines/pipe.ts);
+ * - `haproxy`, `nginx`: TCP-mode forwarders (bench/baselines/peers.ts), when installed;
+ * - `passthrough`, `zero_copy`, `server_only`: infrarust-ts (`node src/main.ts`) with the
+ *   bench server in that `proxy_mode`.
+ * A subject's CPU and memory are read from /proc over all of its processes and threads.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { haproxyCommand, nginxCommand } from "./baselines/peers.ts"
+import { DOMAIN } from "./lib/frames.ts"
+import { freePort, waitForPort } from "./lib/ports.ts"
+import { processTree, withFileLimit } from "./lib/proc.ts"
+
+export type SubjectName = "direct" | "pipe" | "haproxy" | "nginx" | "passthrough" | "zero_copy" | "server_only"
+export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
+export const PROXY_MODES: ReadonlyArray<SubjectName> = ["passthrough", "zero_copy", "server_only"]
+
+/**
+ * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
+ * also the addon's two dup()ed sockets and two pipes (src/relay/splice/addon.c).
+ */
+export const fdsPerSession = (s: SubjectName): number => (s === "zero_copy" ? 8 : 2)
+
+const repo = fileURLToPath(new URL("..", import.meta.url))
+
+export interface Instance {
+  readonly subject: SubjectName
+  readonly port: number
+  /** The subject's root process; undefined for `direct`. */
+  readonly pid: number | undefined
+  /** Every process of the subject right now (the root and its descendants). */
+  readonly pids: () => Array<number>
+  /** What the subject wrote to stdout/stderr (for warnings such as a missing addon). */
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+export interface StartContext {
+  readonly backendPort: number
+  /** A scratch directory for this instance's config files and logs. */
+  readonly dir: string
+  /** The soft open-file limit the subject runs with. */
+  readonly fileLimit: number
+  /** `worker_threads` for infrarust-ts; undefined leaves the key out (the proxy's default). */
+  readonly workerThreads?: number
+}
+
+const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined) => {
+  const servers = Path.join(dir, "servers")
+  Fs.mkdirSync(servers, { recursive: true })
+  Fs.writeFileSync(
+    Path.join(dir, "infrarust.toml"),
+    `# written by bench/subjects.ts
+bind = "127.0.0.1:${port}"
+servers_dir = "${servers}"
+max_connections = 0
+connect_timeout = "5s"
+shutdown_timeout = "1s"
+${workerThreads === undefined ? "" : `worker_threads = ${workerThreads}\n`}
+# The bench opens thousands of connections per second from one address: the limiter would
+# measure itself.
+[rate_limit]
+max_connections = 100000000
+window = "1s"
+status_max = 100000000
+status_window = "1s"
+
+[limits]
+max_pending_handshakes = 0
+`
+  )
+  Fs.writeFileSync(
+    Path.join(servers, "bench.toml"),
+    `domains = ["${DOMAIN}"]
+addresses = ["127.0.0.1:${backendPort}"]
+proxy_mode = "${mode}"
+
+# Idle sessions must outlive the memory phase.
+[timeouts]
+read = "10m"
+write = "10m"
+`
+  )
+  return Path.join(dir, "infrarust.toml")
+}
+
+const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Array<string> => {
+  const maxSessions = Math.floor((ctx.fileLimit - 256) / 2)
+  switch (subject) {
+    case "pipe":
+      return [process.execPath, Path.join(repo, "bench/baselines/pipe.ts"), String(port), String(ctx.backendPort)]
+    case "haproxy":
+      return haproxyCommand(ctx.dir, port, ctx.backendPort, maxSessions)
+    case "nginx":
+      return nginxCommand(ctx.dir, port, ctx.backendPort, ctx.fileLimit - 256, ctx.fileLimit)
+    default:
+      return [
+        process.execPath,
+        Path.join(repo, "src/main.ts"),
+        "-c",
+        infrarustConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads),
+        "--log-level",
+        "warn"
+      ]
+  }
+}
+
+export const startSubject = async (subject: SubjectName, ctx: StartContext): Promise<Instance> => {
+  if (subject === "direct") {
+    return { subject, port: ctx.backendPort, pid: undefined, pids: () => [], output: () => "", stop: async () => {} }
+  }
+  Fs.mkdirSync(ctx.dir, { recursive: true })
+  const port = await freePort()
+  const [command, ...commandArgs] = commandFor(subject, ctx, port)
+  const [cmd, args] = withFileLimit(command!, commandArgs)
+  const child: ChildProcess = spawn(cmd, args, { cwd: ctx.dir, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  const keep = (chunk: Buffer) => {
+    if (output.length < 64 * 1024) output += chunk.toString()
+  }
+  child.stdout!.on("data", keep)
+  child.stderr!.on("data", keep)
+  let exited = false
+  const exitedP = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())))
+  child.once("error", (e) => ((output += `spawn failed: ${e.message}\n`), (exited = true)))
+  try {
+    await waitForPort(port, 60_000, () => !exited)
+  } catch (e) {
+    child.kill("SIGKILL")
+    throw new Error(`${subject} did not start: ${(e as Error).message}\n${output}`)
+  }
+  const pid = child.pid!
+  return {
+    subject,
+    port,
+    pid,
+    pids: () => (exited ? [] : processTree(pid)),
+    output: () => output,
+    stop: async () => {
+      if (exited) return
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000)
+      await exitedP
+      clearTimeout(timer)
+    }
+  }
+}
