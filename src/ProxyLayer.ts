@@ -1,21 +1,28 @@
 /**
  * The composition root: every service of the running proxy, wired in one place.
  *
- * Reading bottom-up: the global config store (watched file) → the servers directory →
- * the router → the per-connection services → the connection handler → the listener.
- * The listener is a Layer whose scope owns the accept loop; closing it (SIGINT/SIGTERM)
- * stops accepting and drains the live connections (see Listener.ts).
+ * `worker_threads` picks one of two compositions (src/workers/WorkerPlan.ts):
+ *
+ * - One process (one worker, or no SO_REUSEPORT): reading bottom-up, the global config store
+ *   (watched file) → the servers directory → the router → the per-connection services → the
+ *   connection handler → the listener. The listener is a Layer whose scope owns the accept
+ *   loop; closing it (SIGINT/SIGTERM) stops accepting and drains the live connections.
+ * - Workers: the same services, minus the data plane, become the coordinator that every
+ *   worker thread asks (src/workers/Coordinator.ts); the worker pool sits where the listener
+ *   was, so on SIGINT/SIGTERM the workers drain first, while the services still answer them.
  */
 import { NodeFileSystem } from "@effect/platform-node"
-import { Duration, Effect, Layer, Result, SubscriptionRef } from "effect"
+import { Duration, Effect, Layer, Metric, References, Result, SubscriptionRef } from "effect"
 import { Balancer } from "./backend/Balancer.ts"
 import { parseHostPort } from "./config/HostPort.ts"
 import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
+import type { LogFormat } from "./observability/Logging.ts"
 import * as Observability from "./observability/Observability.ts"
 import { LogThrottle } from "./observability/LogThrottle.ts"
+import { SessionMeters } from "./observability/SessionMeters.ts"
 import { IdleWatch } from "./relay/IdleWatch.ts"
 import { ZeroCopy } from "./relay/ZeroCopy.ts"
 import { Router } from "./routing/Router.ts"
@@ -23,9 +30,14 @@ import { BanList } from "./security/BanList.ts"
 import { IpFilter } from "./security/IpFilter.ts"
 import { RateLimiter } from "./security/RateLimiter.ts"
 import { Sessions } from "./services/Sessions.ts"
+import { announceListening } from "./StartupReport.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
-import { describeServers } from "./StartupReport.ts"
+import * as Coordinator from "./workers/Coordinator.ts"
+import { makeBanMirror } from "./workers/BanMirror.ts"
+import { MetricsHub } from "./workers/MetricsHub.ts"
+import type { WorkerLogs } from "./workers/Ops.ts"
+import { describePlan, planWorkers } from "./workers/WorkerPlan.ts"
 
 export interface ProxyOptions {
   readonly configPath: string
@@ -33,6 +45,13 @@ export interface ProxyOptions {
   readonly bind?: { readonly host: string; readonly port: number } | undefined
   /** Called once the listener is bound (tests learn the port this way). */
   readonly onListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
+  /**
+   * Worker threads write their own lines in this format (the command line's). Absent: they
+   * send every line to this process's logger (an embedding program, tests).
+   */
+  readonly workerLogFormat?: LogFormat | undefined
+  /** The module worker threads run (tests wrap src/workers/WorkerMain.ts). */
+  readonly workerEntry?: URL | undefined
 }
 
 /** `--bind` text → address, with the same rules as the config key. */
@@ -58,22 +77,15 @@ const ListenerLive = (options: ProxyOptions) =>
         },
         handler.handle
       )
-      const shown = bind.host.includes(":") ? `[${bind.host}]:${listening.address.port}` : `${bind.host}:${listening.address.port}`
-      yield* Effect.logInfo(`listening on ${shown}`)
-      if (config.receiveProxyProtocol && config.trustedProxies.length === 0) {
-        yield* Effect.logWarning(
-          "receive_proxy_protocol is on and trusted_proxies is empty: any client can claim any address with a forged PROXY header. List your load balancers in trusted_proxies."
-        )
-      }
-      for (const line of describeServers(yield* SubscriptionRef.get(router.table))) yield* Effect.logInfo(line)
+      yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })
     })
   )
 
-export const ProxyLayer = (options: ProxyOptions) => {
-  const config = ProxyConfigStore.layer(options.configPath)
+/** Everything in one process, as before worker threads existed. */
+const singleProcess = (options: ProxyOptions) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
-  const observability = Observability.layer.pipe(Layer.provideMerge(config))
+  const observability = Observability.layer
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
   const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, ZeroCopy.layer, LogThrottle.layer)
@@ -84,5 +96,68 @@ export const ProxyLayer = (options: ProxyOptions) => {
   // Rate limits, bans and IP filters follow the live [rate_limit], [ban] and [ip_filter].
   const security = Layer.mergeAll(RateLimiter.layer, IpFilter.layer, BanList.layer).pipe(Layer.provideMerge(status))
   const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(security))
-  return ListenerLive(options).pipe(Layer.provide(handler), Layer.provide(NodeFileSystem.layer))
+  return ListenerLive(options).pipe(Layer.provide(handler))
+}
+
+/** A scrape first asks every worker for its numbers. */
+const coordinatorMeters = Layer.effect(
+  SessionMeters,
+  Effect.gen(function*() {
+    const local = yield* SessionMeters
+    const hub = yield* MetricsHub
+    return SessionMeters.of({ track: local.track, publish: Effect.andThen(local.publish, hub.flush) })
+  })
+).pipe(Layer.provide(SessionMeters.layer))
+
+/** The coordinator of `count` data-plane workers (src/workers/Coordinator.ts). */
+const withWorkers = (options: ProxyOptions, count: number) => {
+  // The exporters read the hub's registry: every series, merged over the coordinator and workers.
+  const observability = Layer.unwrap(
+    Effect.map(MetricsHub, (hub) =>
+      Observability.layerWith(coordinatorMeters).pipe(Layer.provide(Layer.succeed(Metric.MetricRegistry, hub.registry))))
+  ).pipe(Layer.provideMerge(MetricsHub.layer))
+  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
+  const routing = Router.layer.pipe(Layer.provideMerge(servers))
+  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer)
+  const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
+  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
+  // Workers answer ban lookups from a mirror of the list, kept current by the BanList itself.
+  const bans = makeBanMirror()
+  const security = Layer.mergeAll(RateLimiter.layer, BanList.layerWith(bans.publish)).pipe(Layer.provideMerge(status))
+  const pool = Layer.unwrap(
+    Effect.gen(function*() {
+      const store = yield* ProxyConfigStore
+      const config = yield* SubscriptionRef.get(store.config)
+      const level = yield* References.MinimumLogLevel
+      const logs: WorkerLogs = options.workerLogFormat === undefined
+        ? { _tag: "Forward", level }
+        : { _tag: "Stdout", format: options.workerLogFormat, level }
+      return Coordinator.layer({
+        count,
+        configPath: store.path,
+        bind: options.bind ?? config.bind,
+        logs,
+        bans,
+        onListening: options.onListening,
+        entry: options.workerEntry
+      })
+    })
+  )
+  return pool.pipe(Layer.provide(security))
+}
+
+export const ProxyLayer = (options: ProxyOptions) => {
+  const proxy = Layer.unwrap(
+    Effect.gen(function*() {
+      const store = yield* ProxyConfigStore
+      const plan = planWorkers((yield* SubscriptionRef.get(store.config)).workerThreads)
+      if (plan._tag === "Single") {
+        if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
+        return singleProcess(options)
+      }
+      yield* Effect.logInfo(describePlan(plan))
+      return withWorkers(options, plan.count)
+    })
+  )
+  return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))
 }

@@ -1,8 +1,11 @@
 /**
- * The lines printed at start-up so an operator sees at once what the proxy will do:
- * each server with its domains, backend addresses and mode.
+ * The lines printed at start-up so an operator sees at once what the proxy will do: where it
+ * listens, a warning for an open PROXY protocol, and each server with its domains, backend
+ * addresses and mode. Said once per process, whether one thread accepts or several workers.
  */
+import { Effect } from "effect"
 import type { LoadedServer } from "./config/ConfigLoader.ts"
+import type { ProxyConfig } from "./config/ProxyConfig.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
 
 export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
@@ -16,3 +19,22 @@ export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArra
     })
   ]
 }
+
+/** Logs that the proxy is listening on `host:port` (`suffix` e.g. names the workers). */
+export const announceListening = (
+  host: string,
+  port: number,
+  config: ProxyConfig,
+  table: RoutingTable<LoadedServer>,
+  suffix = ""
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+    yield* Effect.logInfo(`listening on ${shown}${suffix}`)
+    if (config.receiveProxyProtocol && config.trustedProxies.length === 0) {
+      yield* Effect.logWarning(
+        "receive_proxy_protocol is on and trusted_proxies is empty: any client can claim any address with a forged PROXY header. List your load balancers in trusted_proxies."
+      )
+    }
+    for (const line of describeServers(table)) yield* Effect.logInfo(line)
+  })

@@ -4,7 +4,8 @@
  *
  * Exit codes: 0 after a clean shutdown (signals included), 2 for a configuration error
  * (the message names the file, key and expectation), 1 for anything else (e.g. the bind
- * address is taken). This is the only file that runs an Effect.
+ * address is taken). This is the only file that runs an Effect on the main thread (worker
+ * threads, when `worker_threads` asks for them, start in src/workers/WorkerMain.ts).
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Result } from "effect"
@@ -41,7 +42,7 @@ switch (command._tag) {
       break
     }
     const program = Layer.launch(
-      ProxyLayer({ configPath: options.config, bind: bind?.success })
+      ProxyLayer({ configPath: options.config, bind: bind?.success, workerLogFormat: options.logFormat })
     ).pipe(
       Effect.tapError((error) => Effect.logError(error.message)),
       Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel }))

@@ -107,7 +107,7 @@ const make = (probe: Probe) =>
     const open = new Map<string, number>()
     const probing = new Map<string, number>()
 
-    const players = (text: string) => sessions.countForBackend(text) + (dialling.get(text) ?? 0)
+    const players = (text: string) => Effect.map(sessions.countForBackend(text), (n) => n + (dialling.get(text) ?? 0))
     const connections = (text: string) => (open.get(text) ?? 0) + (probing.get(text) ?? 0)
 
     const record = Effect.fnUntraced(function*(server: LoadedServer, target: BackendTarget, observation: Observation) {
@@ -129,7 +129,7 @@ const make = (probe: Probe) =>
           ? `is down after ${state.failures} failed checks or connects`
           : `is out of rotation after ${state.failures} failed connects (retried in ${PASSIVE_RETRY_MS / 1000}s)`
         yield* Effect.logWarning(
-          `${who} ${what}: ${state.lastFailure}; ${players(target.text)} players stay on it, new players go elsewhere`
+          `${who} ${what}: ${state.lastFailure}; ${yield* players(target.text)} players stay on it, new players go elsewhere`
         )
       } else {
         yield* Metric.update(healthy, 1)
@@ -156,10 +156,15 @@ const make = (probe: Probe) =>
       let state = strategies.get(server.id)
       if (state === undefined) strategies.set(server.id, state = makeStrategyState())
       const random = yield* Random.Random
+      // Player counts live in Sessions (an Effect); read them only for the strategy that uses them.
+      const playerLoad = new Map<string, number>()
+      if (server.config.loadBalancing === "least_players") {
+        for (const t of up) playerLoad.set(t.text, yield* players(t.text))
+      }
       const byConnections = server.config.loadBalancing === "least_connections"
       const ordered = order(server.config.loadBalancing, up, state, {
         random: () => random.nextDoubleUnsafe(),
-        load: (t) => byConnections ? connections(t.text) : players(t.text)
+        load: (t) => byConnections ? connections(t.text) : playerLoad.get(t.text) ?? 0
       })
       return [...ordered, ...down]
     })
@@ -223,7 +228,7 @@ const make = (probe: Probe) =>
         }
         for (const text of known?.keys() ?? []) {
           if (!texts.has(text)) {
-            yield* Effect.logInfo(`backend ${text} of '${server.id}' removed: no new players, ${players(text)} stay until they leave`)
+            yield* Effect.logInfo(`backend ${text} of '${server.id}' removed: no new players, ${yield* players(text)} stay until they leave`)
           }
         }
         health.set(server.id, states)
@@ -252,11 +257,12 @@ const make = (probe: Probe) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const table = yield* SubscriptionRef.get(router.table)
-        return serversOf(table).flatMap((server) => {
+        const views: Array<BackendView> = []
+        for (const server of serversOf(table)) {
           const mode = healthMode(server)
-          return server.config.addresses.map((t): BackendView => {
+          for (const t of server.config.addresses) {
             const state = health.get(server.id)?.get(t.text) ?? initialHealth(now)
-            return {
+            views.push({
               server: server.id,
               backend: t.text,
               weight: t.weight,
@@ -266,11 +272,12 @@ const make = (probe: Probe) =>
               failures: state.failures,
               lastFailure: state.lastFailure,
               since: state.since,
-              players: sessions.countForBackend(t.text),
+              players: yield* sessions.countForBackend(t.text),
               connections: connections(t.text)
-            }
-          })
-        })
+            })
+          }
+        }
+        return views
       })
 
     return Balancer.of({

@@ -40,7 +40,7 @@ export const ProxyConfig = table({
   receiveProxyProtocol: withDefault(Bool, false),
   serversDir: withDefault(Str, "./servers"),
   pluginsDir: withDefault(Str, "./plugins"),
-  /** Tokio's worker count in Infrarust; parsed for compatibility (Node has one event loop). */
+  /** Data-plane worker threads: 0 = one per CPU core, 1 = one process (src/workers/WorkerPlan.ts). */
   workerThreads: withDefault(U64, 0),
   soReuseport: withDefault(Bool, false),
   unknownDomainBehavior: withDefault(UnknownDomainBehavior, "default_motd"),

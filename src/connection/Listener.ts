@@ -6,7 +6,9 @@
  * per-connection handler acquires belongs to its fiber's scope.
  *
  * `max_connections` is a hard cap: Node cannot pause accept(2) the way Infrarust's semaphore
- * does, so a connection over the cap is closed as soon as it is accepted.
+ * does, so a connection over the cap is closed as soon as it is accepted. One process counts
+ * with Node's own `server.maxConnections`; worker threads sharing the port pass `slots`, a
+ * counter all of them share (src/workers/ConnectionSlots.ts), so the cap stays global.
  *
  * Shutdown (closing this scope, which SIGINT/SIGTERM do): stop accepting, let the live
  * sessions end by themselves for at most `shutdownTimeout`, then interrupt the rest — which
@@ -31,9 +33,20 @@ export interface ListenerOptions {
   readonly reusePort: boolean
   /** 0 = unlimited. */
   readonly maxConnections: number
+  /**
+   * A connection counter shared with other listeners on the same port (worker threads):
+   * `take` on accept (false = over the cap: closed at once), `give` when the socket closes.
+   * When present it enforces the cap instead of `maxConnections`.
+   */
+  readonly slots?: ConnectionSlotsView | undefined
   /** TCP keepalive idle time in ms; 0 disables keepalive. */
   readonly keepAliveMs: number
   readonly shutdownTimeout: Duration.Duration
+}
+
+export interface ConnectionSlotsView {
+  readonly take: () => boolean
+  readonly give: () => void
 }
 
 export interface Listening {
@@ -66,10 +79,23 @@ export const listen = <R>(
       keepAlive: options.keepAliveMs > 0,
       keepAliveInitialDelay: options.keepAliveMs
     })
-    if (options.maxConnections > 0) server.maxConnections = options.maxConnections
-    server.on("connection", (socket) => {
-      run(handle(socket))
-    })
+    const slots = options.slots
+    if (slots === undefined && options.maxConnections > 0) server.maxConnections = options.maxConnections
+    server.on(
+      "connection",
+      slots === undefined
+        ? (socket) => {
+          run(handle(socket))
+        }
+        : (socket) => {
+          if (!slots.take()) {
+            socket.destroy()
+            return
+          }
+          socket.once("close", slots.give)
+          run(handle(socket))
+        }
+    )
     yield* Effect.callback<void, ListenError>((resume) => {
       const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
       server.once("error", onError)
@@ -110,4 +136,20 @@ export const listen = <R>(
       address,
       connections: () => (fibers.state._tag === "Open" ? fibers.state.backing.size : 0)
     }
+  })
+
+/**
+ * Binds `host:port` alone (no SO_REUSEPORT) and releases it at once: fails with ListenError
+ * when the port is in use (by anyone, SO_REUSEPORT listeners included), else answers the port
+ * (0 resolved to the kernel's choice). Worker threads that will share a port check it first.
+ */
+export const probeAddress = (host: string, port: number): Effect.Effect<number, ListenError> =>
+  Effect.callback<number, ListenError>((resume) => {
+    const label = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+    const server = Net.createServer()
+    server.once("error", (err) => resume(Effect.fail(new ListenError({ address: label, detail: err.message }))))
+    server.listen({ host, port, exclusive: true }, () => {
+      const bound = (server.address() as Net.AddressInfo).port
+      server.close(() => resume(Effect.succeed(bound)))
+    })
   })

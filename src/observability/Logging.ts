@@ -35,18 +35,20 @@ const stdout: Write = (line) => {
   process.stdout.write(line)
 }
 
-export const makeTextLogger = (write: Write) =>
+/** `fixed`: annotations every line of this logger carries (a worker thread's `worker=<n>`). */
+export const makeTextLogger = (write: Write, fixed: Record<string, unknown> = {}) =>
   Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
     const messages = Array.isArray(message) ? message : [message]
     let line = `${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${messages.map(render).join(" ")}`
     for (const [key, value] of Object.entries(annotationsOf(fiber))) line += ` ${key}=${quote(render(value))}`
+    for (const [key, value] of Object.entries(fixed)) line += ` ${key}=${quote(render(value))}`
     const trace = traceOf(fiber)
     if (trace !== undefined) line += ` trace_id=${trace.trace_id} span_id=${trace.span_id}`
     if (cause.reasons.length > 0) line += `\n${Cause.pretty(cause)}`
     write(line + "\n")
   })
 
-export const makeJsonLogger = (write: Write) =>
+export const makeJsonLogger = (write: Write, fixed: Record<string, unknown> = {}) =>
   Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
     const messages = Array.isArray(message) ? message : [message]
     const entry: Record<string, unknown> = {
@@ -54,6 +56,7 @@ export const makeJsonLogger = (write: Write) =>
       level: logLevel.toLowerCase(),
       message: messages.map(render).join(" "),
       ...annotationsOf(fiber),
+      ...fixed,
       ...traceOf(fiber)
     }
     if (cause.reasons.length > 0) entry["cause"] = Cause.pretty(cause)
@@ -61,9 +64,14 @@ export const makeJsonLogger = (write: Write) =>
   })
 
 /** Replaces Effect's default logger and sets the minimum level. */
-export const layer = (options: { readonly format: LogFormat; readonly level: LogLevel.LogLevel }) =>
+export const layer = (options: {
+  readonly format: LogFormat
+  readonly level: LogLevel.LogLevel
+  /** Annotations on every line (a worker thread's `worker=<n>`). */
+  readonly fixed?: Record<string, unknown> | undefined
+}) =>
   Layer.mergeAll(
-    Logger.layer([(options.format === "json" ? makeJsonLogger : makeTextLogger)(stdout)]),
+    Logger.layer([(options.format === "json" ? makeJsonLogger : makeTextLogger)(stdout, options.fixed)]),
     Layer.succeed(References.MinimumLogLevel, options.level)
   )
 

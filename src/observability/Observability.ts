@@ -16,7 +16,13 @@ import type { MetricsListenError } from "./Prometheus.ts"
 import { SessionMeters } from "./SessionMeters.ts"
 import * as Telemetry from "./Telemetry.ts"
 
-export const layer: Layer.Layer<SessionMeters, MetricsListenError, ProxyConfigStore> = Layer.unwrap(
+/**
+ * With another `SessionMeters` (the coordinator of worker threads makes a scrape ask every
+ * worker for fresh numbers first: src/workers/MetricsHub.ts).
+ */
+export const layerWith = <R>(
+  meters: Layer.Layer<SessionMeters, never, R>
+): Layer.Layer<SessionMeters, MetricsListenError, ProxyConfigStore | R> => Layer.unwrap(
   Effect.gen(function*() {
     const store = yield* ProxyConfigStore
     const config = yield* SubscriptionRef.get(store.config)
@@ -28,7 +34,9 @@ export const layer: Layer.Layer<SessionMeters, MetricsListenError, ProxyConfigSt
       Effect.map(Effect.promise(() => import("./Prometheus.ts")), (m) => m.layer({ host: bind.host, port: bind.port }))
     )
     return Layer.mergeAll(Telemetry.layer(config.telemetry), announce, prometheus).pipe(
-      Layer.provideMerge(SessionMeters.layer)
+      Layer.provideMerge(meters)
     )
   })
 )
+
+export const layer: Layer.Layer<SessionMeters, MetricsListenError, ProxyConfigStore> = layerWith(SessionMeters.layer)

@@ -22,40 +22,49 @@ export interface Resolution {
 const build = (servers: ReadonlyArray<LoadedServer>) =>
   RoutingTable.make(servers.map((s) => ({ id: s.id, file: s.file, domains: s.config.domains, value: s })))
 
+/** The live table; `reportIssues` = log routing conflicts and warnings on every rebuild. */
+const make = (reportIssues: boolean) =>
+  Effect.gen(function*() {
+    const directory = yield* ServersDirectory
+    const table = yield* SubscriptionRef.make(RoutingTable.empty<LoadedServer>())
+    const publish = (servers: ReadonlyArray<LoadedServer>) =>
+      Effect.gen(function*() {
+        const built = build(servers)
+        if (reportIssues) {
+          for (const issue of [...built.conflicts, ...built.warnings]) {
+            yield* Effect.logWarning(RoutingTable.formatIssue(issue))
+          }
+        }
+        yield* SubscriptionRef.set(table, built.table)
+      })
+    // The first value is published before the layer is ready, so the listener never sees
+    // an empty table at start-up.
+    yield* publish(yield* SubscriptionRef.get(directory.servers))
+    yield* SubscriptionRef.changes(directory.servers).pipe(
+      Stream.drop(1),
+      Stream.runForEach(publish),
+      Effect.forkScoped
+    )
+    return Router.of({
+      table,
+      resolve: (rawHost) =>
+        Effect.map(SubscriptionRef.get(table), (t) => {
+          const host = normalizeHost(rawHost)
+          return { host, route: RoutingTable.resolveNormalized(t, host) }
+        })
+    })
+  })
+
 export class Router extends Context.Service<Router, {
   readonly table: SubscriptionRef.SubscriptionRef<RoutingTable.RoutingTable<LoadedServer>>
   /** Normalises the handshake host once and looks it up in the current snapshot. */
   readonly resolve: (rawHost: string) => Effect.Effect<Resolution>
 }>()("infrarust/routing/Router") {
-  static readonly layer = Layer.effect(
-    Router,
-    Effect.gen(function*() {
-      const directory = yield* ServersDirectory
-      const table = yield* SubscriptionRef.make(RoutingTable.empty<LoadedServer>())
-      const publish = (servers: ReadonlyArray<LoadedServer>) =>
-        Effect.gen(function*() {
-          const built = build(servers)
-          for (const issue of [...built.conflicts, ...built.warnings]) {
-            yield* Effect.logWarning(RoutingTable.formatIssue(issue))
-          }
-          yield* SubscriptionRef.set(table, built.table)
-        })
-      // The first value is published before the layer is ready, so the listener never sees
-      // an empty table at start-up.
-      yield* publish(yield* SubscriptionRef.get(directory.servers))
-      yield* SubscriptionRef.changes(directory.servers).pipe(
-        Stream.drop(1),
-        Stream.runForEach(publish),
-        Effect.forkScoped
-      )
-      return Router.of({
-        table,
-        resolve: (rawHost) =>
-          Effect.map(SubscriptionRef.get(table), (t) => {
-            const host = normalizeHost(rawHost)
-            return { host, route: RoutingTable.resolveNormalized(t, host) }
-          })
-      })
-    })
-  )
+  static readonly layer = Layer.effect(Router, make(true))
+
+  /**
+   * The same table without the warnings: a worker thread builds it from the servers the
+   * coordinator pushed, and the coordinator has already logged what is wrong with them.
+   */
+  static readonly layerQuiet = Layer.effect(Router, make(false))
 }

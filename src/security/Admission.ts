@@ -137,7 +137,7 @@ export const admitLogin = Effect.fn("proxy.admission")(function*(login: LoginAdm
   const max = login.server.config.maxPlayers
   if (max > 0) {
     const sessions = yield* Sessions
-    if (sessions.countForServer(login.server.id) >= max) return yield* serverFull(login.server)
+    if ((yield* sessions.countForServer(login.server.id)) >= max) return yield* serverFull(login.server)
   }
   return undefined
 })

@@ -15,6 +15,9 @@
  * - Changing `[ban] file` in `infrarust.toml` switches to the new file; `purge_interval` and
  *   `enable_audit_log` apply from their next use.
  *
+ * - Worker threads answer lookups from a mirror of the list (src/workers/BanMirror.ts); the
+ *   `onPublish` hook tells them, before a new list answers here, that theirs is out of date.
+ *
  * `add`/`remove`/`list` are the API a console or admin endpoint calls.
  */
 import {
@@ -88,8 +91,8 @@ export interface BanListShape {
   readonly purgeExpired: Effect.Effect<number, BanStoreError>
   /** Picks up changes to the file now (the watcher does this on its own). */
   readonly reload: Effect.Effect<void>
-  /** The file in use. */
-  readonly path: () => string
+  /** The file in use (an Effect: a worker thread asks the coordinator's list). */
+  readonly path: Effect.Effect<string>
 }
 
 /** Minimum time between purges, whatever `purge_interval` says. */
@@ -103,11 +106,21 @@ export interface BanSettings {
   readonly changes: Stream.Stream<BanConfig>
 }
 
-const make = Effect.fnUntraced(function*(settings: BanSettings) {
+/**
+ * Called with the active list each time the index is replaced, *before* the new index answers
+ * lookups (worker threads mirror the list and must know theirs is out of date by then).
+ */
+export type OnPublish = (bans: ReadonlyArray<BanEntry>) => void
+
+const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPublish) {
   const fs = yield* FileSystem.FileSystem
   const lock = yield* Semaphore.make(1)
   let path = (yield* settings.current).file
   let index = indexOf(emptyBanFile)
+  const publish = (data: BanFileData) => {
+    onPublish?.(data.bans)
+    index = indexOf(data)
+  }
   /** The text the file holds as far as we know (last read or written); undefined = no file. */
   let onDisk: string | undefined
 
@@ -119,7 +132,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings) {
       const text = encodeBanFile(data)
       yield* writeBanText(path, text)
       onDisk = text
-      index = indexOf(data)
+      publish(data)
     })
 
   /** Under the lock: brings memory up to date with the file if something else changed it. */
@@ -152,7 +165,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings) {
       const loaded = decoded.success
       if (initial) {
         onDisk = text
-        index = indexOf(loaded)
+        publish(loaded)
         if (loaded.bans.length > 0) yield* Effect.logInfo(`loaded ${loaded.bans.length} ban(s) from ${path}`)
         return
       }
@@ -161,7 +174,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings) {
       const audit = audited(loaded.audit, changes, yield* auditEnabled)
       if (audit === loaded.audit) {
         onDisk = text
-        index = indexOf(loaded)
+        publish(loaded)
       } else {
         yield* commit({ bans: loaded.bans, audit })
       }
@@ -258,7 +271,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings) {
     Effect.gen(function*() {
       yield* locked(Effect.gen(function*() {
         path = file
-        index = indexOf(emptyBanFile)
+        publish(emptyBanFile)
         onDisk = undefined
         yield* ensureDirectory(file)
         yield* syncFromDisk(true)
@@ -297,7 +310,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings) {
     find,
     purgeExpired,
     reload,
-    path: () => path
+    path: Effect.sync(() => path)
   })
 })
 
@@ -305,16 +318,20 @@ export class BanList extends Context.Service<BanList, BanListShape>()("infrarust
   /** A ban list following `settings` (tests pass a Ref-backed one). */
   static readonly make = make
 
-  /** Follows `[ban]` of the live global config. */
-  static readonly layer = Layer.effect(
-    BanList,
-    Effect.gen(function*() {
-      const store = yield* ProxyConfigStore
-      return yield* make({
-        current: Effect.map(SubscriptionRef.get(store.config), (c) => c.ban),
-        changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban)
+  /** Follows `[ban]` of the live global config; `onPublish` sees every new list (src/workers). */
+  static readonly layerWith = (onPublish?: OnPublish) =>
+    Layer.effect(
+      BanList,
+      Effect.gen(function*() {
+        const store = yield* ProxyConfigStore
+        return yield* make({
+          current: Effect.map(SubscriptionRef.get(store.config), (c) => c.ban),
+          changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban)
+        }, onPublish)
       })
-    })
-  )
+    )
+
+  /** Follows `[ban]` of the live global config. */
+  static readonly layer = BanList.layerWith()
 }
 

@@ -48,8 +48,8 @@ const allowed: RateDecision = { _tag: "Allowed" }
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Takes a token for `client` (an address as text) from the `kind` bucket. */
   readonly check: (kind: RateKind, client: string) => Effect.Effect<RateDecision>
-  /** Keys currently tracked per table. */
-  readonly tracked: () => { readonly login: number; readonly status: number }
+  /** Keys currently tracked per table (an Effect: a worker thread asks the coordinator's limiter). */
+  readonly tracked: Effect.Effect<{ readonly login: number; readonly status: number }>
   /** Drops idle keys now (the periodic sweep does the same). */
   readonly sweep: Effect.Effect<void>
 }>()("infrarust/security/RateLimiter") {
@@ -97,7 +97,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
 
     return RateLimiter.of({
       check,
-      tracked: () => ({ login: tables.login.size(), status: tables.status.size() }),
+      tracked: Effect.sync(() => ({ login: tables.login.size(), status: tables.status.size() })),
       sweep
     })
   })

@@ -46,10 +46,14 @@ export class Sessions extends Context.Service<Sessions, {
     info: Omit<SessionInfo, "id" | "startedAt">,
     maxPlayers: number
   ) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
-  readonly total: () => number
-  readonly countForServer: (serverId: string) => number
-  readonly countForBackend: (address: string) => number
-  readonly list: () => ReadonlyArray<SessionInfo>
+  /**
+   * Counts are Effects so that a worker thread can ask the coordinator, which holds the
+   * registry for every worker (src/workers/): there is no local copy to go stale.
+   */
+  readonly total: Effect.Effect<number>
+  readonly countForServer: (serverId: string) => Effect.Effect<number>
+  readonly countForBackend: (address: string) => Effect.Effect<number>
+  readonly list: Effect.Effect<ReadonlyArray<SessionInfo>>
   /** Interrupts the session; false if there is no such session. */
   readonly kick: (id: number) => Effect.Effect<boolean>
 }>()("infrarust/services/Sessions") {
@@ -92,10 +96,10 @@ export class Sessions extends Context.Service<Sessions, {
         Effect.flatMap(registerWithin(partial, 0), (added) =>
           Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused")),
       registerWithin,
-      total: () => entries.size,
-      countForServer: (serverId) => perServer.get(serverId) ?? 0,
-      countForBackend: (address) => perBackend.get(address) ?? 0,
-      list: () => Array.from(entries.values(), (e) => e.info),
+      total: Effect.sync(() => entries.size),
+      countForServer: (serverId) => Effect.sync(() => perServer.get(serverId) ?? 0),
+      countForBackend: (address) => Effect.sync(() => perBackend.get(address) ?? 0),
+      list: Effect.sync(() => Array.from(entries.values(), (e) => e.info)),
       kick: (id) =>
         Effect.suspend(() => {
           const entry = entries.get(id)

@@ -135,34 +135,36 @@ export class StatusService extends Context.Service<StatusService, {
         return overrides
       }
 
-      const unknownDomain = (config: ProxyConfig): Answer => {
-        const entry = config.defaultMotd?.online
-        return {
-          _tag: "Synthetic",
-          status: {
-            text: entry?.text ?? UNKNOWN_DOMAIN_TEXT,
-            versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
-            maxPlayers: entry?.maxPlayers ?? 0,
-            onlinePlayers: sessions.total(),
-            favicon: favicon(entry?.favicon)
+      const unknownDomain = (config: ProxyConfig): Effect.Effect<Answer> =>
+        Effect.map(sessions.total, (onlinePlayers): Answer => {
+          const entry = config.defaultMotd?.online
+          return {
+            _tag: "Synthetic",
+            status: {
+              text: entry?.text ?? UNKNOWN_DOMAIN_TEXT,
+              versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
+              maxPlayers: entry?.maxPlayers ?? 0,
+              onlinePlayers,
+              favicon: favicon(entry?.favicon)
+            }
           }
-        }
-      }
+        })
 
-      const stateMotd = (state: MotdState, server: LoadedServer, config: ProxyConfig): Answer => {
-        const entry = motdEntry(state, server.config.motd, config.defaultMotd)
-        const overrides = overridesFor(server, config)
-        return {
-          _tag: "Synthetic",
-          status: {
-            text: entry?.text ?? DEFAULT_STATE_TEXT[state],
-            versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
-            maxPlayers: entry?.maxPlayers ?? server.config.maxPlayers,
-            onlinePlayers: sessions.countForServer(server.id),
-            favicon: favicon(entry?.favicon) ?? overrides.onlineFavicon ?? overrides.defaultFavicon
+      const stateMotd = (state: MotdState, server: LoadedServer, config: ProxyConfig): Effect.Effect<Answer> =>
+        Effect.map(sessions.countForServer(server.id), (onlinePlayers): Answer => {
+          const entry = motdEntry(state, server.config.motd, config.defaultMotd)
+          const overrides = overridesFor(server, config)
+          return {
+            _tag: "Synthetic",
+            status: {
+              text: entry?.text ?? DEFAULT_STATE_TEXT[state],
+              versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
+              maxPlayers: entry?.maxPlayers ?? server.config.maxPlayers,
+              onlinePlayers,
+              favicon: favicon(entry?.favicon) ?? overrides.onlineFavicon ?? overrides.defaultFavicon
+            }
           }
-        }
-      }
+        })
 
       /** The answer for a routed ping; `fetch` undefined = from what is at hand only. */
       const answerFor = (
@@ -172,10 +174,10 @@ export class StatusService extends Context.Service<StatusService, {
         fetch: ((server: LoadedServer) => Effect.Effect<FetchOutcome>) | undefined
       ): Effect.Effect<Answer | undefined> =>
         Effect.gen(function*() {
-          if (route === undefined) return unknownDomain(config)
+          if (route === undefined) return yield* unknownDomain(config)
           const server = route.entry.value
           const state = states.stateOf(server.id)
-          if (state !== undefined && state !== "online") return stateMotd(state, server, config)
+          if (state !== undefined && state !== "online") return yield* stateMotd(state, server, config)
           const key = { server: server.id, protocol: protocolBucket(protocol) }
           const found = fetch === undefined ? yield* cache.peek(key) : yield* cache.lookup(key, fetch(server))
           if (found === undefined) return undefined
@@ -184,9 +186,9 @@ export class StatusService extends Context.Service<StatusService, {
             case "Status":
               return { _tag: "Backend", snapshot: found.outcome.snapshot, overrides: overridesFor(server, config) }
             case "Unreachable":
-              return stateMotd("unreachable", server, config)
+              return yield* stateMotd("unreachable", server, config)
             case "Offline":
-              return stateMotd("offline", server, config)
+              return yield* stateMotd("offline", server, config)
           }
         })
 

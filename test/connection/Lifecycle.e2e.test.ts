@@ -40,7 +40,7 @@ describe("session lifecycle", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       mkdirSync(join(dir, "servers"))
       const listen = yield* Effect.promise(freePort)
-      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${listen}"\nservers_dir = "servers"\nshutdown_timeout = "1s"\n`)
+      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${listen}"\nservers_dir = "servers"\nworker_threads = 1\nshutdown_timeout = "1s"\n`)
       writeFileSync(join(dir, "servers", "mc.toml"), serverToml(["mc.example.com"], [`127.0.0.1:${backend.port}`]))
       const child = spawn(process.execPath, [join(process.cwd(), "src/main.ts"), "-c", "infrarust.toml"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
       let output = ""

@@ -50,7 +50,7 @@ const runProxy = (global: string, backendPort: number) =>
       writeFileSync(join(dir, "servers", "survival.toml"), serverToml([HOST], [`127.0.0.1:${backendPort}`]))
       writeFileSync(
         join(dir, "infrarust.toml"),
-        `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\nshutdown_timeout = "2s"\n${global}\n`
+        `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\nworker_threads = 1\nshutdown_timeout = "2s"\n${global}\n`
       )
       const child = spawn(process.execPath, ["--import", HOOK, MAIN, "-c", join(dir, "infrarust.toml"), "--log-format", "json"], {
         env: { ...process.env, INFRARUST_LOG: "debug" },

@@ -242,7 +242,7 @@ describe("BanList", () => {
 
       const other = NodePath.join(dir, "nested", "other-bans.json")
       yield* SubscriptionRef.update(ref, (c) => ({ ...c, file: other }))
-      yield* until(Effect.sync(() => bans.path() === other), "switched to the new file")
+      yield* until(Effect.map(bans.path, (p) => p === other), "switched to the new file")
       assert.deepStrictEqual(yield* bans.list, [], "the new file starts empty")
       yield* bans.add({ target: { type: "username", value: "in-other" } })
       assert.strictEqual((yield* fileBans(other)).bans.length, 1)

@@ -96,7 +96,7 @@ describe("flood", () => {
       mkdirSync(join(dir, "servers"))
       writeFileSync(
         join(dir, "infrarust.toml"),
-        `bind = "127.0.0.1:0"\nservers_dir = "servers"\n[limits]\nhandshake_timeout = "5s"\n[rate_limit]\nstatus_max = 50\n`
+        `bind = "127.0.0.1:0"\nservers_dir = "servers"\nworker_threads = 1\n[limits]\nhandshake_timeout = "5s"\n[rate_limit]\nstatus_max = 50\n`
       )
       writeFileSync(join(dir, "servers", "mc.toml"), serverToml([HOST], [`127.0.0.1:${backend.port}`]))
       writeFileSync(join(dir, "bans.json"), JSON.stringify({

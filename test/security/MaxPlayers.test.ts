@@ -26,13 +26,13 @@ describe("Sessions.registerWithin", () => {
         { concurrency: "unbounded" }
       )
       assert.strictEqual(results.filter(Option.isSome).length, 3)
-      assert.strictEqual(sessions.countForServer("survival"), 3)
+      assert.strictEqual(yield* sessions.countForServer("survival"), 3)
       // Refused registrations hold nothing: closing their scopes changes no count.
       for (const [i, r] of results.entries()) if (Option.isNone(r)) yield* Scope.close(scopes[i]!, Exit.void)
-      assert.strictEqual(sessions.countForServer("survival"), 3)
+      assert.strictEqual(yield* sessions.countForServer("survival"), 3)
       const first = results.findIndex(Option.isSome)
       yield* Scope.close(scopes[first]!, Exit.void)
-      assert.strictEqual(sessions.countForServer("survival"), 2)
+      assert.strictEqual(yield* sessions.countForServer("survival"), 2)
       const scope = yield* Scope.make()
       assert.isTrue(Option.isSome(yield* sessions.registerWithin(info("late"), 3).pipe(Scope.provide(scope))))
       assert.isTrue(Option.isNone(yield* sessions.registerWithin(info("later"), 3).pipe(Scope.provide(scope))))

@@ -22,6 +22,8 @@ export interface ProxyFiles {
   /** Extra lines for infrarust.toml (bind and servers_dir are set by the harness). */
   readonly global?: string
   readonly servers?: Record<string, string>
+  /** With worker threads: the module they run (see test/workers). */
+  readonly workerEntry?: URL
 }
 
 export const capturingLogger = (logs: Array<{ level: string; message: string }>) =>
@@ -39,16 +41,19 @@ export const startProxy = (files: ProxyFiles): Effect.Effect<ProxyFixture, unkno
     mkdirSync(join(dir, "servers"))
     const writeServer = (name: string, toml: string) => writeFileSync(join(dir, "servers", name), toml)
     for (const [name, toml] of Object.entries(files.servers ?? {})) writeServer(name, toml)
+    // One process unless the test asks for workers: the suite checks the pipeline itself.
+    const workers = /^\s*worker_threads\s*=/m.test(files.global ?? "") ? "" : "worker_threads = 1\n"
     writeFileSync(
       join(dir, "infrarust.toml"),
-      `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\n${files.global ?? ""}\n`
+      `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\n${workers}${files.global ?? ""}\n`
     )
     const logs: Array<{ level: string; message: string }> = []
     const listening = yield* Deferred.make<number>()
     yield* Layer.build(
       ProxyLayer({
         configPath: join(dir, "infrarust.toml"),
-        onListening: (address) => Deferred.doneUnsafe(listening, Effect.succeed(address.port))
+        onListening: (address) => Deferred.doneUnsafe(listening, Effect.succeed(address.port)),
+        workerEntry: files.workerEntry
       }).pipe(Layer.provide(NodeFileSystem.layer))
     ).pipe(
       Effect.provide(Logger.layer([capturingLogger(logs)])),

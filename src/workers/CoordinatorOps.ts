@@ -1,0 +1,190 @@
+/**
+ * The coordinator's side of the RPC surface (Ops.ts): each operation a worker may ask for,
+ * answered by the coordinator's one instance of the service, so every worker sees the same
+ * buckets, bans, sessions, balancer state and status cache.
+ *
+ * Leases (`sessions.register`, `balancer.connect`) run in a holder fiber of their own, in the
+ * worker's scope: it acquires what the connection holds (the session entry, the backend
+ * connection count) in its Scope, answers the request, and waits until the worker releases the
+ * lease, the worker exits (its scope closes), or the coordinator's Sessions.kick interrupts it —
+ * which is then passed on to the worker as `kick`.
+ */
+import { Cause, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
+import { Balancer } from "../backend/Balancer.ts"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import type { BackendTarget } from "../config/ServerConfig.ts"
+import { ServersDirectory } from "../config/ServersDirectory.ts"
+import { LogThrottle } from "../observability/LogThrottle.ts"
+import { Router } from "../routing/Router.ts"
+import { BanList } from "../security/BanList.ts"
+import { RateLimiter } from "../security/RateLimiter.ts"
+import { Sessions } from "../services/Sessions.ts"
+import { StatusService } from "../status/StatusService.ts"
+import type { Handlers, Link } from "./Link.ts"
+import type { CoordinatorCasts, ToCoordinator, ToWorker, WireLegacyRequest, WireStatusRequest } from "./Ops.ts"
+import { decodeRoute } from "./Wire.ts"
+
+/** What the coordinator serves workers from. */
+export type CoordinatorServices =
+  | ProxyConfigStore
+  | ServersDirectory
+  | Router
+  | Sessions
+  | Balancer
+  | StatusService
+  | RateLimiter
+  | BanList
+  | LogThrottle
+
+interface Lease {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  released: boolean
+}
+
+/** The coordinator's record of one worker, as the operations need it. */
+export interface Peer {
+  readonly index: number
+  readonly link: Link<ToWorker, CoordinatorCasts>
+  readonly leases: Map<number, Lease>
+  /** False once the worker exited: nothing is sent to it any more. */
+  alive: boolean
+  /** Runs a lease holder in the worker's scope. */
+  readonly runHolder: (effect: Effect.Effect<void, never, Scope.Scope>) => Fiber.Fiber<void>
+}
+
+/** The worker released `id` (its connection's scope closed). */
+export const releaseLease = (peer: Peer, id: number): void => {
+  const lease = peer.leases.get(id)
+  if (lease === undefined) return
+  peer.leases.delete(id)
+  lease.released = true
+  lease.fiber?.interruptUnsafe()
+}
+
+/**
+ * Holds lease `id` for `peer`: `body` acquires in its Scope, calls `reply` with the answer,
+ * then keeps what it acquired by never returning (or returns when there is nothing to keep).
+ */
+const hold = <A>(peer: Peer, id: number, body: (reply: (a: A) => void) => Effect.Effect<void, never, Scope.Scope>) =>
+  Effect.withFiber((fiber) => {
+    // The holder is a fiber of its own: it keeps the request's span (the worker's trace).
+    const span = fiber.cache.span
+    const answer = Deferred.makeUnsafe<A>()
+    const reply = (a: A) => {
+      Deferred.doneUnsafe(answer, Effect.succeed(a))
+    }
+    // In the table before the holder starts: it may finish before `runHolder` returns.
+    const lease: Lease = { fiber: undefined, released: false }
+    peer.leases.set(id, lease)
+    const traced = span === undefined ? body(reply) : Effect.withParentSpan(body(reply), span)
+    const holder = traced.pipe(
+      Effect.onExit((exit) =>
+        Effect.sync(() => {
+          if (peer.leases.get(id) === lease) peer.leases.delete(id)
+          // Interrupted by neither a release nor the worker's exit: Sessions.kick.
+          if (Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause) && !lease.released && peer.alive) {
+            peer.link.cast("kick", id)
+          }
+          Deferred.doneUnsafe(answer, Effect.interrupt)
+        })
+      )
+    )
+    lease.fiber = peer.runHolder(holder)
+    return Deferred.await(answer)
+  })
+
+export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
+  const store = yield* ProxyConfigStore
+  const directory = yield* ServersDirectory
+  const router = yield* Router
+  const sessions = yield* Sessions
+  const balancer = yield* Balancer
+  const status = yield* StatusService
+  const limiter = yield* RateLimiter
+  const bans = yield* BanList
+  const throttle = yield* LogThrottle
+
+  const serverById = (id: string): Effect.Effect<LoadedServer | undefined> =>
+    Effect.map(SubscriptionRef.get(router.table), (table) => table.byId.get(id)?.value)
+  const withServer = <A>(id: string, orElse: A, f: (server: LoadedServer) => Effect.Effect<A>) =>
+    Effect.flatMap(serverById(id), (server) => (server === undefined ? Effect.succeed(orElse) : f(server)))
+
+  const statusRequest = (wire: WireStatusRequest) =>
+    Effect.map(SubscriptionRef.get(router.table), (table) => ({ ...wire, route: decodeRoute(table, wire.route) }))
+  const legacyRequest = (wire: WireLegacyRequest) =>
+    Effect.map(SubscriptionRef.get(router.table), (table) => ({ ...wire, route: decodeRoute(table, wire.route) }))
+
+  /**
+   * The dial step of Balancer.connect, done by the worker. An abandoned dial (the worker's
+   * login is gone) ends the holder; it is not a backend failure.
+   */
+  const remoteDial = (lease: number) => (target: BackendTarget) =>
+    peer.link.call("dial", { lease, target }).pipe(
+      Effect.as(target),
+      Effect.catchDefect(() => Effect.interrupt)
+    )
+
+  const handlers: Handlers<ToCoordinator, never> = {
+    "bans.find": (lookup) => Effect.map(bans.find(lookup), Option.getOrUndefined),
+    "bans.add": (input) =>
+      bans.add({
+        target: input.target,
+        reason: input.reason,
+        duration: input.durationMs === undefined ? undefined : Duration.millis(input.durationMs),
+        source: input.source
+      }),
+    "bans.remove": ({ source, target }) => bans.remove(target, source),
+    "bans.list": () => bans.list,
+    "bans.audit": () => bans.auditLog,
+    "bans.purge": () => bans.purgeExpired,
+    "bans.reload": () => bans.reload,
+    "bans.path": () => bans.path,
+    "rate.check": ({ client, kind }) => limiter.check(kind, client),
+    "rate.tracked": () => limiter.tracked,
+    "rate.sweep": () => limiter.sweep,
+    "throttle.level": ({ loud, subject }) => throttle.level(subject, loud),
+    "sessions.count": (q) =>
+      q.server !== undefined
+        ? sessions.countForServer(q.server)
+        : q.backend !== undefined
+        ? sessions.countForBackend(q.backend)
+        : sessions.total,
+    "sessions.list": () => sessions.list,
+    "sessions.kick": (id) => sessions.kick(id),
+    "sessions.register": ({ info, lease, maxPlayers }) =>
+      hold(peer, lease, (reply) =>
+        Effect.gen(function*() {
+          const added = yield* sessions.registerWithin(info, maxPlayers)
+          reply(Option.getOrUndefined(added))
+          if (Option.isSome(added)) yield* Effect.never
+        })),
+    "balancer.candidates": (id) => withServer(id, [], (server) => balancer.candidates(server)),
+    "balancer.statusCandidates": (id) => withServer(id, [], (server) => balancer.statusCandidates(server)),
+    "balancer.report": ({ ok, server: id, target }) =>
+      withServer(id, undefined, (server) => {
+        const backend = server.config.addresses.find((t) => t.text === target)
+        return backend === undefined ? Effect.void : balancer.report(server, backend, ok)
+      }),
+    "balancer.connect": ({ lease, server: id }) =>
+      hold(peer, lease, (reply: (target: BackendTarget | undefined) => void) =>
+        Effect.gen(function*() {
+          // Gone from the coordinator's table since the worker routed: as if no backend answered.
+          const server = yield* serverById(id)
+          if (server === undefined) return reply(undefined)
+          const connected = yield* balancer.connect(server, remoteDial(lease))
+          reply(Option.getOrUndefined(connected))
+          if (Option.isSome(connected)) yield* Effect.never
+        })),
+    "balancer.backends": () => balancer.backends(),
+    "status.respond": (wire) => Effect.flatMap(statusRequest(wire), status.respond),
+    "status.respondWithoutBackend": (wire) =>
+      Effect.map(Effect.flatMap(statusRequest(wire), status.respondWithoutBackend), Option.getOrUndefined),
+    "status.respondLegacy": (wire) => Effect.flatMap(legacyRequest(wire), status.respondLegacy),
+    "status.respondLegacyWithoutBackend": (wire) =>
+      Effect.map(Effect.flatMap(legacyRequest(wire), status.respondLegacyWithoutBackend), Option.getOrUndefined),
+    "config.reload": () => store.reload,
+    "servers.reload": () => directory.reload
+  }
+  return handlers
+})

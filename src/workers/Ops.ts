@@ -1,0 +1,167 @@
+/**
+ * The RPC surface between the coordinator and its workers, as types: every operation a worker
+ * may ask of the coordinator (`ToCoordinator`), every one the coordinator may ask of a worker
+ * (`ToWorker`), and the one-way messages each way. Payloads are plain data that structured
+ * clone carries exactly: servers travel by id (each side resolves its own `LoadedServer`),
+ * durations as milliseconds, absent values as `undefined` rather than `Option`.
+ *
+ * Leases: `sessions.register` and `balancer.connect` hold something on the coordinator (a
+ * session slot, a backend connection count) for as long as the worker's connection lives.
+ * The worker names the lease with an id of its own and sends `release` when the connection's
+ * scope closes; a worker that exits releases all of its leases at once.
+ */
+import type { BackendConnectError } from "../backend/BackendDialer.ts"
+import type { BackendView } from "../backend/Balancer.ts"
+import type { Endpoint } from "../backend/BackendHandshake.ts"
+import type { BackendTarget } from "../config/ServerConfig.ts"
+import type { Metric } from "effect"
+import type { LogLevel } from "effect"
+import type { Handshake } from "../protocol/Handshake.ts"
+import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
+import type { AuditEntry, BanEntry } from "../security/Ban.ts"
+import type { BanLookup } from "../security/BanIndex.ts"
+import type { BanInputError } from "../security/BanList.ts"
+import type { BanStoreError } from "../security/BanStore.ts"
+import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
+import type { SessionInfo } from "../services/Sessions.ts"
+import type { MirroredBans } from "./BanMirror.ts"
+import type { Op } from "./Link.ts"
+
+/** A routed host as the status plane needs it; the coordinator looks the server up by id. */
+export interface WireRoute {
+  readonly id: string
+  readonly kind: "exact" | "wildcard"
+  readonly pattern: string
+  readonly host: string
+}
+
+export interface WireStatusRequest {
+  readonly route: WireRoute | undefined
+  readonly handshake: Handshake
+  readonly rawHandshake: Uint8Array
+  readonly client: Endpoint
+  readonly local: Endpoint
+}
+
+export interface WireLegacyRequest {
+  readonly request: LegacyPingRequest
+  readonly route: WireRoute | undefined
+  readonly client: Endpoint
+  readonly local: Endpoint
+}
+
+export interface WireBanInput {
+  readonly target: { readonly type: string; readonly value: string }
+  readonly reason?: string | undefined
+  readonly durationMs?: number | undefined
+  readonly source?: string | undefined
+}
+
+/** A server as pushed to workers: the Schema-encoded config decodes back to the same value. */
+export interface WireServer {
+  readonly id: string
+  readonly file: string
+  readonly path: string
+  readonly config: unknown
+}
+
+/** One log line of a worker, for the coordinator's logger (`logs = "forward"`). */
+export interface WireLog {
+  readonly level: LogLevel.Severity
+  readonly message: ReadonlyArray<string>
+  readonly annotations: Record<string, unknown>
+  readonly cause: string | undefined
+}
+
+type BanError = BanInputError | BanStoreError
+
+export type ToCoordinator = {
+  readonly "bans.find": Op<BanLookup, BanEntry | undefined>
+  readonly "bans.add": Op<WireBanInput, BanEntry, BanError>
+  readonly "bans.remove": Op<{ readonly target: { readonly type: string; readonly value: string }; readonly source: string | undefined }, boolean, BanError>
+  readonly "bans.list": Op<void, ReadonlyArray<BanEntry>>
+  readonly "bans.audit": Op<void, ReadonlyArray<AuditEntry>>
+  readonly "bans.purge": Op<void, number, BanStoreError>
+  readonly "bans.reload": Op<void, void>
+  readonly "bans.path": Op<void, string>
+  readonly "rate.check": Op<{ readonly kind: RateKind; readonly client: string }, RateDecision>
+  readonly "rate.tracked": Op<void, { readonly login: number; readonly status: number }>
+  readonly "rate.sweep": Op<void, void>
+  readonly "throttle.level": Op<{ readonly subject: string; readonly loud: LogLevel.Severity }, LogLevel.Severity>
+  /** `server` or `backend` set: that count; neither: all sessions. */
+  readonly "sessions.count": Op<{ readonly server?: string; readonly backend?: string }, number>
+  readonly "sessions.list": Op<void, ReadonlyArray<SessionInfo>>
+  readonly "sessions.kick": Op<number, boolean>
+  readonly "sessions.register": Op<
+    { readonly lease: number; readonly info: Omit<SessionInfo, "id" | "startedAt">; readonly maxPlayers: number },
+    SessionInfo | undefined
+  >
+  readonly "balancer.candidates": Op<string, ReadonlyArray<BackendTarget>>
+  readonly "balancer.statusCandidates": Op<string, ReadonlyArray<BackendTarget>>
+  readonly "balancer.report": Op<{ readonly server: string; readonly target: string; readonly ok: boolean }, void>
+  /**
+   * Runs the coordinator's Balancer.connect; it asks the worker to `dial` each candidate. The
+   * worker goes on as soon as a dial works (that one is kept); the answer matters only when
+   * every candidate failed.
+   */
+  readonly "balancer.connect": Op<{ readonly lease: number; readonly server: string }, BackendTarget | undefined>
+  readonly "balancer.backends": Op<void, ReadonlyArray<BackendView>>
+  readonly "status.respond": Op<WireStatusRequest, string>
+  readonly "status.respondWithoutBackend": Op<WireStatusRequest, string | undefined>
+  readonly "status.respondLegacy": Op<WireLegacyRequest, Uint8Array>
+  readonly "status.respondLegacyWithoutBackend": Op<WireLegacyRequest, Uint8Array | undefined>
+  readonly "config.reload": Op<void, boolean>
+  readonly "servers.reload": Op<void, void>
+}
+
+export type ToWorker = {
+  /** Dial `target` for the login holding `lease`; the socket stays in the worker. */
+  readonly "dial": Op<{ readonly lease: number; readonly target: BackendTarget }, void, BackendConnectError>
+  /** Publish the live sessions' byte counts and send a metrics snapshot now (a scrape). */
+  readonly "flush": Op<void, void>
+}
+
+export interface WorkerCasts {
+  /** Built and waiting for `listen`. */
+  readonly ready: void
+  /** Bound; the port actually bound (port 0 resolves to the kernel's choice). */
+  readonly listening: number
+  /** Start-up failed; the worker exits. */
+  readonly fatal: { readonly tag: string; readonly message: string; readonly fields: Record<string, unknown> }
+  readonly release: number
+  readonly metrics: ReadonlyArray<Metric.Metric.Snapshot>
+  readonly log: WireLog
+}
+
+export interface CoordinatorCasts {
+  /** The Schema-encoded `infrarust.toml` after a reload. */
+  readonly config: unknown
+  readonly servers: ReadonlyArray<WireServer>
+  /** The active ban list, after every change (BanMirror.ts). */
+  readonly bans: MirroredBans
+  /** The coordinator's Sessions.kick reached this worker's session. */
+  readonly kick: number
+  readonly listen: number
+  /** Stop accepting, drain (shutdown_timeout), exit. */
+  readonly stop: void
+}
+
+/** How a worker logs: itself to stdout in the process's format, or through the coordinator. */
+export type WorkerLogs =
+  | { readonly _tag: "Stdout"; readonly format: "text" | "json"; readonly level: LogLevel.LogLevel }
+  | { readonly _tag: "Forward"; readonly level: LogLevel.LogLevel }
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerData {
+  readonly index: number
+  readonly configPath: string
+  readonly bindHost: string
+  readonly config: unknown
+  readonly servers: ReadonlyArray<WireServer>
+  /** ConnectionSlots.ts */
+  readonly slots: SharedArrayBuffer
+  /** BanMirror.ts: the list, and the shared version that says whether a copy is current. */
+  readonly bans: MirroredBans
+  readonly bansVersion: SharedArrayBuffer
+  readonly logs: WorkerLogs
+}

@@ -1,0 +1,117 @@
+/**
+ * A worker thread's end of its link to the coordinator, and the state the remote services share:
+ *
+ * - the live config and servers, as pushed by the coordinator on every reload (decoded with
+ *   the same schemas, so routing here is the coordinator's routing), and the ban list
+ *   (BanMirror.ts);
+ * - the leases this worker holds on the coordinator: logins whose backend dial the coordinator
+ *   drives (`dial` requests queue here for the connection's own fiber) and sessions the
+ *   coordinator may kick (`kick` interrupts the connection's fiber);
+ * - the `listen` and `stop` commands, and the hook a `flush` request runs (metrics).
+ */
+import { Context, Deferred, Effect, type Fiber, Layer, Queue, SubscriptionRef } from "effect"
+import { parentPort } from "node:worker_threads"
+import type { BackendConnectError } from "../backend/BackendDialer.ts"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
+import type { BackendTarget } from "../config/ServerConfig.ts"
+import { type BanCopy, makeBanCopy } from "./BanMirror.ts"
+import { type Link, makeLink, type PortLike } from "./Link.ts"
+import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData } from "./Ops.ts"
+import { decodeConfig, decodeServers, errorCodecs } from "./Wire.ts"
+
+/** A backend the coordinator wants this worker to dial for a login, and where the answer goes. */
+export interface DialJob {
+  readonly target: BackendTarget
+  readonly done: Deferred.Deferred<void, BackendConnectError>
+}
+
+export type LeaseEvent =
+  | { readonly _tag: "Dial"; readonly job: DialJob }
+  | { readonly _tag: "Connected"; readonly target: BackendTarget | undefined }
+
+export interface WorkerChannelShape {
+  readonly data: WorkerData
+  readonly link: Link<ToCoordinator, WorkerCasts>
+  readonly config: SubscriptionRef.SubscriptionRef<ProxyConfig>
+  readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
+  /** This worker's copy of the ban list (BanMirror.ts). */
+  readonly bans: BanCopy
+  /** A new lease id (unique within this worker). */
+  readonly lease: () => number
+  /** Logins waiting on `balancer.connect`: their event queues. */
+  readonly dialing: Map<number, Queue.Queue<LeaseEvent>>
+  /** Registered sessions: the connection fiber a `kick` interrupts. */
+  readonly sessions: Map<number, Fiber.Fiber<unknown, unknown>>
+  /** The port to bind, once the coordinator says so. */
+  readonly listen: Deferred.Deferred<number>
+  /** Completed by the coordinator's `stop`. */
+  readonly stop: Deferred.Deferred<void>
+  /** Run by a `flush` request (set by the metrics shipper). */
+  onFlush: Effect.Effect<void>
+}
+
+export class WorkerChannel extends Context.Service<WorkerChannel, WorkerChannelShape>()("infrarust/workers/WorkerChannel") {
+  /** Over `port` (tests) or the thread's `parentPort`. */
+  static readonly layer = (data: WorkerData, port: PortLike | null = parentPort) =>
+    Layer.effect(WorkerChannel, make(data, port))
+}
+
+const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null) {
+  if (port === null) return yield* Effect.die(new Error("a worker channel needs a parent port"))
+  const config = yield* SubscriptionRef.make(decodeConfig(data.config))
+  const servers = yield* SubscriptionRef.make(decodeServers(data.servers))
+  const dialing = new Map<number, Queue.Queue<LeaseEvent>>()
+  const sessions = new Map<number, Fiber.Fiber<unknown, unknown>>()
+  const listen = yield* Deferred.make<number>()
+  const stop = yield* Deferred.make<void>()
+  const runFork = Effect.runForkWith(yield* Effect.context<never>())
+  let nextLease = 1
+
+  const channel: { -readonly [K in keyof WorkerChannelShape]: WorkerChannelShape[K] } = {
+    data,
+    link: undefined as unknown as WorkerChannelShape["link"],
+    config,
+    servers,
+    bans: makeBanCopy(data.bansVersion, data.bans),
+    lease: () => nextLease++,
+    dialing,
+    sessions,
+    listen,
+    stop,
+    onFlush: Effect.void
+  }
+
+  channel.link = yield* makeLink<ToCoordinator, WorkerCasts, ToWorker, CoordinatorCasts, never>(port, () => ({
+    handlers: {
+      dial: ({ lease, target }) =>
+        Effect.gen(function*() {
+          const queue = dialing.get(lease)
+          const done = yield* Deferred.make<void, BackendConnectError>()
+          // The login already gave up (its scope closed): nothing to dial for.
+          if (queue === undefined || !Queue.offerUnsafe(queue, { _tag: "Dial", job: { target, done } })) {
+            return yield* Effect.interrupt
+          }
+          return yield* Deferred.await(done)
+        }),
+      flush: () => Effect.suspend(() => channel.onFlush)
+    },
+    casts: {
+      config: (wire) => {
+        runFork(SubscriptionRef.set(config, decodeConfig(wire)))
+      },
+      servers: (wire) => {
+        runFork(SubscriptionRef.set(servers, decodeServers(wire)))
+      },
+      bans: (mirrored) => channel.bans.update(mirrored),
+      kick: (lease) => sessions.get(lease)?.interruptUnsafe(),
+      listen: (port) => {
+        Deferred.doneUnsafe(listen, Effect.succeed(port))
+      },
+      stop: () => {
+        Deferred.doneUnsafe(stop, Effect.void)
+      }
+    }
+  }), errorCodecs)
+  return WorkerChannel.of(channel)
+})

@@ -1,0 +1,95 @@
+/**
+ * `Balancer` in a worker thread: the coordinator's Balancer decides, for every worker at once
+ * (round robin turns, least players and connections, health), and the worker dials.
+ *
+ * `connect` runs the coordinator's own `Balancer.connect`, whose dial step is a request back to
+ * this worker (`dial`): the connection's fiber receives each candidate on its lease's queue,
+ * dials it in a child scope of its own Scope (closed at once when the attempt fails, exactly
+ * as Balancer.tryInOrder does) and reports the outcome. The coordinator therefore counts the
+ * attempt, marks health, logs the failure and picks the next candidate with the same code as
+ * in one process, while the backend socket never leaves the worker. The first dial that works
+ * is the one Balancer.connect keeps, so the worker goes on at once (its next request travels
+ * with the dial's answer). The lease (the connection's count against its backend) is released
+ * when the caller's Scope closes.
+ */
+import { Deferred, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
+import type { BackendConnectError } from "../../backend/BackendDialer.ts"
+import { Balancer } from "../../backend/Balancer.ts"
+import type { LoadedServer } from "../../config/ConfigLoader.ts"
+import type { BackendTarget } from "../../config/ServerConfig.ts"
+import { type LeaseEvent, WorkerChannel } from "../WorkerChannel.ts"
+
+type Dial<A> = (target: BackendTarget) => Effect.Effect<A, BackendConnectError, Scope.Scope>
+
+export const layer: Layer.Layer<Balancer, never, WorkerChannel> = Layer.effect(
+  Balancer,
+  Effect.gen(function*() {
+    const channel = yield* WorkerChannel
+    const { link } = channel
+
+    /** One dial asked for by the coordinator, run by the connection's fiber. */
+    const attempt = <A>(parent: Scope.Scope, dial: Dial<A>, target: BackendTarget) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.fork(parent)
+        const result = yield* Effect.exit(Scope.provide(scope)(dial(target)))
+        if (Exit.isFailure(result)) yield* Scope.close(scope, Exit.void)
+        return result
+      })
+
+    const connect = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>
+      Effect.gen(function*() {
+        const parent = yield* Scope.Scope
+        const events = yield* Queue.unbounded<LeaseEvent>()
+        const lease = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const id = channel.lease()
+            channel.dialing.set(id, events)
+            return id
+          }),
+          (id) =>
+            Effect.gen(function*() {
+              channel.dialing.delete(id)
+              link.cast("release", id)
+              // Dials still queued will never run: their requests are answered as abandoned.
+              for (const event of yield* Queue.clear(events)) {
+                if (event._tag === "Dial") yield* Deferred.interrupt(event.job.done)
+              }
+              yield* Queue.shutdown(events)
+            })
+        )
+        yield* link.call("balancer.connect", { lease, server: server.id }).pipe(
+          // A link that closed (the worker is stopping) ends the login like "no backend".
+          Effect.exit,
+          Effect.flatMap((exit) =>
+            Queue.offer(events, { _tag: "Connected", target: Exit.isSuccess(exit) ? exit.value : undefined })
+          ),
+          Effect.forkScoped
+        )
+        for (;;) {
+          const event = yield* Queue.take(events)
+          // Every candidate failed (or the coordinator no longer knows the server).
+          if (event._tag === "Connected") return Option.none()
+          const { done, target } = event.job
+          const result = yield* attempt(parent, dial, target).pipe(
+            Effect.onInterrupt(() => Deferred.interrupt(done))
+          )
+          yield* Deferred.done(done, Exit.asVoid(result))
+          if (Exit.isSuccess(result)) {
+            // The first attempt that works is the one Balancer.connect keeps: no need to wait
+            // for its answer (the coordinator does its bookkeeping meanwhile).
+            channel.dialing.delete(lease)
+            return Option.some(result.value)
+          }
+        }
+      })
+
+    const byId = (server: LoadedServer) => server.id
+    return Balancer.of({
+      candidates: (server) => link.call("balancer.candidates", byId(server)),
+      statusCandidates: (server) => link.call("balancer.statusCandidates", byId(server)),
+      report: (server, target, ok) => link.call("balancer.report", { server: server.id, target: target.text, ok }),
+      connect,
+      backends: () => link.call("balancer.backends", undefined)
+    })
+  })
+)

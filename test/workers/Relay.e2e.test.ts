@@ -1,0 +1,38 @@
+/**
+ * Sessions relayed by worker threads, in both relays: passthrough (userspace) and zero_copy
+ * (the splice addon loads in every worker), with traffic both ways.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { loginAndChat } from "../support/McClients.ts"
+import { startMcServer } from "../support/McPeers.ts"
+import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+import { eventually, workersOf } from "./support.ts"
+
+const VERSION = "1.20.4"
+
+describe("relays in worker threads", () => {
+  it.live("passthrough and zero_copy sessions carry traffic both ways", () =>
+    Effect.gen(function*() {
+      const mc = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+      const proxy = yield* startProxy({
+        global: "worker_threads = 2\n",
+        servers: {
+          "pt.toml": serverToml(["pt.example.com"], [`127.0.0.1:${mc.port}`]),
+          "zc.toml": serverToml(["zc.example.com"], [`127.0.0.1:${mc.port}`], `proxy_mode = "zero_copy"`)
+        }
+      })
+      const [pt, zc] = yield* Effect.promise(() =>
+        Promise.all([
+          loginAndChat(VERSION, proxy.port, "pt.example.com", "alice"),
+          loginAndChat(VERSION, proxy.port, "zc.example.com", "bob")
+        ])
+      )
+      assert.isTrue(pt.echoed && zc.echoed)
+      const ended = () => proxy.logs.filter((l) => l.message.startsWith("session ended")).length === 2
+      assert.isTrue(yield* Effect.promise(() => eventually(ended)))
+      assert.isAtLeast(workersOf(proxy.logs, "session ended").size, 1)
+      assert.isFalse(proxy.logs.some((l) => l.message.includes("zero_copy is not available") || l.message.includes("zero_copy could not start")), "the addon runs in workers")
+      assert.isTrue(proxy.logs.some((l) => /session started .*mode=zero_copy/.test(l.message)))
+    }), { timeout: 30_000 })
+})

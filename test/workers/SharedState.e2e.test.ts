@@ -1,0 +1,81 @@
+/**
+ * With `worker_threads = 2`, what the workers share stays one thing: one status cache (a ping
+ * flood through both workers reaches the backend once per ttl), one metrics view (every
+ * worker's connections counted in the coordinator's Prometheus endpoint), one routing table
+ * that follows hot reload of servers/ on every worker; and `worker_threads = 0` means one
+ * worker per CPU core.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { availableParallelism } from "node:os"
+import { flood, rawPing, startStatusBackend } from "../status/support/StatusPeers.ts"
+import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+import { eventually, metricsPort, sample } from "./support.ts"
+
+const PROTOCOL = 765
+
+const statusBackend = (text: string) =>
+  Effect.acquireRelease(
+    Effect.promise(() =>
+      startStatusBackend(() => ({ version: { name: "1.20.4", protocol: PROTOCOL }, players: { max: 20, online: 0 }, description: { text } }))
+    ),
+    (b) => Effect.promise(b.close)
+  )
+
+const scrape = (port: number) => Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
+
+describe("state shared by worker threads", () => {
+  it.live("one status cache, one metrics endpoint, and hot reload seen by every worker", () =>
+    Effect.gen(function*() {
+      const a = yield* statusBackend("alpha")
+      const b = yield* statusBackend("beta")
+      const proxy = yield* startProxy({
+        global: "worker_threads = 2\n[rate_limit]\nstatus_max = 0\n[status_cache]\nttl = \"30s\"\n[metrics]\nbind = \"127.0.0.1:0\"\n",
+        servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }
+      })
+      // 60 pings, 12 at a time, over both workers: the backend is asked once.
+      const result = yield* Effect.promise(() => flood(proxy.port, "a.example.com", PROTOCOL, 60, 12))
+      assert.strictEqual(result.answered, 60)
+      assert.include(result.sample, "alpha")
+      assert.strictEqual(a.served(), 1)
+
+      // Every worker's connections appear in the coordinator's endpoint (a scrape asks the
+      // workers for fresh numbers first, so it is exact).
+      const port = metricsPort(proxy.logs)
+      assert.isDefined(port)
+      const text = yield* scrape(port!)
+      assert.strictEqual(sample(text, "infrarust_connections_total", { outcome: "status" }), 60, text)
+      assert.strictEqual(sample(text, "infrarust_status_cache_lookups_total"), 60, text)
+      assert.strictEqual(sample(text, "infrarust_connections_active"), 0, text)
+
+      // A server added while running: every worker routes to it (16 pings, both workers).
+      proxy.writeServer("b.toml", serverToml(["b.example.com"], [`127.0.0.1:${b.port}`]))
+      const allBeta = () =>
+        Promise.all(Array.from({ length: 16 }, () => rawPing(proxy.port, "b.example.com", PROTOCOL).catch(() => "")))
+          .then((replies) => replies.every((r) => r.includes("beta")))
+      assert.isTrue(yield* Effect.promise(() => eventually(allBeta, 5000)), "b.example.com is routed by every worker")
+      // And an edited one: a.example.com now goes to the other backend.
+      proxy.writeServer("a.toml", serverToml(["a.example.com"], [`127.0.0.1:${b.port}`]))
+      const allMoved = () =>
+        Promise.all(Array.from({ length: 16 }, () => rawPing(proxy.port, "a.example.com", PROTOCOL).catch(() => "")))
+          .then((replies) => replies.every((r) => r.includes("beta")))
+      assert.isTrue(yield* Effect.promise(() => eventually(allMoved, 5000)), "the edit is seen by every worker")
+    }), { timeout: 30_000 })
+
+  it.live("worker_threads = 0 starts one worker per CPU core", () =>
+    Effect.gen(function*() {
+      const a = yield* statusBackend("zero")
+      const proxy = yield* startProxy({
+        global: "worker_threads = 0\n",
+        servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }
+      })
+      const cores = availableParallelism()
+      if (cores > 1) {
+        assert.isTrue(proxy.logs.some((l) => l.message.startsWith(`worker_threads = 0: ${cores} data-plane workers (one per CPU core)`)))
+        assert.isTrue(proxy.logs.some((l) => l.message.includes(`(${cores} workers)`) && l.message.startsWith("listening on")))
+      } else {
+        assert.isFalse(proxy.logs.some((l) => l.message.includes("data-plane workers")))
+      }
+      assert.include(yield* Effect.promise(() => rawPing(proxy.port, "a.example.com", PROTOCOL)), "zero")
+    }), { timeout: 30_000 })
+})
