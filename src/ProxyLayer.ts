@@ -12,7 +12,7 @@
  *   was, so on SIGINT/SIGTERM the workers drain first, while the services still answer them.
  */
 import { NodeFileSystem } from "@effect/platform-node"
-import { Duration, Effect, Layer, Metric, References, Result, SubscriptionRef } from "effect"
+import { Effect, Layer, Metric, References, Result, SubscriptionRef } from "effect"
 import { Balancer } from "./backend/Balancer.ts"
 import { parseHostPort } from "./config/HostPort.ts"
 import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
@@ -72,7 +72,6 @@ const ListenerLive = (options: ProxyOptions) =>
           port: bind.port,
           reusePort: config.soReuseport,
           maxConnections: config.maxConnections,
-          keepAliveMs: Duration.toMillis(config.keepalive.time),
           shutdownTimeout: config.shutdownTimeout
         },
         handler.handle

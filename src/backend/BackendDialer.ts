@@ -1,15 +1,15 @@
 /**
  * Opens the TCP connection to one backend address: TCP_NODELAY and keepalive as on the
  * client leg, an optional PROXY v2 header as the very first bytes, and reads delivered
- * through `onread` into the shared buffer (relay/ReadBuffer.ts).
+ * through `onread` into the socket's own reused buffer (relay/ReadBuffer.ts).
  *
  * The socket belongs to the caller's Scope: it is destroyed when the scope closes unless the
  * relay has already closed it. A connect that outlives `connectTimeout` fails with
  * `BackendConnectError` (reason "timeout"); DNS resolution counts against it, as in Infrarust.
  */
-import { Duration, Effect, Schema, type Scope } from "effect"
+import { Duration, Effect, Schema, Scope } from "effect"
 import * as Net from "node:net"
-import { currentReadBuffer } from "../relay/ReadBuffer.ts"
+import { makeReadBuffer } from "../relay/ReadBuffer.ts"
 import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
 
@@ -62,18 +62,27 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
     }
     // Creating the socket is synchronous, so it can be the (uninterruptible) acquire step;
     // waiting for the connection below stays interruptible for the timeout.
-    const socket = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        Net.connect({
-          host: options.host,
-          port: options.port,
-          noDelay: true,
-          allowHalfOpen: true,
-          onread: { buffer: currentReadBuffer, callback: (n, buf) => link.onData(n, buf as Buffer) }
-        })
-      ),
-      (socket) => Effect.sync(() => socket.destroy())
-    )
+    const scope = yield* Scope.Scope
+    const reads = makeReadBuffer()
+    const socket = yield* Effect.uninterruptible(Effect.sync(() =>
+      Net.connect({
+        host: options.host,
+        port: options.port,
+        noDelay: true,
+        allowHalfOpen: true,
+        onread: {
+          buffer: reads.next,
+          callback: (n, buf) => {
+            reads.filled(n)
+            return link.onData(n, buf as Buffer)
+          }
+        }
+      })
+    ).pipe(
+      // On the scope itself, not `acquireRelease`: the finalizer then holds no copy of the
+      // fiber's context for the hours a session lasts.
+      Effect.tap((socket) => Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())))
+    ))
     link.socket = socket
     yield* Effect.callback<void, BackendConnectError>((resume) => {
       const onConnect = () => {

@@ -1,13 +1,13 @@
 /**
- * A connected backend socket whose reads arrive through Node's `onread` hook into the shared
- * read buffer (see `relay/ReadBuffer.ts`). What happens to the bytes is decided by whoever
+ * A connected backend socket whose reads arrive through Node's `onread` hook into its own
+ * reused read buffer (see `relay/ReadBuffer.ts`). What happens to the bytes is decided by whoever
  * holds the link: the relay forwards them to the client, a status probe would parse them.
  */
 import type * as Net from "node:net"
 
 /**
  * Called for every chunk read from the backend. `buf` is only valid during the call (it is
- * the shared read buffer). Return `false` to pause the socket, as with `onread`.
+ * the socket's reused read buffer). Return `false` to pause the socket, as with `onread`.
  */
 export type BackendDataHandler = (n: number, buf: Buffer) => boolean
 

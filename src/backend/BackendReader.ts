@@ -1,6 +1,6 @@
 /**
  * Reading protocol values from a backend link outside the relay (status probes, the legacy
- * ping relay): the shared read buffer is only valid during the `onread` call, so received
+ * ping relay): the read buffer is reused for the next read after the `onread` call, so received
  * bytes are copied into a per-probe buffer, bounded by `maxBuffered`.
  */
 import { Effect } from "effect"

@@ -19,9 +19,10 @@
  * players stay, no new ones go there) and restarts checks whose settings changed.
  */
 import { Clock, Context, Effect, Exit, Layer, Metric, Option, Random, Scope, Stream, SubscriptionRef } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
-import { backendConnectFailures, backendHealthy, backendPlayers } from "../observability/Metrics.ts"
+import { backendConnectFailures, backendHealthy, backendPlayers, tagged } from "../observability/Metrics.ts"
 import { Router } from "../routing/Router.ts"
 import type { RoutingTable } from "../routing/RoutingTable.ts"
 import { Sessions } from "../services/Sessions.ts"
@@ -89,7 +90,7 @@ const tryInOrder = <A>(
         return Option.some(attempt.success)
       }
       yield* Scope.close(scope, Exit.void)
-      yield* Metric.update(Metric.withAttributes(backendConnectFailures, attributes(server, target)), 1)
+      yield* Metric.update(tagged(backendConnectFailures, attributes(server, target)), 1)
       yield* onAttempt(target, scope, attempt.failure)
       yield* Effect.logWarning(`backend ${target.text} of '${server.id}' failed: ${attempt.failure.detail}`)
     }
@@ -121,7 +122,7 @@ const make = (probe: Probe) =>
       const { state, transition } = observe(before, observation, check ?? PASSIVE, now)
       states.set(target.text, state)
       if (transition === undefined) return
-      const healthy = Metric.withAttributes(backendHealthy, attributes(server, target))
+      const healthy = tagged(backendHealthy, attributes(server, target))
       const who = `backend ${target.text} of '${server.id}'`
       if (transition === "down") {
         yield* Metric.update(healthy, 0)
@@ -189,10 +190,12 @@ const make = (probe: Probe) =>
           server,
           targets,
           (target) =>
-            Effect.acquireRelease(
-              Effect.sync(() => bump(open, target.text, 1)),
-              () => Effect.sync(() => bump(open, target.text, -1))
-            ).pipe(
+            // On the attempt's scope itself: the release keeps no context copy alive for the session.
+            Effect.flatMap(Scope.Scope, (scope) =>
+              Effect.uninterruptible(Effect.suspend(() => {
+                bump(open, target.text, 1)
+                return Scope.addFinalizer(scope, Effect.sync(() => bump(open, target.text, -1)))
+              }))).pipe(
               Effect.andThen(Effect.sync(() => bump(dialling, target.text, 1))),
               Effect.andThen(dial(target)),
               Effect.ensuring(Effect.sync(() => bump(dialling, target.text, -1)))
@@ -200,13 +203,13 @@ const make = (probe: Probe) =>
           (target, scope, failure) =>
             Effect.gen(function*() {
               if (failure === undefined) {
-                const gauge = Metric.withAttributes(backendPlayers, attributes(server, target))
+                const gauge = tagged(backendPlayers, attributes(server, target))
                 yield* Metric.modify(gauge, 1)
                 yield* Scope.addFinalizer(scope, Metric.modify(gauge, -1))
               }
               yield* reportWith(server, target, failure?.detail)
             })
-        )).pipe(Effect.withSpan("Balancer.connect"))
+        )).pipe(traced("Balancer.connect"))
 
     /** Makes the health map match the table: new backends healthy, removed ones forgotten. */
     const syncState = Effect.fnUntraced(function*(servers: ReadonlyArray<LoadedServer>) {
@@ -223,7 +226,7 @@ const make = (probe: Probe) =>
           const previous = reset ? undefined : known?.get(text)
           states.set(text, previous ?? initialHealth(now))
           if (previous !== undefined) continue
-          yield* Metric.update(Metric.withAttributes(backendHealthy, attributes(server.id, text)), 1)
+          yield* Metric.update(tagged(backendHealthy, attributes(server.id, text)), 1)
           if (known !== undefined && !known.has(text)) yield* Effect.logInfo(`backend ${text} of '${server.id}' added to rotation`)
         }
         for (const text of known?.keys() ?? []) {

@@ -8,7 +8,7 @@
  * socket, backend sockets, the session entry) belongs to the fiber's Scope, so shutdown,
  * timeouts and kicks are plain interruption and nothing leaks.
  */
-import { Context, Effect, Layer, LogLevel, Option, Scope, SubscriptionRef } from "effect"
+import { Cause, Context, Effect, Layer, LogLevel, Option, Scope, SubscriptionRef } from "effect"
 import type * as Net from "node:net"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { handshakeCompleted, observeConnection, settleOutcome } from "../observability/ConnectionReport.ts"
@@ -20,6 +20,7 @@ import type { BanList } from "../security/BanList.ts"
 import type { IpFilter } from "../security/IpFilter.ts"
 import type { RateLimiter } from "../security/RateLimiter.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
+import { traced } from "../observability/Tracing.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { applyKeepalive, keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { StatusService } from "../status/StatusService.ts"
@@ -28,7 +29,7 @@ import { LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket
 import { readFirstPacket } from "./HandshakeStage.ts"
 import { makeInbound } from "./Inbound.ts"
 import { kick, sendAndClose } from "./Kick.ts"
-import { serveLogin } from "./LoginStage.ts"
+import { prepareLogin, runSession, type SessionPlan } from "./LoginStage.ts"
 import { isRefusal, type Refusal } from "../security/Refusal.ts"
 import { receiveProxyHeader, trustedProxiesOf } from "./ProxyHeaderStage.ts"
 import { serveStatus } from "./StatusStage.ts"
@@ -76,12 +77,14 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
           if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
         })
 
-      const connection = Effect.fn("proxy.connection", { kind: "server" })(function*(socket: Net.Socket) {
-        yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
+      const connection = Effect.fnUntraced(function*(socket: Net.Socket) {
+        // Finalizers here outlive the stages (they run when the session ends): registered on the
+        // scope directly, they keep no copy of the fiber's context alive for hours.
+        const scope = yield* Scope.Scope
+        yield* Scope.addFinalizer(scope, Effect.sync(() => socket.destroy()))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
         socket.on("error", () => {})
         const config = yield* SubscriptionRef.get(store.config)
-        applyKeepalive(socket, keepaliveSettings(config.keepalive))
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const local = endpointOf(socket.localAddress, socket.localPort)
         yield* Effect.annotateLogsScoped({ client: peer.address })
@@ -106,7 +109,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const leavePending = Effect.sync(() => {
           pending.delete(pendingId)
         })
-        yield* Effect.addFinalizer(() => leavePending)
+        yield* Scope.addFinalizer(scope, leavePending)
 
         const inbound = makeInbound(socket)
         let client = peer
@@ -165,7 +168,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
           Effect.tap(({ host, route }) =>
             Effect.annotateCurrentSpan({ "server.address": host, ...(route === undefined ? {} : { "proxy.route": route.entry.id }) })
           ),
-          Effect.withSpan("proxy.route")
+          traced("proxy.route")
         )
         yield* Effect.annotateCurrentSpan("server.address", routedHost)
         const isStatus = handshake.nextState === NextState.Status
@@ -214,22 +217,33 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
             kick: "This server needs proxy-side authentication, which this proxy does not support yet."
           })
         }
+        // Keepalive matters for sessions that last; status pings and refusals are over in a moment.
+        applyKeepalive(socket, keepaliveSettings(config.keepalive))
         const login = { socket, inbound, client, local, server, handshake, rawHandshake: first.raw, config, onLoginStart: leavePending }
-        return yield* serveLogin(login).pipe(
-          Effect.provide(services)
-        )
-      },
-      // Failures are logged inside the span, so the line carries its trace ids (the span still fails).
-      (effect, socket) =>
-        Effect.tapError(effect, (error) =>
-          Effect.flatMap(throttled(levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
-      observeConnection)
+        return yield* prepareLogin(login)
+      })
 
+      /**
+       * The stages above run to completion before a session is relayed: while a player plays
+       * for hours, the fiber holds only the relay and these few frames (memory per idle
+       * session is what a proxy with 10,000 players pays for).
+       */
       const handle = (socket: Net.Socket) =>
         connection(socket).pipe(
+          // Every other branch ends the connection itself (status answered, refusal, kick).
+          Effect.flatMap((plan: SessionPlan | void) => (plan ? runSession(plan) : Effect.void)),
+          observeConnection((error: ConnectionFailure) =>
+            Effect.flatMap(throttled(levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
+          traced("proxy.connection", { kind: "server" }),
           Effect.provide(services),
-          Effect.catch(() => Effect.void), // already logged, inside the connection span
-          Effect.catchCause((cause) => Effect.logError("connection failed unexpectedly", cause)),
+          // Expected failures were logged inside the span above; only defects are left to say.
+          Effect.matchCauseEffect({
+            onSuccess: () => Effect.void,
+            onFailure: (cause) =>
+              Cause.hasFails(cause) || Cause.hasInterruptsOnly(cause)
+                ? Effect.void
+                : Effect.logError("connection failed unexpectedly", cause)
+          }),
           Effect.scoped
         )
       return ConnectionHandler.of({ handle })
@@ -246,6 +260,8 @@ type ServicesOfLogin =
   | IpFilter
   | RateLimiter
   | LogThrottle
+
+type ConnectionFailure = Described
 
 interface Described {
   readonly _tag: string

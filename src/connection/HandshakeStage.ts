@@ -7,6 +7,7 @@
  * vanilla servers do the same.
  */
 import { Duration, Effect } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
 import { StageTimeout } from "./ConnectionError.ts"
 import { decodeFirstPacket, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
@@ -18,7 +19,7 @@ export const LEGACY_SETTLE = Duration.millis(150)
 /** Enough for the longest handshake plus a login start that arrived in the same segment. */
 const MAX_FIRST_BYTES = MAX_HANDSHAKE_FRAME_LENGTH + 8 * 1024
 
-export const readFirstPacket = Effect.fn("proxy.handshake")(function*(inbound: Inbound, timeout: Duration.Duration) {
+export const readFirstPacket = Effect.fnUntraced(function*(inbound: Inbound, timeout: Duration.Duration) {
   const first = yield* next(inbound, "handshake", decodeFirstPacket, MAX_FIRST_BYTES).pipe(
     Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage: "handshake", after: timeout })) })
   )
@@ -32,4 +33,4 @@ export const readFirstPacket = Effect.fn("proxy.handshake")(function*(inbound: I
   const settled = legacyFallback(inbound.pending, 0)
   inbound.pending = new Uint8Array(0)
   return settled
-})
+}, traced("proxy.handshake"))

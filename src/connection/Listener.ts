@@ -1,7 +1,8 @@
 /**
  * The accept loop: one `net.Server` on `bind`, one scoped fiber per accepted connection.
  *
- * Sockets are accepted paused (`pauseOnConnect`), with TCP_NODELAY and keepalive already set,
+ * Sockets are accepted paused (`pauseOnConnect`) with TCP_NODELAY already set (keepalive is
+ * applied by the connection handler once a connection turns out to be a login),
  * and half-open allowed so the relay can let a final disconnect packet drain. Everything the
  * per-connection handler acquires belongs to its fiber's scope.
  *
@@ -39,8 +40,7 @@ export interface ListenerOptions {
    * When present it enforces the cap instead of `maxConnections`.
    */
   readonly slots?: ConnectionSlotsView | undefined
-  /** TCP keepalive idle time in ms; 0 disables keepalive. */
-  readonly keepAliveMs: number
+  /** How long live connections may drain when the listener closes. */
   readonly shutdownTimeout: Duration.Duration
 }
 
@@ -75,9 +75,7 @@ export const listen = <R>(
     const server = Net.createServer({
       pauseOnConnect: true,
       allowHalfOpen: true,
-      noDelay: true,
-      keepAlive: options.keepAliveMs > 0,
-      keepAliveInitialDelay: options.keepAliveMs
+      noDelay: true
     })
     const slots = options.slots
     if (slots === undefined && options.maxConnections > 0) server.maxConnections = options.maxConnections

@@ -11,10 +11,12 @@
  * - Every session end is logged with client, player, server, byte counts, duration, reason.
  */
 import { Clock, Duration, Effect, Exit, Option } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type * as Net from "node:net"
 import { Balancer } from "../backend/Balancer.ts"
 import { dial } from "../backend/BackendDialer.ts"
 import { backendHandshake, type Endpoint, proxyHeaderFor } from "../backend/BackendHandshake.ts"
+import type { BackendLink } from "../backend/BackendLink.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
@@ -24,7 +26,7 @@ import { sessionEnded, settleOutcome, timeBackendConnect } from "../observabilit
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import { decodeLoginStart, maxLoginStartFrameLength } from "../protocol/LoginStart.ts"
 import { IdleWatch } from "../relay/IdleWatch.ts"
-import { makeMeter, relay, type RelayEndReason } from "../relay/Relay.ts"
+import { makeMeter, relay, type RelayEndReason, type RelayOptions, type RelayOutcome } from "../relay/Relay.ts"
 import { ZeroCopy } from "../relay/ZeroCopy.ts"
 import { admitLogin, serverFull } from "../security/Admission.ts"
 import { Sessions } from "../services/Sessions.ts"
@@ -67,7 +69,7 @@ const readLoginStart = (ctx: LoginContext) => {
  * Dials the Balancer's candidates in order; the first that connects wins. The Balancer reports
  * each attempt (health, metrics, the warning line) and counts the link against its backend.
  */
-const connectBackend = Effect.fn("proxy.backend_connect", { kind: "client" })(function*(ctx: LoginContext) {
+const connectBackend = Effect.fnUntraced(function*(ctx: LoginContext) {
   const balancer = yield* Balancer
   const server = ctx.server
   const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
@@ -82,7 +84,7 @@ const connectBackend = Effect.fn("proxy.backend_connect", { kind: "client" })(fu
   Effect.flatMap(connected, (link) =>
     Option.isSome(link)
       ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
-      : Effect.fail(new NoBackendReachable({ server: ctx.server.id }))))
+      : Effect.fail(new NoBackendReachable({ server: ctx.server.id }))), traced("proxy.backend_connect", { kind: "client" }))
 
 /** A policy refusal at login: logged at its level, then the player's kick. */
 const refuseLogin = (socket: Net.Socket, refusal: Refusal) =>
@@ -91,7 +93,26 @@ const refuseLogin = (socket: Net.Socket, refusal: Refusal) =>
     refusal.kick === undefined ? Effect.void : kick(socket, refusal.kick)
   )
 
-export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) {
+/**
+ * A login that reached its backend: everything the relay phase needs. The connection's
+ * stages have finished by then, so while a session is relayed for hours its fiber keeps only
+ * this and the relay's own frame (see ConnectionHandler: memory per idle session).
+ */
+export interface SessionPlan {
+  readonly socket: Net.Socket
+  readonly backend: BackendLink
+  readonly server: LoadedServer
+  readonly startedAt: number
+  readonly options: RelayOptions
+}
+
+/**
+ * Login start, admission, backend connect, session registration, replay to the backend.
+ * Returns the plan for the relay, or undefined when the player was refused (already kicked).
+ * What must outlive this stage (the backend socket, the session entry, the byte meter) is
+ * acquired in the connection's Scope.
+ */
+export const prepareLogin = Effect.fnUntraced(function*(ctx: LoginContext) {
   const { loginStart, raw } = yield* readLoginStart(ctx)
   if (ctx.onLoginStart !== undefined) yield* ctx.onLoginStart
   yield* Effect.annotateLogsScoped({ player: loginStart.name, server: ctx.server.id })
@@ -103,13 +124,13 @@ export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) 
     uuid: loginStart.uuid,
     server: ctx.server
   })
-  if (admission !== undefined) return yield* refuseLogin(ctx.socket, admission)
+  if (admission !== undefined) return yield* Effect.as(refuseLogin(ctx.socket, admission), undefined)
 
   const link = yield* connectBackend(ctx).pipe(Effect.option)
   if (Option.isNone(link)) {
     yield* settleOutcome("no_backend")
     yield* Effect.logWarning(`no backend of '${ctx.server.id}' is reachable; disconnecting ${loginStart.name}`)
-    return yield* kick(ctx.socket, server.disconnectMessage)
+    return yield* Effect.as(kick(ctx.socket, server.disconnectMessage), undefined)
   }
   const backend = link.value
   // Registered (against max_players, atomically) before the backend hears a byte: a login
@@ -124,45 +145,59 @@ export const serveLogin = Effect.fn("proxy.login")(function*(ctx: LoginContext) 
     protocolVersion: ctx.handshake.protocolVersion,
     mode: server.proxyMode
   }, server.maxPlayers)
-  if (Option.isNone(registered)) return yield* refuseLogin(ctx.socket, yield* serverFull(ctx.server))
-  const session = registered.value
+  if (Option.isNone(registered)) return yield* Effect.as(refuseLogin(ctx.socket, yield* serverFull(ctx.server)), undefined)
   backend.socket.write(backendHandshake(server, ctx.handshake, ctx.rawHandshake))
   backend.socket.write(raw)
   const rest = takePending(ctx.inbound)
   if (rest.length > 0) backend.socket.write(rest)
 
   yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.proxyMode}`)
-  const idleWatch = yield* IdleWatch
-  const readTimeoutMs = Duration.toMillis(server.timeouts?.read ?? Duration.seconds(30))
-  const writeTimeoutMs = Duration.toMillis(server.timeouts?.write ?? Duration.seconds(30))
   const meter = makeMeter()
   yield* settleOutcome("relayed")
   // Bytes reach `infrarust.bytes.relayed` while the session runs, read from the meter.
   const meters = yield* Effect.serviceOption(SessionMeters)
   if (Option.isSome(meters)) yield* meters.value.track(ctx.server.id, meter)
-  const relayOptions = { readTimeoutMs, writeTimeoutMs, idleWatch, meter }
-  const relayed = server.proxyMode === "zero_copy"
-    ? (yield* ZeroCopy).relay(ctx.socket, backend, relayOptions)
-    : relay(ctx.socket, backend, relayOptions)
-  yield* relayed.pipe(
-    Effect.onExit((exit) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const reason: RelayEndReason | "shutdown" = Exit.isSuccess(exit) ? exit.value.reason : "shutdown"
-        const { b2c, c2b } = Exit.isSuccess(exit) ? exit.value : meter.bytes()
-        yield* Effect.logInfo(
-          `session ended c2b=${c2b} b2c=${b2c} duration=${((now - session.startedAt) / 1000).toFixed(1)}s reason=${reason}`
-        )
-        yield* Effect.annotateCurrentSpan({
-          "proxy.bytes_c2b": c2b,
-          "proxy.bytes_b2c": b2c,
-          "proxy.end_reason": reason,
-          ...(/_(error|timeout)$/.test(reason) ? { "error.type": reason } : {})
+  const plan: SessionPlan = {
+    socket: ctx.socket,
+    backend,
+    server: ctx.server,
+    startedAt: registered.value.startedAt,
+    options: {
+      readTimeoutMs: Duration.toMillis(server.timeouts?.read ?? Duration.seconds(30)),
+      writeTimeoutMs: Duration.toMillis(server.timeouts?.write ?? Duration.seconds(30)),
+      idleWatch: yield* IdleWatch,
+      meter
+    }
+  }
+  return plan
+}, traced("proxy.login"))
+
+/** The session-end log line, span attributes and metrics, whatever ended the relay. */
+const endSession = (plan: SessionPlan, exit: Exit.Exit<RelayOutcome>) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const reason: RelayEndReason | "shutdown" = Exit.isSuccess(exit) ? exit.value.reason : "shutdown"
+    const { b2c, c2b } = Exit.isSuccess(exit) ? exit.value : plan.options.meter.bytes()
+    yield* Effect.logInfo(
+      `session ended c2b=${c2b} b2c=${b2c} duration=${((now - plan.startedAt) / 1000).toFixed(1)}s reason=${reason}`
+    )
+    yield* Effect.annotateCurrentSpan({
+      "proxy.bytes_c2b": c2b,
+      "proxy.bytes_b2c": b2c,
+      "proxy.end_reason": reason,
+      ...(/_(error|timeout)$/.test(reason) ? { "error.type": reason } : {})
+    })
+    yield* sessionEnded(plan.server.id, { c2b, b2c, endReason: reason }, (now - plan.startedAt) / 1000)
+  })
+
+/** The relay phase: one span for the whole session; the bytes themselves never touch Effect. */
+export const runSession = (plan: SessionPlan) =>
+  Effect.flatMap(ZeroCopy, (zeroCopy): Effect.Effect<RelayOutcome> =>
+    (plan.server.config.proxyMode === "zero_copy"
+      ? zeroCopy.relay(plan.socket, plan.backend, plan.options)
+      : relay(plan.socket, plan.backend, plan.options)).pipe(
+        Effect.onExit((exit) => endSession(plan, exit)),
+        traced("proxy.relay", {
+          attributes: { "proxy.mode": plan.server.config.proxyMode, "proxy.backend": plan.backend.address }
         })
-        yield* sessionEnded(ctx.server.id, { c2b, b2c, endReason: reason }, (now - session.startedAt) / 1000)
-      })
-    ),
-    // One span for the whole relay: the bytes themselves never touch Effect.
-    Effect.withSpan("proxy.relay", { attributes: { "proxy.mode": server.proxyMode, "proxy.backend": backend.address } })
-  )
-})
+      ))

@@ -11,6 +11,7 @@
  * symptom of a load balancer and proxy that disagree about PROXY protocol.
  */
 import { Duration, Effect } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { parseCidrSet } from "../proxy-protocol/Cidr.ts"
 import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
@@ -29,7 +30,7 @@ export const trustedProxiesOf = (config: ProxyConfig) => {
   return Result.isSuccess(parsed) ? parsed.success : undefined
 }
 
-export const receiveProxyHeader = Effect.fn("proxy.proxy_protocol")(function*(
+export const receiveProxyHeader = Effect.fnUntraced(function*(
   inbound: Inbound,
   peer: Endpoint,
   config: ProxyConfig
@@ -59,4 +60,4 @@ export const receiveProxyHeader = Effect.fn("proxy.proxy_protocol")(function*(
   }
   const source = header.success.value.source
   return source === undefined ? peer : { address: normalizeRemoteAddress(source.address), port: source.port }
-})
+}, traced("proxy.proxy_protocol"))

@@ -5,6 +5,7 @@
  * Infrarust ("status request read timed out" / "ping request read timed out").
  */
 import { Duration, Effect } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type * as Net from "node:net"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
@@ -25,7 +26,23 @@ const readStatusPacket = (inbound: Inbound, stage: string) =>
     })
   )
 
-export const serveStatus = Effect.fn("proxy.status_exchange")(function*(
+/**
+ * Encoded responses for the JSON strings seen last. The status cache hands out the same string
+ * for every ping it answers from one entry, so a warm cache pings without re-encoding.
+ */
+const RECENT_RESPONSES = 64
+const recentResponses = new Map<string, Uint8Array>()
+const responseFrame = (json: string): Uint8Array | undefined => {
+  const known = recentResponses.get(json)
+  if (known !== undefined) return known
+  const encoded = encodeStatusResponse(json)
+  if (!isEncodedBytes(encoded)) return undefined
+  if (recentResponses.size >= RECENT_RESPONSES) recentResponses.delete(recentResponses.keys().next().value!)
+  recentResponses.set(json, encoded)
+  return encoded
+}
+
+export const serveStatus = Effect.fnUntraced(function*(
   socket: Net.Socket,
   inbound: Inbound,
   request: StatusRequest,
@@ -39,9 +56,9 @@ export const serveStatus = Effect.fn("proxy.status_exchange")(function*(
     return yield* sendAndClose(socket, encodePongResponse(first.payload))
   }
   const json = prepared ?? (yield* status.respond(request))
-  const response = encodeStatusResponse(json)
-  if (isEncodedBytes(response)) socket.write(response)
+  const response = responseFrame(json)
+  if (response !== undefined) socket.write(response)
   const ping = yield* readStatusPacket(inbound, "ping").pipe(Effect.option)
   const pong = ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0)
   yield* sendAndClose(socket, pong)
-})
+}, traced("proxy.status_exchange"))

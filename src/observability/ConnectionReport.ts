@@ -14,7 +14,7 @@
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
 import { Cause, Clock, Context, Effect, Exit, Metric, Option } from "effect"
-import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration } from "./Metrics.ts"
+import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged } from "./Metrics.ts"
 
 export type ConnectionOutcome =
   | "relayed"
@@ -65,7 +65,7 @@ export const sessionEnded = (server: string, summary: SessionSummary, seconds: n
         report.session = summary
       })
     ),
-    Metric.update(Metric.withAttributes(sessionDuration, { server }), seconds)
+    Metric.update(tagged(sessionDuration, { server }), seconds)
   )
 
 /** Times a successful backend connect into `infrarust.backend.connect.duration` {server}. */
@@ -74,7 +74,7 @@ export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Eff
     const start = yield* Clock.currentTimeNanos
     const link = yield* dial
     const end = yield* Clock.currentTimeNanos
-    yield* Metric.update(Metric.withAttributes(backendConnectDuration, { server }), Number(end - start) / 1e9)
+    yield* Metric.update(tagged(backendConnectDuration, { server }), Number(end - start) / 1e9)
     return link
   })
 
@@ -97,20 +97,25 @@ const finalOutcome = (report: Report, exit: Exit.Exit<unknown, unknown>): Connec
 }
 
 /**
- * Runs `effect` (the whole connection) under the connection metrics. Meant as a pipeable of
- * the `proxy.connection` span's `Effect.fn`, so the attributes land on that span.
+ * Runs `effect` (the whole connection) under the connection metrics, and hands a failure to
+ * `onFailure` (the log line) while the connection's span is still current, so the line
+ * carries its trace ids. No generator and a single exit frame: this wrapper stays on the
+ * fiber's stack for the whole life of a relayed session (see ConnectionHandler).
  */
-export const observeConnection = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const report: Report = { startNanos: yield* Clock.currentTimeNanos, outcome: undefined, session: undefined }
-    yield* Metric.modify(connectionsActive, 1)
-    return yield* effect.pipe(
-      Effect.provideService(CurrentConnection, report),
-      Effect.onExit((exit) =>
-        Effect.suspend(() => {
+export const observeConnection = <E>(onFailure: (error: E) => Effect.Effect<void>) =>
+<A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Clock.currentTimeNanos, (startNanos) => {
+    const report: Report = { startNanos, outcome: undefined, session: undefined }
+    return Effect.andThen(
+      Metric.modify(connectionsActive, 1),
+      effect.pipe(
+        Effect.provideService(CurrentConnection, report),
+        Effect.onExit((exit) => {
           const outcome = finalOutcome(report, exit)
           const session = report.session
+          const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
           return Effect.all([
+            failure === undefined ? Effect.void : onFailure(failure),
             Metric.modify(connectionsActive, -1),
             Metric.update(outcomeCounter(outcome), 1),
             Effect.annotateCurrentSpan(

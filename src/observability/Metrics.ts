@@ -91,3 +91,19 @@ export const rejections = Metric.counter("infrarust.rejections", {
   description: "Connections or logins refused by policy",
   incremental: true
 }).pipe(withUnit("{connection}"))
+
+/**
+ * `Metric.withAttributes`, memoised: building a tagged metric hashes its attributes, which on
+ * a per-connection path (session duration, bytes per server, ...) costs more than the update
+ * itself. Attribute values come from the configuration (server ids, backends) and fixed
+ * vocabularies (outcomes, reasons), so the memo stays as small as the config.
+ */
+const taggedMemo = new WeakMap<object, Map<string, unknown>>()
+export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes: Readonly<Record<string, string>>): M => {
+  let byKey = taggedMemo.get(metric)
+  if (byKey === undefined) taggedMemo.set(metric, (byKey = new Map()))
+  const key = JSON.stringify(attributes)
+  let found = byKey.get(key) as M | undefined
+  if (found === undefined) byKey.set(key, (found = Metric.withAttributes(metric, attributes) as M))
+  return found
+}

@@ -6,8 +6,8 @@
  * when the Prometheus endpoint is scraped, and once more when the session ends — so a
  * long session shows up while it runs and the final count is exact.
  */
-import { Context, Duration, Effect, Layer, Metric, type Scope } from "effect"
-import { bytesRelayed } from "./Metrics.ts"
+import { Context, Duration, Effect, Layer, Metric, Scope } from "effect"
+import { bytesRelayed, tagged } from "./Metrics.ts"
 
 /** What a relay exposes: its byte counts so far (see relay/Relay.ts `RelayMeter`). */
 export interface ByteMeter {
@@ -52,20 +52,20 @@ export class SessionMeters extends Context.Service<SessionMeters, {
       yield* Effect.sleep(PUBLISH_INTERVAL).pipe(Effect.andThen(publish), Effect.forever, Effect.forkScoped)
       return SessionMeters.of({
         track: (server, meter) =>
-          Effect.acquireRelease(
-            Effect.sync(() => {
+          // On the scope itself (not `acquireRelease`): the release keeps no copy of the
+          // session fiber's context alive while the session runs.
+          Effect.flatMap(Scope.Scope, (scope) =>
+            Effect.uninterruptible(Effect.suspend(() => {
               const entry: Live = {
                 meter,
-                c2bCounter: Metric.withAttributes(bytesRelayed, { server, direction: "c2b" }),
-                b2cCounter: Metric.withAttributes(bytesRelayed, { server, direction: "b2c" }),
+                c2bCounter: tagged(bytesRelayed, { server, direction: "c2b" }),
+                b2cCounter: tagged(bytesRelayed, { server, direction: "b2c" }),
                 c2b: 0,
                 b2c: 0
               }
               live.add(entry)
-              return entry
-            }),
-            (entry) => Effect.andThen(Effect.sync(() => live.delete(entry)), publishOne(entry))
-          ).pipe(Effect.asVoid),
+              return Scope.addFinalizer(scope, Effect.andThen(Effect.sync(() => live.delete(entry)), publishOne(entry)))
+            }))),
         publish
       })
     })

@@ -1,27 +1,50 @@
 /**
- * The process-wide read buffer for backend sockets opened with Node's `onread` option.
+ * The read buffer of one relayed socket, for Node's `onread` option.
  *
- * Node normally allocates a fresh 64 KiB ArrayBuffer for every socket read; in a process
- * that carries Effect's heap that allocation rate costs more CPU in garbage collection than
- * the copy itself (../docs/performance.md). With `onread`, Node reads into a buffer we
- * provide and calls us synchronously, so one buffer can serve every connection: it is only
- * in use between the read and our `write()` of it.
+ * Node normally allocates a fresh 64 KiB ArrayBuffer for every socket read; in a process that
+ * carries Effect's heap that allocation rate costs more CPU in garbage collection than the copy
+ * itself (docs/performance.md). With `onread`, Node reads into a buffer we provide and calls us
+ * synchronously, and the relay writes the bytes on at once.
  *
- * The single exception is a write that the kernel could not take at once: Node then keeps a
- * reference to our bytes until the write completes. Such a buffer is `retire`d — it stays
- * with that pending write — and a fresh shared buffer takes its place. A slow reader
- * therefore costs one allocation per stall, and an idle connection costs no buffer at all.
+ * Each socket owns its buffer. It is never shared between sockets: Node registers a socket's
+ * *next* read buffer right after each read, so a buffer handed to two sockets could be filled
+ * by one while a write of the other still holds its bytes. A socket's own buffer is safe to
+ * reuse because the relay pauses the socket while a write of its bytes is pending.
+ *
+ * The buffer starts small, so an idle session costs little memory, and grows when a read fills
+ * it (bulk traffic such as chunk loading), up to the 64 KiB Node itself reads at a time.
  */
 
 /** Same size Node uses for its own socket reads. */
-export const READ_BUFFER_SIZE = 64 * 1024
+export const MAX_READ_BUFFER = 64 * 1024
+/**
+ * First size: enough for the packets of an idle player (keep-alives and movement are tens of
+ * bytes); chunk loading grows it to the maximum within a few reads (×4 per full read).
+ */
+export const INITIAL_READ_BUFFER = 512
+const GROWTH = 4
 
-let shared: Buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE)
+export interface ReadBuffer {
+  /** Passed as `onread.buffer`: Node calls it for the buffer of the next read. */
+  readonly next: () => Buffer
+  /** Call from the `onread` callback with the bytes read: a full buffer makes the next one larger. */
+  readonly filled: (n: number) => void
+}
 
-/** Passed as `onread.buffer`: Node calls it before each read. */
-export const currentReadBuffer = (): Buffer => shared
-
-/** Hand `buf` over to a pending write; later reads use a new buffer. */
-export const retireReadBuffer = (buf: Uint8Array): void => {
-  if (buf === shared) shared = Buffer.allocUnsafe(READ_BUFFER_SIZE)
+export const makeReadBuffer = (initial = INITIAL_READ_BUFFER): ReadBuffer => {
+  let buffer = Buffer.allocUnsafeSlow(initial)
+  let grow = false
+  return {
+    next: () => {
+      if (grow) {
+        grow = false
+        // The old buffer may still back a pending write; it is simply left to the collector.
+        buffer = Buffer.allocUnsafeSlow(Math.min(MAX_READ_BUFFER, buffer.length * GROWTH))
+      }
+      return buffer
+    },
+    filled: (n) => {
+      if (n === buffer.length && buffer.length < MAX_READ_BUFFER) grow = true
+    }
+  }
 }

@@ -3,10 +3,11 @@
  * without looking at them.
  *
  * Following the measurement in docs/performance.md, the bytes never pass through Effect:
- * - backend → client (the heavy direction) arrives through `onread` into the shared read
- *   buffer and is written straight to the client; when the client cannot take it at once the
+ * - backend → client (the heavy direction) arrives through `onread` into the socket's own
+ *   reused buffer (ReadBuffer.ts) and is written straight to the client; when the client cannot take it at once the
  *   backend is paused until the write completes, so a slow player never grows our memory;
- * - client → backend uses Node's `pipe`.
+ * - client → backend the same way, after the player's socket is adopted by one Node creates
+ *   with `onread` (ClientIntake.ts; Node's `pipe` where that is not possible).
  * Effect owns only the lifecycle: the relay is one `Effect.callback` that completes when both
  * sockets have closed and destroys both when interrupted (shutdown, kick, timeout).
  *
@@ -17,7 +18,7 @@
 import { Effect } from "effect"
 import type * as Net from "node:net"
 import type { BackendLink } from "../backend/BackendLink.ts"
-import { retireReadBuffer } from "./ReadBuffer.ts"
+import { adoptWithOnread } from "./ClientIntake.ts"
 import type { IdleWatch, Watched } from "./IdleWatch.ts"
 
 export type RelayEndReason =
@@ -56,15 +57,15 @@ export interface RelayOptions {
   readonly idleWatch: IdleWatch["Service"]
 }
 
-export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
+export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
   Effect.callback<RelayOutcome>((resume) => {
     const backend = link.socket
-    const b2cStart = client.bytesWritten
-    options.meter.bytes = () => ({ c2b: backend.bytesWritten - link.headerBytes, b2c: client.bytesWritten - b2cStart })
+    const b2cBefore = accepted.bytesWritten
     let reason: RelayEndReason | undefined
     let error: string | undefined
     let closed = 0
-    let paused = false
+    let backendPaused = false
+    let clientPaused = false
 
     const end = (why: RelayEndReason, err?: Error) => {
       if (reason === undefined) {
@@ -72,25 +73,49 @@ export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptio
         if (err !== undefined) error = err.message
       }
     }
+
+    // client → backend through its own read buffer as well (ClientIntake.ts), when the
+    // player's socket can be adopted; otherwise Node's pipe (one buffer per read).
+    const onBackendWritten = () => {
+      if (clientPaused && backend.writableLength === 0) {
+        clientPaused = false
+        client.resume()
+      }
+    }
+    const adopted = adoptWithOnread(accepted, (n, buf) => {
+      backend.write(buf.subarray(0, n), onBackendWritten)
+      if (backend.writableLength === 0) return true
+      // Node now holds `buf` until the write completes: the client may not read into it again.
+      clientPaused = true
+      return false
+    })
+    const client = adopted?.socket ?? accepted
+    const b2cStart = adopted === undefined ? b2cBefore : 0
+    const b2cCarried = adopted === undefined ? 0 : accepted.bytesWritten - b2cBefore
+    options.meter.bytes = () => ({
+      c2b: backend.bytesWritten - link.headerBytes,
+      b2c: b2cCarried + client.bytesWritten - b2cStart
+    })
+
     const fail = (why: RelayEndReason, err?: Error) => {
       end(why, err)
       client.destroy()
       backend.destroy()
     }
 
-    // backend → client through the shared read buffer (see ReadBuffer.ts).
-    const onWritten = () => {
-      if (paused && client.writableLength === 0) {
-        paused = false
+    // backend → client through the backend socket's own read buffer (see ReadBuffer.ts).
+    const onClientWritten = () => {
+      if (backendPaused && client.writableLength === 0) {
+        backendPaused = false
         backend.resume()
       }
     }
     link.onData = (n, buf) => {
-      client.write(buf.subarray(0, n), onWritten)
+      client.write(buf.subarray(0, n), onClientWritten)
       if (client.writableLength === 0) return true
-      // The kernel did not take it all: Node now holds `buf` until the write completes.
-      retireReadBuffer(buf)
-      paused = true
+      // The kernel did not take it all: Node holds `buf` (the backend's own read buffer) until
+      // the write completes, so the backend is paused and cannot read into it meanwhile.
+      backendPaused = true
       return false
     }
     backend.on("end", () => {
@@ -98,9 +123,16 @@ export const relay = (client: Net.Socket, link: BackendLink, options: RelayOptio
       client.end()
     })
 
-    // client → backend: low volume; pipe ends the backend's write half when the client ends.
-    client.on("end", () => end("client_closed"))
-    client.pipe(backend)
+    client.on("end", () => {
+      end("client_closed")
+      if (adopted !== undefined) backend.end()
+    })
+    if (adopted === undefined) {
+      // pipe ends the backend's write half when the client ends.
+      client.pipe(backend)
+    } else {
+      for (const chunk of adopted.buffered) backend.write(chunk)
+    }
 
     client.on("error", (err) => fail("client_error", err))
     backend.on("error", (err) => fail("backend_error", err))

@@ -15,6 +15,7 @@
  * flood from a banned range cannot flood the log. None is an error.
  */
 import { Clock, Effect, Metric, Option } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
@@ -120,7 +121,7 @@ export interface LoginAdmission {
  * long the ban lasts — then `max_players` against the live sessions of the server. (The count
  * is checked again, atomically, when the session is registered: see Sessions.registerWithin.)
  */
-export const admitLogin = Effect.fn("proxy.admission")(function*(login: LoginAdmission) {
+export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
   const bans = yield* BanList
   const ban = yield* bans.find({ ip: login.client, username: login.username, uuid: login.uuid })
   if (Option.isSome(ban)) {
@@ -140,7 +141,7 @@ export const admitLogin = Effect.fn("proxy.admission")(function*(login: LoginAdm
     if ((yield* sessions.countForServer(login.server.id)) >= max) return yield* serverFull(login.server)
   }
   return undefined
-})
+}, traced("proxy.admission"))
 
 /** The refusal for a login to a server at `max_players`. */
 export const serverFull = (server: LoadedServer) =>

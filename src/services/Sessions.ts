@@ -6,8 +6,8 @@
  * per backend address feed `max_players`, the `least_players` balancer, MOTD player counts
  * and metrics; `kick` interrupts the session's fiber (its scope then closes both sockets).
  */
-import { Clock, Context, Effect, Fiber, Layer, Metric, Option, type Scope } from "effect"
-import { playersOnline } from "../observability/Metrics.ts"
+import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
+import { playersOnline, tagged } from "../observability/Metrics.ts"
 
 export interface SessionInfo {
   readonly id: number
@@ -66,30 +66,36 @@ export class Sessions extends Context.Service<Sessions, {
     const publishPlayers = (added: Option.Option<SessionInfo>) =>
       Option.isNone(added) ? Effect.void : Effect.suspend(() => {
         const server = added.value.serverId
-        return Metric.update(Metric.withAttributes(playersOnline, { server }), perServer.get(server) ?? 0)
+        return Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0)
       })
     const registerWithin = (partial: Omit<SessionInfo, "id" | "startedAt">, maxPlayers: number) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const fiber = yield* Effect.fiber
-        return yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            if (maxPlayers > 0 && (perServer.get(partial.serverId) ?? 0) >= maxPlayers) return Option.none<SessionInfo>()
-            const info: SessionInfo = { ...partial, id: nextId++, startedAt }
-            entries.set(info.id, { info, fiber })
-            bump(perServer, info.serverId, 1)
-            bump(perBackend, info.backend, 1)
-            return Option.some(info)
-          }),
-          (added) =>
-            Effect.sync(() => {
-              if (Option.isNone(added)) return
-              const info = added.value
-              entries.delete(info.id)
-              bump(perServer, info.serverId, -1)
-              bump(perBackend, info.backend, -1)
-            }).pipe(Effect.andThen(publishPlayers(added)))
-        ).pipe(Effect.tap(publishPlayers))
+        const scope = yield* Scope.Scope
+        // On the scope itself (not `acquireRelease`): the release keeps no copy of the
+        // registering fiber's context alive for the whole session.
+        const added = yield* Effect.uninterruptible(Effect.suspend(() => {
+          if (maxPlayers > 0 && (perServer.get(partial.serverId) ?? 0) >= maxPlayers) return Effect.succeedNone
+          const info: SessionInfo = { ...partial, id: nextId++, startedAt }
+          entries.set(info.id, { info, fiber })
+          bump(perServer, info.serverId, 1)
+          bump(perBackend, info.backend, 1)
+          const added = Option.some(info)
+          return Effect.as(
+            Scope.addFinalizer(
+              scope,
+              Effect.sync(() => {
+                entries.delete(info.id)
+                bump(perServer, info.serverId, -1)
+                bump(perBackend, info.backend, -1)
+              }).pipe(Effect.andThen(publishPlayers(added)))
+            ),
+            added
+          )
+        }))
+        yield* publishPlayers(added)
+        return added
       })
     return Sessions.of({
       register: (partial) =>

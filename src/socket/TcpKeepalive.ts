@@ -32,22 +32,26 @@ const fdOf = (socket: Net.Socket): number | undefined => {
   return typeof fd === "number" && fd >= 0 ? fd : undefined
 }
 
+/** Loaded once: the loader reads the environment on every call, which is not free per socket. */
+let addonCache: ReturnType<typeof loadAddon> | undefined
+const addon = () => (addonCache ??= loadAddon())
+
 /** Kernel options take whole seconds, at least 1. */
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export const applyKeepalive = (socket: Net.Socket, k: KeepaliveSettings): KeepaliveApplied => {
   socket.setKeepAlive(true, k.idleMs)
-  const addon = loadAddon()
+  const native = addon()
   const fd = fdOf(socket)
-  if (addon instanceof SpliceStartError || fd === undefined) return "idle-only"
-  return addon.keepalive(fd, secs(k.idleMs), secs(k.intervalMs), Math.max(1, k.retries)) === undefined ? "all" : "idle-only"
+  if (native instanceof SpliceStartError || fd === undefined) return "idle-only"
+  return native.keepalive(fd, secs(k.idleMs), secs(k.intervalMs), Math.max(1, k.retries)) === undefined ? "all" : "idle-only"
 }
 
 /** The socket's current keepalive settings, where the addon can read them (tests, diagnostics). */
 export const readKeepalive = (socket: Net.Socket): { enabled: boolean; idleSec: number; intervalSec: number; count: number } | undefined => {
-  const addon = loadAddon()
+  const native = addon()
   const fd = fdOf(socket)
-  if (addon instanceof SpliceStartError || fd === undefined) return undefined
-  const [enabled, idleSec, intervalSec, count] = addon.keepaliveOf(fd)
+  if (native instanceof SpliceStartError || fd === undefined) return undefined
+  const [enabled, idleSec, intervalSec, count] = native.keepaliveOf(fd)
   return { enabled: enabled === 1, idleSec, intervalSec, count }
 }

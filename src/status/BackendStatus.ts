@@ -5,6 +5,7 @@
  * the backend sent (Forge's `forgeData`, modded extras) survives.
  */
 import { Duration, Effect } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import { dial } from "../backend/BackendDialer.ts"
 import { backendHandshake, type Endpoint, proxyHeaderFor } from "../backend/BackendHandshake.ts"
 import { makeBackendReader, readFromBackend } from "../backend/BackendReader.ts"
@@ -33,7 +34,7 @@ export interface StatusProbe {
 
 const MAX_RESPONSE_BYTES = maxStatusClientboundFrameLength(MAX_STATUS_JSON_CHARS) + 8
 
-export const fetchBackendStatus = Effect.fn("proxy.backend_status")(function*(probe: StatusProbe) {
+export const fetchBackendStatus = Effect.fnUntraced(function*(probe: StatusProbe) {
   const preamble = probe.server.config.sendProxyProtocol
     ? probe.preamble ?? proxyHeaderFor(probe.client, probe.local)
     : undefined
@@ -51,4 +52,4 @@ export const fetchBackendStatus = Effect.fn("proxy.backend_status")(function*(pr
     return yield* malformed("status", "the backend answered the status request with a pong")
   }
   return reply.json
-}, Effect.scoped)
+}, Effect.scoped, traced("proxy.backend_status"))

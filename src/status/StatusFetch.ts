@@ -7,13 +7,14 @@
  * It never touches the session registry: a status fetch is not activity.
  */
 import { Clock, Effect, Metric } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { formatHumanDuration } from "../config/HumanDuration.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
-import { statusFetchDuration } from "../observability/Metrics.ts"
+import { statusFetchDuration, tagged } from "../observability/Metrics.ts"
 import type { Handshake } from "../protocol/Handshake.ts"
 import { fetchBackendStatus } from "./BackendStatus.ts"
 import { type FetchOutcome, OFFLINE, UNREACHABLE } from "./StatusCache.ts"
@@ -31,7 +32,7 @@ export interface FetchRequest {
   readonly knownDown: Effect.Effect<boolean>
 }
 
-export const fetchStatus = Effect.fn("proxy.status_fetch")(function*(request: FetchRequest) {
+export const fetchStatus = Effect.fnUntraced(function*(request: FetchRequest) {
   const { server, config } = request
   const targets = yield* request.candidates
   if (targets.length === 0 || (yield* request.knownDown)) {
@@ -60,6 +61,6 @@ export const fetchStatus = Effect.fn("proxy.status_fetch")(function*(request: Fe
     return UNREACHABLE
   }
   const elapsed = (yield* Clock.currentTimeMillis) - started
-  yield* Metric.update(Metric.withAttributes(statusFetchDuration, { server: server.id }), elapsed / 1000)
+  yield* Metric.update(tagged(statusFetchDuration, { server: server.id }), elapsed / 1000)
   return { _tag: "Status", snapshot } satisfies FetchOutcome
-})
+}, traced("proxy.status_fetch"))

@@ -17,6 +17,7 @@
  * server-state access is the read-only ServerStates view.
  */
 import { Context, Effect, FileSystem, Layer, Metric, Option, Semaphore, Stream, SubscriptionRef } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
 import { Balancer } from "../backend/Balancer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
@@ -231,12 +232,12 @@ export class StatusService extends Context.Service<StatusService, {
         return fetchStatus({ ...request, handshake, rawHandshake, server, config, ...backendsOf(server) })
       }
 
-      const respond = Effect.fn("proxy.status")(function*(request: StatusRequest) {
+      const respond = Effect.fnUntraced(function*(request: StatusRequest) {
         const config = yield* SubscriptionRef.get(store.config)
         const protocol = request.handshake.protocolVersion
         const answer = yield* answerFor(request.route, config, protocol, modernFetch(request, config))
         return answer === undefined ? "" : modernJson(answer, protocol)
-      })
+      }, traced("proxy.status"))
 
       const respondWithoutBackend = (request: StatusRequest) =>
         Effect.gen(function*() {
@@ -246,11 +247,11 @@ export class StatusService extends Context.Service<StatusService, {
           return answer === undefined ? Option.none<string>() : Option.some(modernJson(answer, protocol))
         })
 
-      const respondLegacy = Effect.fn("proxy.legacy_status")(function*(request: LegacyStatusRequest) {
+      const respondLegacy = Effect.fnUntraced(function*(request: LegacyStatusRequest) {
         const config = yield* SubscriptionRef.get(store.config)
         const answer = yield* answerFor(request.route, config, LEGACY_FETCH_PROTOCOL, legacyFetch(request, config))
         return answer === undefined ? new Uint8Array(0) : encodeLegacyReply(request.request, legacyView(answer))
-      })
+      }, traced("proxy.legacy_status"))
 
       const respondLegacyWithoutBackend = (request: LegacyStatusRequest) =>
         Effect.gen(function*() {

@@ -77,7 +77,6 @@ const listener = Layer.effectDiscard(
         reusePort: true,
         maxConnections: config.maxConnections,
         slots: slotsOf(channel.data.slots).forWorker(channel.data.index),
-        keepAliveMs: Duration.toMillis(config.keepalive.time),
         shutdownTimeout: config.shutdownTimeout
       },
       handler.handle

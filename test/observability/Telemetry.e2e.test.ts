@@ -89,13 +89,14 @@ const assertTraces = (receiver: OtlpReceiver) => {
   assert.include(descendantsOf(spans, status!).map((s) => s.name), "proxy.status", statusTree)
 
   const loginTree = describeTree(spans, login!)
-  assert.includeMembers(childrenOf(spans, login!).map((s) => s.name), ["proxy.handshake", "proxy.login", "proxy.route"], loginTree)
+  // The relay is the login stage's sibling: the stages end before the session is relayed.
+  assert.includeMembers(childrenOf(spans, login!).map((s) => s.name), ["proxy.handshake", "proxy.login", "proxy.route", "proxy.relay"], loginTree)
   const loginStage = byName(childrenOf(spans, login!), "proxy.login")[0]!
-  assert.includeMembers(childrenOf(spans, loginStage).map((s) => s.name), ["proxy.backend_connect", "proxy.relay"], loginTree)
+  assert.includeMembers(childrenOf(spans, loginStage).map((s) => s.name), ["proxy.backend_connect"], loginTree)
   const connect = byName(childrenOf(spans, loginStage), "proxy.backend_connect")[0]!
   assert.strictEqual(connect.kind, 3, "backend_connect is a client span")
   assert.match(connect.attributes["proxy.backend"] as string, /^127\.0\.0\.1:\d+$/)
-  const relay = byName(childrenOf(spans, loginStage), "proxy.relay")[0]!
+  const relay = byName(childrenOf(spans, login!), "proxy.relay")[0]!
   const route = byName(childrenOf(spans, login!), "proxy.route")[0]!
   assert.strictEqual(route.attributes["proxy.route"], SERVER)
 

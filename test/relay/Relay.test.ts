@@ -24,7 +24,7 @@ const relayProxy = (backendPort: number, outcomes: Array<RelayOutcome>, timeouts
   Effect.gen(function*() {
     const idleWatch = yield* IdleWatch
     return yield* listen(
-      { host: "127.0.0.1", port: 0, reusePort: false, maxConnections: 0, keepAliveMs: 0, shutdownTimeout: Duration.seconds(1) },
+      { host: "127.0.0.1", port: 0, reusePort: false, maxConnections: 0, shutdownTimeout: Duration.seconds(1) },
       (client) =>
         Effect.gen(function*() {
           const link = yield* dial({
@@ -74,6 +74,31 @@ describe("Relay", () => {
       assert.strictEqual(outcomes.length, 1)
       assert.strictEqual(outcomes[0]!.c2b, size)
       assert.strictEqual(outcomes[0]!.b2c, size)
+    }).pipe(Effect.provide(IdleWatch.layer)), { timeout: 120_000 })
+
+  // Regression: read buffers were once shared between sockets, and Node registers a socket's
+  // next read buffer right after each read — concurrent sessions under backpressure then
+  // overwrote each other's pending bytes. One session alone never showed it.
+  it.live("keeps 16 concurrent sessions apart, both ways, with slow readers", () =>
+    Effect.gen(function*() {
+      const size = 8 * 1024 * 1024
+      const sessions = 16
+      const backendResults: Array<Promise<readonly [Awaited<ReturnType<typeof sendRandom>>, Awaited<ReturnType<typeof receiveAll>>]>> = []
+      const backend = yield* backendServer((socket) => {
+        backendResults.push(Promise.all([sendRandom(socket, size), receiveAll(socket, size / 2)]))
+      })
+      const outcomes: Array<RelayOutcome> = []
+      const proxy = yield* relayProxy(portOf(backend), outcomes)
+      const clients = yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: sessions }, () =>
+          connect(proxy.address.port).then((client) => Promise.all([sendRandom(client, size), receiveAll(client, size / 2)]))))
+      )
+      const backends = yield* Effect.promise(() => Promise.all(backendResults))
+      // Each client's upload arrived intact at some backend connection, and each download at its client.
+      const uploads = new Set(clients.map(([sent]) => sent.sha256))
+      const downloads = new Set(backends.map(([sent]) => sent.sha256))
+      for (const [, received] of backends) assert.isTrue(uploads.has(received.sha256), "an upload was corrupted")
+      for (const [, received] of clients) assert.isTrue(downloads.has(received.sha256), "a download was corrupted")
     }).pipe(Effect.provide(IdleWatch.layer)), { timeout: 120_000 })
 
   it.live("delivers the backend's last bytes before closing (half-close)", () =>

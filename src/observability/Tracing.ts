@@ -1,0 +1,14 @@
+/**
+ * Spans for the per-connection stages, at no cost when tracing is off.
+ *
+ * `Effect.fn("name")` captures a stack trace on every call (about 5 µs) whether or not
+ * anything is exported; on a path that runs for every status ping that is a measurable share
+ * of the proxy's CPU (docs/performance.md). Stages are therefore `Effect.fnUntraced` with
+ * `traced(name)` as a pipeable: a span when `References.TracerEnabled` is on (telemetry
+ * configured), nothing at all otherwise.
+ */
+import { Effect, References, type Tracer } from "effect"
+
+export const traced =
+  (name: string, options?: Tracer.SpanOptionsNoTrace) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(References.TracerEnabled, (enabled: boolean) => (enabled ? Effect.withSpan(effect, name, options ?? {}) : effect))
