@@ -20,6 +20,37 @@ export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArra
   ]
 }
 
+/**
+ * Infrarust settings that infrarust-ts reads and validates but does not act on yet: the
+ * operator is told, rather than left to believe they work.
+ */
+export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  const not = (what: string, why: string) => lines.push(`${what} is set but not implemented in infrarust-ts yet: ${why}`)
+  if (config.forwarding !== undefined && config.forwarding.mode !== "none") {
+    not("[forwarding]", "backends get no player-info forwarding (send_proxy_protocol passes the real IP)")
+  }
+  if (config.web !== undefined) not("[web]", "there is no admin API or dashboard")
+  if (config.docker !== undefined) not("[docker]", "servers come from the servers directory only")
+  if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
+    not("[permissions]", "there are no in-game /ir commands")
+  }
+  if (Object.keys(config.plugins).length > 0) not("[plugins]", "there is no plugin loader")
+  for (const entry of table.entries) {
+    const server = entry.value.config
+    if (server.serverManager !== undefined) not(`[server_manager] of '${entry.id}'`, "the backend is not started or stopped automatically")
+    if (server.forwardingMode !== undefined && server.forwardingMode !== "none") {
+      not(`forwarding_mode of '${entry.id}'`, "no player-info forwarding")
+    }
+    if (server.limboHandlers.length > 0) not(`limbo_handlers of '${entry.id}'`, "there is no limbo")
+    if (server.proxyMode === "client_only") not(`proxy_mode "client_only" of '${entry.id}'`, "its logins are refused")
+    if (server.proxyMode === "offline" || server.proxyMode === "full") {
+      not(`proxy_mode "${server.proxyMode}" of '${entry.id}'`, "it is relayed like passthrough (no server switching or limbo)")
+    }
+  }
+  return lines
+}
+
 /** Logs that the proxy is listening on `host:port` (`suffix` e.g. names the workers). */
 export const announceListening = (
   host: string,
@@ -37,4 +68,5 @@ export const announceListening = (
       )
     }
     for (const line of describeServers(table)) yield* Effect.logInfo(line)
+    for (const line of inactiveSettings(config, table)) yield* Effect.logWarning(line)
   })
