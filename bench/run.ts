@@ -30,6 +30,11 @@ import { renderReport } from "./report.ts"
 import { ALL_SUBJECTS, fdsPerSession, type Instance, startSubject, type SubjectName } from "./subjects.ts"
 import { loadSideCheck, type Metrics, type Round, summarize } from "./summary.ts"
 
+// apt-get puts haproxy and nginx in /usr/sbin, which a CI or non-login PATH may lack.
+for (const dir of ["/usr/local/sbin", "/usr/sbin", "/sbin"]) {
+  if (!(process.env["PATH"] ?? "").split(":").includes(dir)) process.env["PATH"] = `${process.env["PATH"] ?? ""}:${dir}`
+}
+
 const USAGE = `Usage: npm run bench -- [options]
 
   --quick               one short round (under 2 minutes) instead of the full run (about 7)

@@ -4,14 +4,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { freePort, waitForPort } from "../support/Daemons.ts"
 import { joinAndStay, loginAndChat } from "../support/McClients.ts"
 import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+import { proxyProcess } from "../support/ProxyProcess.ts"
 
 const VERSION = "1.21.4"
 
@@ -36,32 +33,26 @@ describe("session lifecycle", () => {
   it.live("SIGTERM: live sessions are closed within shutdown_timeout and the process exits 0", () =>
     Effect.gen(function*() {
       const backend = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
-      const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-shutdown-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      mkdirSync(join(dir, "servers"))
       const listen = yield* Effect.promise(freePort)
-      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${listen}"\nservers_dir = "servers"\nworker_threads = 1\nshutdown_timeout = "1s"\n`)
-      writeFileSync(join(dir, "servers", "mc.toml"), serverToml(["mc.example.com"], [`127.0.0.1:${backend.port}`]))
-      const child = spawn(process.execPath, [join(process.cwd(), "src/main.ts"), "-c", "infrarust.toml"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (c: Buffer) => (output += c.toString()))
-      child.stderr.on("data", (c: Buffer) => (output += c.toString()))
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
+      const proc = yield* proxyProcess(`bind = "127.0.0.1:${listen}"\nworker_threads = 1\nshutdown_timeout = "1s"`, {
+        "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${backend.port}`])
+      })
+      const child = proc.child
       yield* Effect.promise(() => waitForPort(listen, 10_000))
 
       // A live session that would go on for ever.
       const session = yield* Effect.promise(() => joinAndStay(VERSION, listen, "mc.example.com", "stayer"))
       const ended = new Promise<number>((resolve) => session.client.once("end", () => resolve(performance.now())))
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      const exited = proc.exited
       const signalledAt = performance.now()
       child.kill("SIGTERM")
       const [endedAt, code] = yield* Effect.promise(() => Promise.all([ended, exited]))
-      assert.strictEqual(code, 0, output)
+      assert.strictEqual(code, 0, proc.output())
       // Closed by the drain bound (1 s), not before the proxy tried to let it finish.
-      assert.isAtLeast(endedAt - signalledAt, 900, output)
-      assert.isBelow(endedAt - signalledAt, 5000, output)
-      assert.include(output, "waiting up to 1s for 1 connection")
-      assert.include(output, "session ended")
+      assert.isAtLeast(endedAt - signalledAt, 900, proc.output())
+      assert.isBelow(endedAt - signalledAt, 5000, proc.output())
+      assert.include(proc.output(), "waiting up to 1s for 1 connection")
+      assert.include(proc.output(), "session ended")
       // Once stopped, nothing is accepted any more.
       const afterwards = yield* Effect.promise(() =>
         loginAndChat(VERSION, listen, "mc.example.com", "late", { timeoutMs: 1500 }).then(() => "joined", () => "refused")

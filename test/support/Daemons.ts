@@ -11,6 +11,9 @@ import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { encodeProxyHeaderV2Local } from "../../src/proxy-protocol/ProxyHeader.ts"
+import { ensureSbinOnPath } from "./SystemPath.ts"
+
+ensureSbinOnPath()
 
 /** A free TCP port on 127.0.0.1 (bound and released; daemons need numbers in their config). */
 export const freePort = (): Promise<number> =>

@@ -7,6 +7,9 @@
  */
 import { execFileSync, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
+import { ensureSbinOnPath } from "./SystemPath.ts"
+
+ensureSbinOnPath()
 
 interface Peer {
   readonly name: string

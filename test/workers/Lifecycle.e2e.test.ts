@@ -5,15 +5,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import * as Net from "node:net"
-import { join } from "node:path"
 import { freePort, waitForPort } from "../support/Daemons.ts"
 import { joinAndStay, loginOutcome } from "../support/McClients.ts"
 import { startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
+import { proxyProcess } from "../support/ProxyProcess.ts"
 import { eventually, holdIdle, idleConnections } from "./support.ts"
 
 const VERSION = "1.20.4"
@@ -24,21 +21,14 @@ describe("worker threads over the process's life", () => {
   it.live("SIGTERM: every worker drains its sessions within shutdown_timeout and the process exits 0", () =>
     Effect.gen(function*() {
       const mc = yield* backend
-      const dir = yield* Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "infrarust-ts-workers-stop-"))),
-        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-      )
-      mkdirSync(join(dir, "servers"))
       const listen = yield* Effect.promise(freePort)
-      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${listen}"\nservers_dir = "servers"\nworker_threads = 2\nshutdown_timeout = "1s"\n`)
-      writeFileSync(join(dir, "servers", "mc.toml"), serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]))
-      const child = spawn(process.execPath, [join(process.cwd(), "src/main.ts"), "-c", "infrarust.toml"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (c: Buffer) => (output += c.toString()))
-      child.stderr.on("data", (c: Buffer) => (output += c.toString()))
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
+      const proc = yield* proxyProcess(`bind = "127.0.0.1:${listen}"\nworker_threads = 2\nshutdown_timeout = "1s"`, {
+        "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`])
+      })
+      const child = proc.child
+      const output = proc.output
       yield* Effect.promise(() => waitForPort(listen, 10_000))
-      assert.isTrue(yield* Effect.promise(() => eventually(() => output.includes("(2 workers)"), 5000)), output)
+      assert.isTrue(yield* Effect.promise(() => eventually(() => output().includes("(2 workers)"), 5000)), output())
 
       const player = yield* Effect.promise(() => joinAndStay(VERSION, listen, "mc.example.com", "stayer"))
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
@@ -47,14 +37,14 @@ describe("worker threads over the process's life", () => {
       yield* Effect.promise(() => player.closed)
       const endedAt = performance.now()
       const code = yield* Effect.promise(() => exited)
-      assert.strictEqual(code, 0, output)
+      assert.strictEqual(code, 0, output())
       // Closed by the drain bound (1 s), not before the proxy tried to let it finish.
-      assert.isAtLeast(endedAt - signalledAt, 900, output)
-      assert.isBelow(endedAt - signalledAt, 5000, output)
-      assert.match(output, /waiting up to 1s for 1 connection\(s\).* worker=\d/, output)
-      assert.match(output, /session ended .*reason=.* worker=\d/, output)
+      assert.isAtLeast(endedAt - signalledAt, 900, output())
+      assert.isBelow(endedAt - signalledAt, 5000, output())
+      assert.match(output(), /waiting up to 1s for 1 connection\(s\).* worker=\d/, output())
+      assert.match(output(), /session ended .*reason=.* worker=\d/, output())
       // The start-up lines come once, from the coordinator.
-      assert.strictEqual(output.split("listening on").length - 1, 1, output)
+      assert.strictEqual(output().split("listening on").length - 1, 1, output())
       const afterwards = yield* Effect.promise(() => loginOutcome(VERSION, listen, "mc.example.com", "late", { timeoutMs: 1500 }))
       assert.notStrictEqual(afterwards, "joined")
     }), { timeout: 30_000 })
@@ -71,20 +61,11 @@ describe("worker threads over the process's life", () => {
         (server) => Effect.sync(() => server.close())
       )
       const port = (holder.address() as Net.AddressInfo).port
-      const dir = yield* Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "infrarust-ts-workers-taken-"))),
-        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-      )
-      mkdirSync(join(dir, "servers"))
-      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:${port}"\nservers_dir = "servers"\nworker_threads = 2\n`)
-      const child = spawn(process.execPath, [join(process.cwd(), "src/main.ts"), "-c", "infrarust.toml"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (c: Buffer) => (output += c.toString()))
-      child.stderr.on("data", (c: Buffer) => (output += c.toString()))
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
-      const code = yield* Effect.promise(() => new Promise<number | null>((resolve) => child.once("exit", resolve)))
-      assert.strictEqual(code, 1, output)
-      assert.include(output, `cannot listen on 127.0.0.1:${port}`)
+      const proc = yield* proxyProcess(`bind = "127.0.0.1:${port}"\nworker_threads = 2`)
+      const output = proc.output
+      const code = yield* Effect.promise(() => proc.exited)
+      assert.strictEqual(code, 1, output())
+      assert.include(output(), `cannot listen on 127.0.0.1:${port}`)
     }), { timeout: 30_000 })
 
   it.live("a crashed worker is logged, its connection slots are given back, and it is restarted", () =>
