@@ -71,6 +71,31 @@ const combine = (type: Snapshot["type"], a: State, b: State): State => {
   }
 }
 
+/**
+ * The state of a series no source reports any more (a worker-only gauge once every worker has
+ * exited): zero, in the shape of its type, so the exporters can still read it.
+ */
+const emptyState = (s: Snapshot): State => {
+  switch (s.type) {
+    case "Counter":
+      return { count: 0, incremental: (s.state as Metric.CounterState<number>).incremental }
+    case "Gauge":
+      return { value: 0 }
+    case "Histogram":
+      return {
+        buckets: (s.state as Metric.HistogramState).buckets.map(([boundary]) => [boundary, 0] as [number, number]),
+        count: 0,
+        min: Number.MAX_VALUE,
+        max: -Number.MAX_VALUE,
+        sum: 0
+      }
+    case "Frequency":
+      return { occurrences: new Map() }
+    case "Summary":
+      return s.state
+  }
+}
+
 /** A metric object with the series' identity, for `registerUnsafe` (its own state is never used). */
 const metricFor = (s: Snapshot): Metric.Metric<any, any> | undefined => {
   const options = { description: s.description, attributes: s.attributes }
@@ -109,16 +134,20 @@ export class MetricsHub extends Context.Service<MetricsHub, MetricsHubShape>()("
       let localSeries = new Map<string, Metric.Metric.Metadata<any, any>>()
       const registered = new Set<string>()
 
-      const merged = (key: string, type: Snapshot["type"]) => (): State => {
-        let state: State | undefined
-        const add = (next: State | undefined) => {
-          if (next !== undefined) state = state === undefined ? next : combine(type, state, next)
+      /** The merged state of series `key`, first seen as `first`. */
+      const merged = (key: string, first: Snapshot) => {
+        const empty = emptyState(first)
+        return (): State => {
+          let state: State | undefined
+          const add = (next: State | undefined) => {
+            if (next !== undefined) state = state === undefined ? next : combine(first.type, state, next)
+          }
+          const own = localSeries.get(key)
+          if (own !== undefined) add(own.hooks.get(localContext))
+          for (const source of workers.values()) add(source.get(key)?.state)
+          add(retired.get(key)?.state)
+          return state ?? empty
         }
-        const own = localSeries.get(key)
-        if (own !== undefined) add(own.hooks.get(localContext))
-        for (const source of workers.values()) add(source.get(key)?.state)
-        add(retired.get(key)?.state)
-        return state ?? ({ count: 0, incremental: true } as State)
       }
 
       const register = (key: string, s: Snapshot) => {
@@ -126,7 +155,7 @@ export class MetricsHub extends Context.Service<MetricsHub, MetricsHubShape>()("
         const metric = metricFor(s)
         if (metric === undefined) return
         registered.add(key)
-        Metric.registerUnsafe(metric, exportContext, { get: merged(key, s.type), update: () => {}, modify: () => {} })
+        Metric.registerUnsafe(metric, exportContext, { get: merged(key, s), update: () => {}, modify: () => {} })
       }
 
       const refreshLocal = () => {
