@@ -19,11 +19,12 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { freeLowPort } from "../test/support/Ports.ts"
+import { ensureSbinOnPath } from "../test/support/SystemPath.ts"
 import { detectPeers, installPeers } from "./baselines/peers.ts"
 import { Backend, Driver } from "./lib/control.ts"
 import { statusResponseHex } from "./lib/frames.ts"
 import { describeMachine, loadAverage } from "./lib/machine.ts"
-import { freePort } from "./lib/ports.ts"
 import { childFileLimit, threadCount } from "./lib/proc.ts"
 import { bulk, idleMemory, type MemoryResult, rate, type Rig, roundTrips, sanityCheck } from "./measure.ts"
 import { renderReport } from "./report.ts"
@@ -31,9 +32,7 @@ import { ALL_SUBJECTS, fdsPerSession, type Instance, startSubject, type SubjectN
 import { loadSideCheck, type Metrics, type Round, summarize } from "./summary.ts"
 
 // apt-get puts haproxy and nginx in /usr/sbin, which a CI or non-login PATH may lack.
-for (const dir of ["/usr/local/sbin", "/usr/sbin", "/sbin"]) {
-  if (!(process.env["PATH"] ?? "").split(":").includes(dir)) process.env["PATH"] = `${process.env["PATH"] ?? ""}:${dir}`
-}
+ensureSbinOnPath()
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -121,7 +120,7 @@ if (Os.loadavg()[0]! > machine.cores / 2) {
 }
 
 // ---- helpers -----------------------------------------------------------------------------
-const rig: Rig = { backend: await Backend.start(await freePort(), statusResponseHex()), driver: await Driver.start(), loginEchoBytes: settings.loginEchoBytes }
+const rig: Rig = { backend: await Backend.start(await freeLowPort(), statusResponseHex()), driver: await Driver.start(), loginEchoBytes: settings.loginEchoBytes }
 const fileLimit = childFileLimit()
 let instanceCount = 0
 

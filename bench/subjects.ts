@@ -11,14 +11,13 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { freeLowPort, waitForPort } from "../test/support/Ports.ts"
 import { haproxyCommand, nginxCommand } from "./baselines/peers.ts"
 import { DOMAIN } from "./lib/frames.ts"
-import { freePort, waitForPort } from "./lib/ports.ts"
 import { processTree, withFileLimit } from "./lib/proc.ts"
 
 export type SubjectName = "direct" | "pipe" | "haproxy" | "nginx" | "passthrough" | "zero_copy" | "server_only"
 export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
-export const PROXY_MODES: ReadonlyArray<SubjectName> = ["passthrough", "zero_copy", "server_only"]
 
 /**
  * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
@@ -115,7 +114,7 @@ export const startSubject = async (subject: SubjectName, ctx: StartContext): Pro
     return { subject, port: ctx.backendPort, pid: undefined, pids: () => [], output: () => "", stop: async () => {} }
   }
   Fs.mkdirSync(ctx.dir, { recursive: true })
-  const port = await freePort()
+  const port = await freeLowPort()
   const [command, ...commandArgs] = commandFor(subject, ctx, port)
   const [cmd, args] = withFileLimit(command!, commandArgs)
   const child: ChildProcess = spawn(cmd, args, { cwd: ctx.dir, stdio: ["ignore", "pipe", "pipe"] })
@@ -129,7 +128,7 @@ export const startSubject = async (subject: SubjectName, ctx: StartContext): Pro
   const exitedP = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())))
   child.once("error", (e) => ((output += `spawn failed: ${e.message}\n`), (exited = true)))
   try {
-    await waitForPort(port, 60_000, () => !exited)
+    await waitForPort(port, 60_000, { alive: () => !exited })
   } catch (e) {
     child.kill("SIGKILL")
     throw new Error(`${subject} did not start: ${(e as Error).message}\n${output}`)

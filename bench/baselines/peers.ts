@@ -12,8 +12,7 @@
 import { execFileSync, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-
-export const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+import { NGINX_STREAM_MODULE, nginxHasStream, nginxStreamPreamble } from "../../test/support/Peers.ts"
 
 const firstLine = (cmd: string, args: Array<string>): string | undefined => {
   const r = spawnSync(cmd, args, { encoding: "utf8" })
@@ -35,8 +34,8 @@ export const detectPeers = (): Peers => {
   if (haproxy === undefined) notes.push("haproxy: not installed (run with --install-peers)")
   let nginx = firstLine("nginx", ["-v"])
   if (nginx === undefined) notes.push("nginx: not installed (run with --install-peers)")
-  else if (!Fs.existsSync(NGINX_STREAM_MODULE)) {
-    notes.push(`nginx: ${NGINX_STREAM_MODULE} missing (package libnginx-mod-stream; run with --install-peers)`)
+  else if (!nginxHasStream()) {
+    notes.push(`nginx: no stream module (${NGINX_STREAM_MODULE} missing and not compiled in; package libnginx-mod-stream; run with --install-peers)`)
     nginx = undefined
   }
   return { haproxy, nginx, notes }
@@ -80,8 +79,7 @@ export const nginxCommand = (dir: string, listenPort: number, backendPort: numbe
   const file = Path.join(dir, "nginx.conf")
   Fs.writeFileSync(
     file,
-    `load_module ${NGINX_STREAM_MODULE};
-worker_processes auto;
+    `${nginxStreamPreamble().map((line) => `${line}\n`).join("")}worker_processes auto;
 worker_rlimit_nofile ${fileLimit};
 daemon off;
 pid ${dir}/nginx.pid;

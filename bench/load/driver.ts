@@ -48,19 +48,10 @@ const bulkOne = (c: BulkCommand, hello: Buffer): Promise<void> =>
       else reject(err)
     }
     const want = c.dir === "down" ? c.bytes : 1 // "up": the backend's one-byte acknowledgement
-    const socket = track(Net.connect({
-      port: c.port,
-      host: HOST,
-      noDelay: true,
-      onread: {
-        buffer: readBuffer,
-        callback: (n) => {
-          got += n
-          if (got >= want) finish()
-          return true
-        }
-      }
-    }))
+    const socket = connectCounting(c.port, (n) => {
+      got += n
+      if (got >= want) finish()
+    })
     socket.on("error", (e) => finish(e))
     socket.on("close", () => finish(new Error(`closed after ${got} of ${want} bytes`)))
     socket.once("connect", () => {
@@ -82,6 +73,9 @@ const bulkOne = (c: BulkCommand, hello: Buffer): Promise<void> =>
 /** Every command has a deadline (`timeoutMs`): a subject that stalls fails its test instead of hanging the bench. */
 const open = new Set<Net.Socket>()
 const track = (s: Net.Socket) => (open.add(s), s.once("close", () => open.delete(s)), s)
+/** A tracked connection whose received bytes only count: each read lands in the shared buffer and `onBytes(n)` is called. */
+const connectCounting = (port: number, onBytes: (n: number) => void): Net.Socket =>
+  track(Net.connect({ port, host: HOST, noDelay: true, onread: { buffer: readBuffer, callback: (n) => (onBytes(n), true) } }))
 const withDeadline = async <A>(ms: number | undefined, what: string, run: () => Promise<A>): Promise<A> => {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
@@ -135,22 +129,13 @@ const rttSession = (port: number, hello: Buffer, size: number): Promise<RttSessi
       t0 = performance.now()
       socket.write(message)
     }
-    const socket = track(Net.connect({
-      port,
-      host: HOST,
-      noDelay: true,
-      onread: {
-        buffer: readBuffer,
-        callback: (n) => {
-          got += n
-          if (got < size) return true
-          into?.push((performance.now() - t0) * 1000)
-          if (--left > 0) next()
-          else done?.()
-          return true
-        }
-      }
-    }))
+    const socket = connectCounting(port, (n) => {
+      got += n
+      if (got < size) return
+      into?.push((performance.now() - t0) * 1000)
+      if (--left > 0) next()
+      else done?.()
+    })
     const onFailure = (e: Error) => (fail === undefined ? rejectSession(e) : fail(e))
     socket.on("error", onFailure)
     socket.on("close", () => onFailure(new Error("the echo session closed")))

@@ -7,11 +7,11 @@
  * Plain `performance.now()` timing after a warm-up; results go to a sink so the JIT cannot drop
  * the work. Numbers are per operation, on whatever machine runs it: compare runs, not machines.
  */
-import { isEncodedBytes } from "../../src/protocol/ByteWriter.ts"
 import { decodeFrame } from "../../src/protocol/Frame.ts"
 import { decodeHandshake, encodeHandshake } from "../../src/protocol/Handshake.ts"
 import { decodeLoginStart, encodeLoginStart } from "../../src/protocol/LoginStart.ts"
 import { decodeVarInt, encodeVarInt, writeVarInt } from "../../src/protocol/VarInt.ts"
+import { bytesOf } from "../../test/support/RawClient.ts"
 
 const ITERATIONS = 1_000_000
 const WARMUP = 100_000
@@ -26,13 +26,8 @@ const bench = (name: string, op: (i: number) => number): void => {
   console.log(`${name.padEnd(40)} ${ns.toFixed(1).padStart(8)} ns/op`)
 }
 
-const must = (e: ReturnType<typeof encodeHandshake>): Uint8Array => {
-  if (!isEncodedBytes(e)) throw new Error(e.message)
-  return e
-}
-
-const handshake = must(encodeHandshake({ protocolVersion: 769, serverAddress: "play.example.com", serverPort: 25565, nextState: 2 }))
-const loginStart = must(encodeLoginStart({ name: "Steve", uuid: "8667ba71-b85a-4004-af54-457a9734eed7" }, 769))
+const handshake = bytesOf(encodeHandshake({ protocolVersion: 769, serverAddress: "play.example.com", serverPort: 25565, nextState: 2 }))
+const loginStart = bytesOf(encodeLoginStart({ name: "Steve", uuid: "8667ba71-b85a-4004-af54-457a9734eed7" }, 769))
 const values = Array.from({ length: 1024 }, (_, i) => (i * 2654435761) | 0)
 const encoded = values.map(encodeVarInt)
 const scratch = new Uint8Array(5)
@@ -49,7 +44,7 @@ bench("decodeLoginStart (1.21.4)", () => {
   const d = decodeLoginStart(loginStart, 0, 769)
   return d._tag === "Done" ? d.value.name.length : -1
 })
-bench("encodeHandshake", (i) => must(encodeHandshake({ protocolVersion: 769, serverAddress: "play.example.com", serverPort: i & 0xffff, nextState: 2 })).length)
+bench("encodeHandshake", (i) => bytesOf(encodeHandshake({ protocolVersion: 769, serverAddress: "play.example.com", serverPort: i & 0xffff, nextState: 2 })).length)
 bench("VarInt encode (writeVarInt, in place)", (i) => writeVarInt(scratch, 0, values[i & 1023]!))
 bench("VarInt encode (encodeVarInt, allocates)", (i) => encodeVarInt(values[i & 1023]!).length)
 bench("VarInt decode", (i) => {

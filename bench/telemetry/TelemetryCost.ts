@@ -18,16 +18,14 @@
  * on this machine, not absolutes.
  */
 import { fork } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import * as Net from "node:net"
 import * as os from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { isEncodedBytes } from "../../src/protocol/ByteWriter.ts"
-import { encodeHandshake, NextState } from "../../src/protocol/Handshake.ts"
-import { encodeLoginStart } from "../../src/protocol/LoginStart.ts"
-import { encodePingRequest, encodeStatusRequest } from "../../src/protocol/Status.ts"
 import { startOtlpReceiver } from "../../test/support/OtlpReceiver.ts"
+import { type ProxyDir, writeProxyDir } from "../../test/support/ProxyDir.ts"
+import { loginBytes, statusBytes } from "../../test/support/RawClient.ts"
 
 const ROUNDS = Number(process.argv[2] ?? 3)
 const SESSION_BYTES = 256 * 1024 * 1024
@@ -37,20 +35,8 @@ const PING_CONCURRENCY = 20
 const PROTOCOL = 769
 const CHILD = fileURLToPath(new URL("./ProxyChild.ts", import.meta.url))
 
-const bytes = (e: ReturnType<typeof encodeHandshake>): Uint8Array => {
-  if (!isEncodedBytes(e)) throw new Error(e.message)
-  return e
-}
-
-const loginBytes = Buffer.concat([
-  bytes(encodeHandshake({ protocolVersion: PROTOCOL, serverAddress: "bench.example", serverPort: 25565, nextState: NextState.Login })),
-  bytes(encodeLoginStart({ name: "bench", uuid: "00000000-0000-4000-8000-000000000001" }, PROTOCOL))
-])
-const pingBytes = Buffer.concat([
-  bytes(encodeHandshake({ protocolVersion: PROTOCOL, serverAddress: "nowhere.example", serverPort: 25565, nextState: NextState.Status })),
-  encodeStatusRequest(),
-  encodePingRequest(1n)
-])
+const loginHello = loginBytes("bench.example", "bench", { protocol: PROTOCOL, uuid: "00000000-0000-4000-8000-000000000001" })
+const pingHello = statusBytes("nowhere.example", { protocol: PROTOCOL, pingPayload: 1n })
 
 /** A backend that streams SESSION_BYTES to every player once its login arrives, then ends. */
 const startBackend = (): Promise<Net.Server> =>
@@ -76,7 +62,7 @@ const startBackend = (): Promise<Net.Server> =>
 const session = (port: number): Promise<number> =>
   new Promise((resolve, reject) => {
     let received = 0
-    const socket = Net.connect(port, "127.0.0.1", () => socket.write(loginBytes))
+    const socket = Net.connect(port, "127.0.0.1", () => socket.write(loginHello))
     socket.on("data", (d) => (received += d.length))
     socket.on("end", () => {
       socket.end()
@@ -87,7 +73,7 @@ const session = (port: number): Promise<number> =>
 
 const statusPing = (port: number): Promise<void> =>
   new Promise((resolve, reject) => {
-    const socket = Net.connect(port, "127.0.0.1", () => socket.write(pingBytes))
+    const socket = Net.connect(port, "127.0.0.1", () => socket.write(pingHello))
     socket.on("data", () => {})
     socket.on("close", () => resolve())
     socket.on("error", reject)
@@ -158,15 +144,11 @@ sampling_ratio = ${ratio}
 `
 }
 
-const measure = async (variant: Variant, dir: string, httpPort: number, grpcPort: number): Promise<Figures> => {
-  const config = join(dir, `${variant.replace(" ", "-")}.toml`)
-  writeFileSync(
-    config,
-    `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\nshutdown_timeout = "1s"\n` +
-      `[rate_limit]\nmax_connections = 1000000\nstatus_max = 1000000\n` +
-      telemetryToml(variant, httpPort, grpcPort)
+const measure = async (variant: Variant, proxyDir: ProxyDir, httpPort: number, grpcPort: number): Promise<Figures> => {
+  proxyDir.writeGlobal(
+    `shutdown_timeout = "1s"\n[rate_limit]\nmax_connections = 1000000\nstatus_max = 1000000\n` + telemetryToml(variant, httpPort, grpcPort)
   )
-  const child = await startChild(config)
+  const child = await startChild(proxyDir.configPath)
   const mb = (n: number) => n / 1024 / 1024
   try {
     const start = await child.ask<{ heap: number }>("heap")
@@ -200,8 +182,11 @@ const main = async () => {
   const receiver = await startOtlpReceiver()
   const backend = await startBackend()
   const backendPort = (backend.address() as Net.AddressInfo).port
-  mkdirSync(join(dir, "servers"))
-  writeFileSync(join(dir, "servers", "bench.toml"), `domains = ["bench.example"]\naddresses = ["127.0.0.1:${backendPort}"]\n`)
+  // The proxy's own worker_threads default, as deployed.
+  const proxyDir = writeProxyDir(dir, {
+    servers: { "bench.toml": `domains = ["bench.example"]\naddresses = ["127.0.0.1:${backendPort}"]\n` },
+    workerThreads: "proxy default"
+  })
   const all: ReadonlyArray<Variant> = ["off", "http 1.0", "http 0.1", "grpc 1.0", "grpc 0.1"]
   const only = process.argv[3]
   const variants = only === undefined ? all : all.filter((v) => v.startsWith(only))
@@ -209,7 +194,7 @@ const main = async () => {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of variants) {
-        results.get(variant)!.push(await measure(variant, dir, receiver.httpPort, receiver.grpcPort))
+        results.get(variant)!.push(await measure(variant, proxyDir, receiver.httpPort, receiver.grpcPort))
       }
     }
   } finally {

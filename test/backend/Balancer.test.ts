@@ -4,7 +4,7 @@
  * passive health, `motd_from`, hot reload of backends and servers, and connection counting.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Logger, Metric, Option, Result, Scope, SubscriptionRef } from "effect"
+import { Duration, Effect, Exit, Layer, Metric, Option, Result, Scope, SubscriptionRef } from "effect"
 import { TestClock } from "effect/testing"
 import { Balancer } from "../../src/backend/Balancer.ts"
 import { BackendConnectError } from "../../src/backend/BackendDialer.ts"
@@ -14,6 +14,7 @@ import { backendConnectFailures, backendHealthy, backendPlayers } from "../../sr
 import { Router } from "../../src/routing/Router.ts"
 import * as RoutingTable from "../../src/routing/RoutingTable.ts"
 import { Sessions } from "../../src/services/Sessions.ts"
+import { captureLogs } from "../support/LogCapture.ts"
 
 const server = (id: string, toml: string): LoadedServer => {
   const parsed = parseServerConfig(toml, `servers/${id}.toml`, id, "linux")
@@ -42,17 +43,14 @@ const fakeProbe = (...initiallyDown: ReadonlyArray<string>) => {
 }
 
 const harness = (initial: ReadonlyArray<LoadedServer>, probe: Probe) => {
-  const logs: Array<{ level: string; message: string }> = []
-  const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
-    logs.push({ level: logLevel, message: (Array.isArray(message) ? message : [message]).map(String).join(" ") })
-  })
+  const { lines: logs, layer: logLayer } = captureLogs()
   const router = Layer.effect(
     Router,
     Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, resolve: () => Effect.die("unused") }))
   )
   const layer = Balancer.layerWithProbe(probe).pipe(
     Layer.provideMerge(Layer.merge(router, Sessions.layer)),
-    Layer.provideMerge(Logger.layer([logger]))
+    Layer.provideMerge(logLayer)
   )
   return { logs, layer }
 }

@@ -7,12 +7,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { joinAndStay, type Player } from "../support/McClients.ts"
-import { type McServer, startMcServer } from "../support/McPeers.ts"
+import { type McServer, mcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { rawLoginStorm } from "../support/RawClient.ts"
+import { PROTOCOL, rawLoginStorm } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
-const PROTOCOL = 765
 const HOST = "lb.example.com"
 const LOGINS = 300
 /** Hundreds of logins from 127.0.0.1 in a second: lift the per-IP login limit. */
@@ -20,8 +19,7 @@ const GLOBAL = `[rate_limit]\nmax_connections = 100000\nstatus_max = 100000\n`
 
 /** Backends that count logins and players; no keep-alives, so held players never time out under load. */
 const backends = (n: number) =>
-  Effect.forEach(Array.from({ length: n }), () =>
-    Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION, { keepAlive: false })), (b) => Effect.promise(() => b.close())))
+  Effect.forEach(Array.from({ length: n }), () => mcServer(VERSION, { keepAlive: false }))
 
 /** `addresses` entries: plain, or `{ address, weight }` when a weight is given. */
 const addressList = (list: ReadonlyArray<McServer>, weights: ReadonlyArray<number> = []) =>

@@ -7,14 +7,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { freeLowPort, haproxy as startHaproxy } from "../support/Daemons.ts"
+import { haproxy as startHaproxy } from "../support/Daemons.ts"
 import { joinAndStay, loginExpectingKick, type Player } from "../support/McClients.ts"
-import { type McServer, startMcServer } from "../support/McPeers.ts"
+import { type McServer, mcServer, startMcServer } from "../support/McPeers.ts"
+import { freeLowPort } from "../support/Ports.ts"
 import { startProxy } from "../support/ProxyHarness.ts"
-import { rawLogin, rawLoginStorm } from "../support/RawClient.ts"
+import { PROTOCOL, rawLogin, rawLoginStorm } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
-const PROTOCOL = 765
 const HOST = "lb.example.com"
 const GLOBAL = `[rate_limit]\nmax_connections = 100000\nstatus_max = 100000\n`
 
@@ -32,8 +32,7 @@ const startCountingBackend = (port = 0) => startMcServer(VERSION, { keepAlive: f
 /** A player through the proxy, given up after 8 s. */
 const join = (port: number, name: string) => joinAndStay(VERSION, port, HOST, name, { timeoutMs: 8000 })
 
-const backend = (port?: number) =>
-  Effect.acquireRelease(Effect.promise(() => startCountingBackend(port)), (b) => Effect.promise(() => b.close()))
+const backend = (port = 0) => mcServer(VERSION, { keepAlive: false, port })
 
 /** Polls `logs` until a line contains `text`; the elapsed milliseconds. */
 const waitForLog = (logs: ReadonlyArray<{ readonly message: string }>, text: string, timeoutMs: number) =>

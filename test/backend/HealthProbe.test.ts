@@ -9,8 +9,8 @@ import * as Net from "node:net"
 import { probeBackend } from "../../src/backend/HealthProbe.ts"
 import { type LoadedServer, parseServerConfig } from "../../src/config/ConfigLoader.ts"
 import { encodeProxyHeaderV2Local } from "../../src/proxy-protocol/ProxyHeader.ts"
-import { freePort } from "../support/Daemons.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { freePort } from "../support/Ports.ts"
 
 const server = (address: string, extra = ""): LoadedServer => {
   const text = `domains = ["mc.example.com"]\naddresses = ["${address}"]\n${extra}\n[health_check]\ntimeout = "300ms"\n`
@@ -41,7 +41,7 @@ const silentServer = Effect.acquireRelease(
 describe("health probes (real sockets)", () => {
   it.live("a status check passes against a Minecraft server and the server saw a status handshake", () =>
     Effect.gen(function*() {
-      const mc = yield* Effect.acquireRelease(Effect.promise(() => startMcServer("1.20.4", { keepAlive: false })), (b) => Effect.promise(() => b.close()))
+      const mc = yield* mcServer("1.20.4", { keepAlive: false })
       const s = server(mc.address)
       yield* check(s, "status")
       yield* check(s, "tcp")

@@ -4,7 +4,8 @@ import { Duration, Effect, FileSystem, Layer, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { ConfigError } from "../../src/config/ConfigError.ts"
 import { ProxyConfigStore } from "../../src/config/ProxyConfigStore.ts"
-import { captureLogs, eventually, waitFor } from "./support.ts"
+import { captureLogs } from "../support/LogCapture.ts"
+import { eventually, waitFor } from "./support.ts"
 
 describe("ProxyConfigStore", () => {
   it.live("publishes a valid edit and keeps the last good config on a broken one", () => {

@@ -4,7 +4,8 @@ import { Effect, FileSystem, Layer, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import type { LoadedServer } from "../../src/config/ConfigLoader.ts"
 import { ServersDirectory } from "../../src/config/ServersDirectory.ts"
-import { captureLogs, eventually, waitFor } from "./support.ts"
+import { captureLogs } from "../support/LogCapture.ts"
+import { eventually, waitFor } from "./support.ts"
 
 const serverFile = (id: string, port: number, extra = "") =>
   `domains = ["${id}.example.com"]\naddresses = ["127.0.0.1:${port}"]\n${extra}`

@@ -1,24 +1,10 @@
 /**
- * Test helpers for the config services: a logger that records lines, and a bounded wait on a
- * SubscriptionRef (tests wait for the published value instead of sleeping), and result helpers.
+ * Test helpers for the config services: a bounded wait on a SubscriptionRef (tests wait for
+ * the published value instead of sleeping), a polled condition, and result helpers. The
+ * logger that records lines is support/LogCapture.ts.
  */
-import { Duration, Effect, Logger, Option, Result, Schedule, Stream, SubscriptionRef } from "effect"
+import { Duration, Effect, Option, Result, Schedule, Stream, SubscriptionRef } from "effect"
 import { formatHumanDuration } from "../../src/config/HumanDuration.ts"
-
-export interface LogLine {
-  readonly level: string
-  readonly message: string
-}
-
-/** A logger that keeps every line, and the layer that installs it. */
-export const captureLogs = () => {
-  const lines: Array<LogLine> = []
-  const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
-    const parts = Array.isArray(message) ? message : [message]
-    lines.push({ level: logLevel, message: parts.map(String).join(" ") })
-  })
-  return { lines, layer: Logger.layer([logger]) }
-}
 
 /** The first value of `ref` (current one included) that satisfies `predicate`; fails after `timeout`. */
 export const waitFor = <A>(

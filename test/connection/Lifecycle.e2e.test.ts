@@ -4,9 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { freePort, waitForPort } from "../support/Daemons.ts"
 import { joinAndStay, loginAndChat } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { freePort, waitForPort } from "../support/Ports.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { proxyProcess } from "../support/ProxyProcess.ts"
 
@@ -17,10 +17,7 @@ describe("session lifecycle", () => {
     Effect.gen(function*() {
       // Kick in play with a long reason: its bytes must all arrive before the close.
       const reason = "Closed for maintenance. ".repeat(40)
-      const backend = yield* Effect.acquireRelease(
-        Effect.promise(() => startMcServer(VERSION, { onJoin: (client) => setTimeout(() => client.end(reason), 100) })),
-        (s) => Effect.promise(() => s.close())
-      )
+      const backend = yield* mcServer(VERSION, { onJoin: (client) => setTimeout(() => client.end(reason), 100) })
       const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [backend.address]) } })
       const player = yield* Effect.promise(() => joinAndStay(VERSION, proxy.port, "mc.example.com", "kickme"))
       // The kick's JSON, or "ended: ..." if the connection closed without it.
@@ -32,10 +29,10 @@ describe("session lifecycle", () => {
 
   it.live("SIGTERM: live sessions are closed within shutdown_timeout and the process exits 0", () =>
     Effect.gen(function*() {
-      const backend = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+      const backend = yield* mcServer(VERSION)
       const listen = yield* Effect.promise(freePort)
       const proc = yield* proxyProcess(`bind = "127.0.0.1:${listen}"\nworker_threads = 1\nshutdown_timeout = "1s"`, {
-        "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${backend.port}`])
+        servers: { "mc.toml": serverToml(["mc.example.com"], [backend.address]) }
       })
       const child = proc.child
       yield* Effect.promise(() => waitForPort(listen, 10_000))

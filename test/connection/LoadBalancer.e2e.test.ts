@@ -5,19 +5,17 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { freePort, haproxy, nginx } from "../support/Daemons.ts"
+import { haproxy, nginx } from "../support/Daemons.ts"
 import { docBlock } from "../support/DocBlocks.ts"
 import { loginAndChat, ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { freePort } from "../support/Ports.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.20.4"
 const PLAYER = "127.0.0.2"
 
-const mcBackend = Effect.acquireRelease(
-  Effect.promise(() => startMcServer(VERSION, { motd: "behind a balancer" })),
-  (s) => Effect.promise(() => s.close())
-)
+const mcBackend = mcServer(VERSION, { motd: "behind a balancer" })
 
 /** The documented HAProxy config, pointed at loopback ports. */
 const haproxyInFront = (listen: number, proxyPort: number, send: "send-proxy" | "send-proxy-v2") =>
@@ -32,7 +30,7 @@ describe("behind a load balancer (PROXY protocol in)", () => {
         const mc = yield* mcBackend
         const proxy = yield* startProxy({
           global: `receive_proxy_protocol = true\ntrusted_proxies = ["127.0.0.1"]`,
-          servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+          servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
         })
         const listen = yield* Effect.promise(freePort)
         yield* haproxy(haproxyInFront(listen, proxy.port, send), [listen])
@@ -52,7 +50,7 @@ describe("behind a load balancer (PROXY protocol in)", () => {
       const mc = yield* mcBackend
       const proxy = yield* startProxy({
         global: `receive_proxy_protocol = true\ntrusted_proxies = ["127.0.0.1/32"]`,
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       const listen = yield* Effect.promise(freePort)
       const stream = docBlock("load-balancer.md", "nginx-in-front")
@@ -72,7 +70,7 @@ describe("behind a load balancer (PROXY protocol in)", () => {
       const mc = yield* mcBackend
       const proxy = yield* startProxy({
         global: `receive_proxy_protocol = true\ntrusted_proxies = ["10.9.9.9"]`,
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       const listen = yield* Effect.promise(freePort)
       yield* haproxy(haproxyInFront(listen, proxy.port, "send-proxy-v2"), [listen])
@@ -90,7 +88,7 @@ describe("behind a load balancer (PROXY protocol in)", () => {
     Effect.gen(function*() {
       const mc = yield* mcBackend
       // HAProxy sends headers, the proxy does not expect them.
-      const noReceive = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) } })
+      const noReceive = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) } })
       const listen = yield* Effect.promise(freePort)
       yield* haproxy(haproxyInFront(listen, noReceive.port, "send-proxy-v2"), [listen])
       yield* Effect.promise(() => ping(VERSION, listen, "mc.example.com").then(() => undefined, () => undefined))
@@ -98,7 +96,7 @@ describe("behind a load balancer (PROXY protocol in)", () => {
       // The proxy expects headers, a client connects directly.
       const receive = yield* startProxy({
         global: "receive_proxy_protocol = true",
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       yield* Effect.promise(() => ping(VERSION, receive.port, "mc.example.com").then(() => undefined, () => undefined))
       assert.isTrue(

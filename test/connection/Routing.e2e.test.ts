@@ -5,34 +5,23 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Net from "node:net"
 import { loginAndChat, loginExpectingKick, ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { freePort } from "../support/Ports.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.20.4"
 
-const backend = Effect.acquireRelease(
-  Effect.promise(() => startMcServer(VERSION, { motd: "routed" })),
-  (s) => Effect.promise(() => s.close())
-)
+const backend = mcServer(VERSION, { motd: "routed" })
 
-/** A port with nothing listening: bind, read the port, close. */
-const deadPort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-)
+/** A port with nothing listening. */
+const deadPort = Effect.promise(freePort)
 
 describe("routing with real clients", () => {
   it.live("a Forge (FML3) host and a trailing-dot host reach their server; the backend sees the original bytes", () =>
     Effect.gen(function*() {
       const mc = yield* backend
-      const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) } })
+      const proxy = yield* startProxy({ servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) } })
       const forge = yield* Effect.promise(() =>
         loginAndChat(VERSION, proxy.port, "mc.example.com\0FML3\0", "forgeplayer")
       )
@@ -81,7 +70,7 @@ describe("routing with real clients", () => {
       const port = yield* deadPort
       const mc = yield* backend
       const proxy = yield* startProxy({
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${port}`, `127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${port}`, mc.address]) }
       })
       const session = yield* Effect.promise(() => loginAndChat(VERSION, proxy.port, "mc.example.com", "failover"))
       assert.isTrue(session.echoed)

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { loginAndChat, ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSIONS = ["1.7", "1.8.9", "1.12.2", "1.16.5", "1.20.4", "1.21.4", "26.1"] as const
@@ -15,12 +15,9 @@ describe("minecraft versions through the proxy", () => {
   for (const version of VERSIONS) {
     it.live(`${version}: status ping, login, keep-alives and chat`, () =>
       Effect.gen(function*() {
-        const backend = yield* Effect.acquireRelease(
-          Effect.promise(() => startMcServer(version, { motd: `hello ${version}` })),
-          (s) => Effect.promise(() => s.close())
-        )
+        const backend = yield* mcServer(version, { motd: `hello ${version}` })
         const proxy = yield* startProxy({
-          servers: { "mc.toml": serverToml(["play.example.com"], [`127.0.0.1:${backend.port}`]) }
+          servers: { "mc.toml": serverToml(["play.example.com"], [backend.address]) }
         })
         const status = yield* Effect.promise(() => ping(version, proxy.port, "play.example.com"))
         assert.include(JSON.stringify(status["description"]), `hello ${version}`)
@@ -39,13 +36,10 @@ describe("minecraft versions through the proxy", () => {
 describe("zero_copy route", () => {
   it.live("a real session through the splice relay, with its session-end log", () =>
     Effect.gen(function*() {
-      const backend = yield* Effect.acquireRelease(
-        Effect.promise(() => startMcServer("1.21.4")),
-        (s) => Effect.promise(() => s.close())
-      )
+      const backend = yield* mcServer("1.21.4")
       const proxy = yield* startProxy({
         servers: {
-          "mc.toml": serverToml(["zc.example.com"], [`127.0.0.1:${backend.port}`], `proxy_mode = "zero_copy"`)
+          "mc.toml": serverToml(["zc.example.com"], [backend.address], `proxy_mode = "zero_copy"`)
         }
       })
       const session = yield* Effect.promise(() => loginAndChat("1.21.4", proxy.port, "zc.example.com", "spliced"))

@@ -9,9 +9,10 @@ import * as Net from "node:net"
 import * as Metrics from "../../src/observability/Metrics.ts"
 import { prometheusName, render } from "../../src/observability/PrometheusText.ts"
 import { joinAndStay } from "../support/McClients.ts"
+import { waitUntil } from "../support/Poll.ts"
 import type { ProxyFixture } from "../support/ProxyHarness.ts"
 import { parsePrometheus, sampleValue } from "./PrometheusParser.ts"
-import { HOST, SERVER, sendTraffic, startBackend, startObservedProxy, VERSION, waitFor } from "./support.ts"
+import { HOST, SERVER, sendTraffic, startBackend, startObservedProxy, VERSION } from "./support.ts"
 
 const withRegistry = <A, E>(effect: Effect.Effect<A, E>) => Effect.provideService(effect, Metric.MetricRegistry, new Map())
 
@@ -132,7 +133,7 @@ describe("[metrics] endpoint", () => {
       // A session still running: the scrape publishes its bytes first.
       yield* Effect.scoped(Effect.gen(function*() {
         yield* stayer(proxy.port)
-        yield* waitFor(() => proxy.logs.filter((l) => l.message.startsWith("session started")).length === 2, "the second session")
+        yield* waitUntil(() => proxy.logs.filter((l) => l.message.startsWith("session started")).length === 2, "the second session")
         const live = parsePrometheus((yield* scrape(port)).body)
         assert.strictEqual(sampleValue(live, "infrarust_players_online", { server: SERVER }), 1)
         assert.strictEqual(sampleValue(live, "infrarust_connections_active"), 1)

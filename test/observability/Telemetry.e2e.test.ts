@@ -9,7 +9,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
 import { loginExpectingKick } from "../support/McClients.ts"
-import { latestMetrics, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/OtlpReceiver.ts"
+import { latestMetrics, type OtlpReceiver, otlpReceiver, type ReceivedSpan } from "../support/OtlpReceiver.ts"
+import { waitUntil } from "../support/Poll.ts"
+import { freePort } from "../support/Ports.ts"
 import {
   childrenOf,
   describeTree,
@@ -19,11 +21,8 @@ import {
   sendTraffic,
   startBackend,
   startObservedProxy,
-  VERSION,
-  waitFor
+  VERSION
 } from "./support.ts"
-
-const startReceiver = Effect.acquireRelease(Effect.promise(startOtlpReceiver), (r) => Effect.promise(r.close))
 
 const telemetryToml = (protocol: "http" | "grpc", port: number, ratio: number) => `
 [telemetry]
@@ -42,7 +41,7 @@ service_version = "9.9.9-test"
 /** Runs the proxy with `[telemetry]`, sends the traffic, stops it (which flushes), returns the receiver. */
 const exportRun = (protocol: "http" | "grpc", ratio: number) =>
   Effect.gen(function*() {
-    const receiver = yield* startReceiver
+    const receiver = yield* otlpReceiver()
     const backend = yield* startBackend
     const port = protocol === "http" ? receiver.httpPort : receiver.grpcPort
     const logs = yield* Effect.scoped(
@@ -199,16 +198,9 @@ describe("OTLP export to a real receiver", () => {
 
   it.live("errors are recorded on the spans: no reachable backend, bad data from a client", () =>
     Effect.gen(function*() {
-      const receiver = yield* startReceiver
+      const receiver = yield* otlpReceiver()
       // A port nobody listens on any more.
-      const deadPort = yield* Effect.promise(() =>
-        new Promise<number>((resolve) => {
-          const server = Net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (server.address() as Net.AddressInfo).port
-            server.close(() => resolve(port))
-          })
-        })
-      )
+      const deadPort = yield* Effect.promise(freePort)
       yield* Effect.scoped(Effect.gen(function*() {
         const proxy = yield* startObservedProxy(deadPort, telemetryToml("http", receiver.httpPort, 1))
         const reason = yield* Effect.promise(() => loginExpectingKick(VERSION, proxy.port, HOST))
@@ -221,7 +213,7 @@ describe("OTLP export to a real receiver", () => {
             socket.on("error", () => {})
           })
         )
-        yield* waitFor(() => proxy.logs.some((l) => l.message.includes("bad data")), "the bad-data log line")
+        yield* waitUntil(() => proxy.logs.some((l) => l.message.includes("bad data")), "the bad-data log line")
       }))
       const spans = receiver.spans
       const connections = spans.filter((s) => s.name === "proxy.connection")

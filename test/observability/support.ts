@@ -5,8 +5,9 @@
  */
 import { Effect, Metric, type Scope } from "effect"
 import { loginAndChat, ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import type { ReceivedSpan } from "../support/OtlpReceiver.ts"
+import { waitUntil } from "../support/Poll.ts"
 import { type ProxyFixture, serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 export const VERSION = "1.21.4"
@@ -14,10 +15,7 @@ export const HOST = "mc.example.com"
 /** The route id is the server file's name. */
 export const SERVER = "survival"
 
-export const startBackend = Effect.acquireRelease(
-  Effect.promise(() => startMcServer(VERSION)),
-  (s) => Effect.promise(() => s.close())
-)
+export const startBackend = mcServer(VERSION)
 
 /**
  * A proxy routing {@link HOST} to `backendPort`, with `global` TOML appended; its metrics go
@@ -41,16 +39,8 @@ export const sendTrafficTo = (port: number) =>
 export const sendTraffic = (proxy: ProxyFixture) =>
   Effect.andThen(
     sendTrafficTo(proxy.port),
-    waitFor(() => proxy.logs.some((l) => l.message.startsWith("session ended")), "the session end")
+    waitUntil(() => proxy.logs.some((l) => l.message.startsWith("session ended")), "the session end")
   )
-
-export const waitFor = (condition: () => boolean, what: string, timeoutMs = 5000) =>
-  Effect.gen(function*() {
-    for (let waited = 0; !condition(); waited += 20) {
-      if (waited > timeoutMs) return yield* Effect.die(`timed out waiting for ${what}`)
-      yield* Effect.sleep("20 millis")
-    }
-  })
 
 /** The spans of `root`'s trace under it, by name, following parent links. */
 export const childrenOf = (spans: ReadonlyArray<ReceivedSpan>, parent: ReceivedSpan): Array<ReceivedSpan> =>

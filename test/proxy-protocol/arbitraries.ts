@@ -1,12 +1,16 @@
 /**
  * Test-only generators and helpers shared by the proxy-protocol tests: IP addresses biased
  * towards the shapes formatting must get right (zero runs, IPv4-mapped), endpoints, byte
- * helpers, and a CRC32c (RFC 4960 appendix B) to build the exact HAProxy vector with a valid
- * checksum.
+ * helpers (the protocol tests' own, re-exported), and a CRC32c (RFC 4960 appendix B) to
+ * build the exact HAProxy vector with a valid checksum.
  */
 import fc from "fast-check"
 import type { IpAddress } from "../../src/proxy-protocol/IpAddress.ts"
 import type { IpEndpoint } from "../../src/proxy-protocol/ProxyHeader.ts"
+import { port as arbPort } from "../protocol/Helpers.ts"
+
+export { concat, hex } from "../protocol/Helpers.ts"
+export { arbPort }
 
 export const arbIpv4: fc.Arbitrary<IpAddress> = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((quad) => {
   const bytes = new Uint8Array(16)
@@ -37,24 +41,9 @@ export const arbIpv6: fc.Arbitrary<IpAddress> = fc.oneof(
 
 export const arbIp: fc.Arbitrary<IpAddress> = fc.oneof(arbIpv4, arbIpv6)
 
-export const arbPort = fc.integer({ min: 0, max: 65535 })
-
 export const arbEndpoint: fc.Arbitrary<IpEndpoint> = fc.record({ address: arbIp, port: arbPort })
 
 export const ascii = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0))
-
-export const hex = (text: string): Uint8Array =>
-  Uint8Array.from((text.replace(/\s+/g, "").match(/../g) ?? []).map((pair) => parseInt(pair, 16)))
-
-export const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
 
 /** CRC32c (Castagnoli, reflected polynomial 0x82F63B78), bitwise: tests only, speed is moot. */
 export const crc32c = (bytes: Uint8Array): number => {

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { joinAndStay, loginOutcome as joinOutcome, notJoinedText, ping, type Player } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { waitUntil } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { disconnectText, exchange, loginBytes, offlineUuid, statusBytes } from "../support/RawClient.ts"
 
@@ -21,29 +22,7 @@ const HOST = "mc.example.com"
 const loginOutcome = (version: string, port: number, host: string, username: string, localAddress = "127.0.0.1") =>
   Effect.promise(() => joinOutcome(version, port, host, username, { localAddress, timeoutMs: 8000 }))
 
-/** Polls `check` every 25 ms until it holds; fails after `timeoutMs`. */
-const waitUntil = (check: () => boolean, what: string, timeoutMs = 5000) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (!check()) {
-      if (Date.now() >= deadline) return yield* Effect.die(new Error(`timed out waiting for: ${what}`))
-      yield* Effect.sleep("25 millis")
-    }
-  })
-
-/** Rewrites the harness's infrarust.toml with `extra` (the watcher applies it live). */
-const rewriteGlobal = (dir: string, extra: string) =>
-  Effect.sync(() =>
-    writeFileSync(
-      join(dir, "infrarust.toml"),
-      `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\n${extra}\n`
-    )
-  )
-
-const backend = Effect.acquireRelease(
-  Effect.promise(() => startMcServer(VERSION, { motd: "guarded" })),
-  (s) => Effect.promise(() => s.close())
-)
+const backend = mcServer(VERSION, { motd: "guarded" })
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "infrarust-ts-bans-"))),
@@ -76,7 +55,7 @@ describe("access control with real clients", () => {
       }))
       const proxy = yield* startProxy({
         global: `[ban]\nfile = ${JSON.stringify(bansPath)}\n[rate_limit]\nmax_connections = 0\n`,
-        servers: { "mc.toml": serverToml([HOST], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml([HOST], [mc.address]) }
       })
 
       assert.strictEqual(yield* loginOutcome(VERSION, proxy.port, HOST, "gRiEfEr"), "griefing\n\nThis ban is permanent.")
@@ -113,8 +92,8 @@ describe("access control with real clients", () => {
       const proxy = yield* startProxy({
         global: `[rate_limit]\nmax_connections = 0\n[ip_filter]\nblacklist = ["127.0.2.0/24"]\n`,
         servers: {
-          "open.toml": serverToml([HOST], [`127.0.0.1:${mc.port}`]),
-          "private.toml": serverToml(["private.example.com"], [`127.0.0.1:${mc.port}`], `[ip_filter]\nwhitelist = ["127.0.3.3", "127.0.4.0/24"]\nblacklist = ["127.0.4.4"]`)
+          "open.toml": serverToml([HOST], [mc.address]),
+          "private.toml": serverToml(["private.example.com"], [mc.address], `[ip_filter]\nwhitelist = ["127.0.3.3", "127.0.4.0/24"]\nblacklist = ["127.0.4.4"]`)
         }
       })
       // Global: refused with Infrarust's message before anything is read.
@@ -131,7 +110,7 @@ describe("access control with real clients", () => {
       assert.strictEqual(status.received.length, 0, "a filtered status ping is closed silently")
 
       // Edit infrarust.toml: the global filter changes without a restart.
-      yield* rewriteGlobal(proxy.dir, `[rate_limit]\nmax_connections = 0\n[ip_filter]\nwhitelist = ["127.0.2.5"]\n`)
+      yield* Effect.sync(() => proxy.writeGlobal(`[rate_limit]\nmax_connections = 0\n[ip_filter]\nwhitelist = ["127.0.2.5"]\n`))
       yield* waitUntil(() => proxy.logs.some((l) => l.message.includes("configuration reloaded")), "the reload")
       assert.strictEqual(yield* loginOutcome(VERSION, proxy.port, HOST, "nowok", "127.0.2.5"), "joined")
       const now = yield* Effect.promise(() => exchange(proxy.port, loginBytes(HOST, "x"), { localAddress: "127.0.5.1" }))
@@ -144,7 +123,7 @@ describe("access control with real clients", () => {
       const mc = yield* backend
       const proxy = yield* startProxy({
         global: `[rate_limit]\nmax_connections = 2\nwindow = "60s"\nstatus_max = 2\nstatus_window = "60s"\n`,
-        servers: { "mc.toml": serverToml([HOST], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml([HOST], [mc.address]) }
       })
       // Pings first: the status bucket runs dry, the login bucket is untouched.
       yield* Effect.promise(() => ping(VERSION, proxy.port, HOST))
@@ -167,7 +146,7 @@ describe("access control with real clients", () => {
       assert.strictEqual(yield* loginOutcome(VERSION, proxy.port, HOST, "elsewhere", "127.0.6.1"), "joined")
 
       // max_connections = 0 disables the login bucket, applied on the next connection.
-      yield* rewriteGlobal(proxy.dir, `[rate_limit]\nmax_connections = 0\nstatus_max = 2\nstatus_window = "60s"\n`)
+      yield* Effect.sync(() => proxy.writeGlobal(`[rate_limit]\nmax_connections = 0\nstatus_max = 2\nstatus_window = "60s"\n`))
       yield* waitUntil(() => proxy.logs.some((l) => l.message.includes("configuration reloaded")), "the reload")
       for (const name of ["four", "five", "six"]) assert.strictEqual(yield* loginOutcome(VERSION, proxy.port, HOST, name), "joined")
 
@@ -181,7 +160,7 @@ describe("access control with real clients", () => {
       const mc = yield* backend
       const proxy = yield* startProxy({
         global: `[rate_limit]\nmax_connections = 0\n`,
-        servers: { "mc.toml": serverToml([HOST], [`127.0.0.1:${mc.port}`], "max_players = 2") }
+        servers: { "mc.toml": serverToml([HOST], [mc.address], "max_players = 2") }
       })
       const first = yield* Effect.promise(() => joinAndStay(VERSION, proxy.port, HOST, "first"))
       const second = yield* Effect.promise(() => joinAndStay(VERSION, proxy.port, HOST, "second"))

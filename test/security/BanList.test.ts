@@ -12,7 +12,7 @@ import * as NodePath from "node:path"
 import type { BanConfig } from "../../src/config/GlobalTables.ts"
 import { decodeBanFile } from "../../src/security/BanFile.ts"
 import { BanList } from "../../src/security/BanList.ts"
-import { captureLogs } from "../config/support.ts"
+import { captureLogs } from "../support/LogCapture.ts"
 
 /** Waits in real time (file I/O and watchers run outside the TestClock). */
 const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))

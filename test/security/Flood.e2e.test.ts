@@ -23,14 +23,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import * as Net from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { joinAndStay } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { serverToml } from "../support/ProxyHarness.ts"
+import { proxyProcess } from "../support/ProxyProcess.ts"
 import { loginBytes, statusBytes } from "../support/RawClient.ts"
 
 const VERSION = "1.20.4"
@@ -85,73 +84,50 @@ const sendAndWait = (port: number, localAddress: string, bytes: Uint8Array, time
     socket.once("close", done)
   })
 
+/** What the proxy's JSON log lines say: lines per level, Debug lines per kind, the first non-Debug lines, stack traces. */
+const summarizeLog = (lines: ReadonlyArray<string>) => {
+  const levels: Record<string, number> = {}
+  const kinds: Record<string, number> = {}
+  const kindOf = (message: string): string =>
+    /in their handshake: closed the oldest/.test(message) ? "pending handshake evicted"
+    : /rate limited/.test(message) ? "rate limited"
+    : /bad data/.test(message) ? "bad data"
+    : /client closed/.test(message) ? "client closed"
+    : /no complete/.test(message) ? "timed out"
+    : /banned address/.test(message) ? "banned"
+    : "other"
+  const samples: Array<string> = []
+  let stackTraces = 0
+  for (const line of lines) {
+    const entry = JSON.parse(line) as { level: string; message: string; cause?: string }
+    levels[entry.level] = (levels[entry.level] ?? 0) + 1
+    if (entry.level === "debug") kinds[kindOf(entry.message)] = (kinds[kindOf(entry.message)] ?? 0) + 1
+    if (entry.cause !== undefined || /\n\s+at /.test(entry.message)) stackTraces++
+    if (entry.level !== "debug" && samples.length < 40) samples.push(`${entry.level} ${entry.message}`)
+  }
+  return { levels, kinds, samples, stackTraces }
+}
+
 const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(Math.random() * 256))
 
 describe("flood", () => {
   it.live("half-open, garbage and ping floods: the players' sessions survive, memory stays bounded, no error logs", () =>
     Effect.gen(function*() {
-      const backend = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
-      const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-flood-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      mkdirSync(join(dir, "servers"))
-      writeFileSync(
-        join(dir, "infrarust.toml"),
-        `bind = "127.0.0.1:0"\nservers_dir = "servers"\nworker_threads = 1\n[limits]\nhandshake_timeout = "5s"\n[rate_limit]\nstatus_max = 50\n`
-      )
-      writeFileSync(join(dir, "servers", "mc.toml"), serverToml([HOST], [`127.0.0.1:${backend.port}`]))
-      writeFileSync(join(dir, "bans.json"), JSON.stringify({
-        bans: [{ target: { type: "cidr", value: "127.0.12.0/24" }, reason: "bots", expires_at: null, created_at: 0, source: "test" }]
-      }))
-
-      const child = spawn(
-        process.execPath,
-        [
-          "--expose-gc",
-          "--import",
-          join(import.meta.dirname, "support/HeapProbe.ts"),
-          join(import.meta.dirname, "../../src/main.ts"),
-          "-c",
-          "infrarust.toml",
-          "--log-level",
-          "debug",
-          "--log-format",
-          "json"
-        ],
-        { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }
-      )
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
-      const levels: Record<string, number> = {}
-      const kinds: Record<string, number> = {}
-      const kindOf = (message: string): string =>
-        /in their handshake: closed the oldest/.test(message) ? "pending handshake evicted"
-        : /rate limited/.test(message) ? "rate limited"
-        : /bad data/.test(message) ? "bad data"
-        : /client closed/.test(message) ? "client closed"
-        : /no complete/.test(message) ? "timed out"
-        : /banned address/.test(message) ? "banned"
-        : "other"
-      const samples: Array<string> = []
-      let stackTraces = 0
-      let stderr = ""
-      let pending = ""
-      let port = 0
-      child.stdout.on("data", (chunk: Buffer) => {
-        pending += chunk.toString()
-        const lines = pending.split("\n")
-        pending = lines.pop() ?? ""
-        for (const line of lines) {
-          const entry = JSON.parse(line) as { level: string; message: string; cause?: string }
-          levels[entry.level] = (levels[entry.level] ?? 0) + 1
-          if (entry.level === "debug") kinds[kindOf(entry.message)] = (kinds[kindOf(entry.message)] ?? 0) + 1
-          if (entry.cause !== undefined || /\n\s+at /.test(entry.message)) stackTraces++
-          if (entry.level !== "debug" && samples.length < 40) samples.push(`${entry.level} ${entry.message}`)
-          const listening = /^listening on 127\.0\.0\.1:(\d+)$/.exec(entry.message)
-          if (listening !== null) port = Number(listening[1])
+      const backend = yield* mcServer(VERSION)
+      const proc = yield* proxyProcess(`[limits]\nhandshake_timeout = "5s"\n[rate_limit]\nstatus_max = 50\n`, {
+        servers: { "mc.toml": serverToml([HOST], [backend.address]) },
+        nodeArgs: ["--expose-gc", "--import", join(import.meta.dirname, "support/HeapProbe.ts")],
+        cliArgs: ["--log-level", "debug", "--log-format", "json"],
+        // ban.file defaults to bans.json in the working directory.
+        files: {
+          "bans.json": JSON.stringify({
+            bans: [{ target: { type: "cidr", value: "127.0.12.0/24" }, reason: "bots", expires_at: null, created_at: 0, source: "test" }]
+          })
         }
       })
+      const child = proc.child
       let onHeap: (bytes: number) => void = () => {}
       child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString()
         for (const m of chunk.toString().matchAll(/^HEAP (\d+) \d+$/gm)) onHeap(Number(m[1]) / 1048576)
       })
       /** The proxy's live heap in MB, after a full GC. */
@@ -164,9 +140,8 @@ describe("flood", () => {
           }
           child.kill("SIGUSR2")
         })
-      yield* Effect.promise(async () => {
-        for (let i = 0; i < 200 && port === 0; i++) await new Promise((r) => setTimeout(r, 50))
-      })
+      const port = yield* Effect.promise(() => proc.port(10_000).catch(() => 0))
+      const stderr = proc.stderr.join("\n")
       assert.notStrictEqual(port, 0, `the proxy did not start: ${stderr}`)
       const pid = child.pid!
 
@@ -235,6 +210,7 @@ describe("flood", () => {
       }
       const rssAfter = rssMb(pid)
       const heapAfter = yield* Effect.promise(liveHeap)
+      const { levels, kinds, samples, stackTraces } = summarizeLog(proc.stdout)
       const report = {
         connections: HALF_OPEN + GARBAGE + PINGS + BANNED,
         floodSeconds: flood.seconds,

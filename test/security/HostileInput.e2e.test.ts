@@ -14,7 +14,7 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import * as Net from "node:net"
 import { loginAndChat, ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { loginBytes, statusBytes } from "../support/RawClient.ts"
 
@@ -87,11 +87,11 @@ const send = (port: number, localAddress: string, a: Attack): Promise<void> =>
 describe("hostile input", () => {
   it.live("arbitrary byte streams, split arbitrarily, never stop the proxy from serving real pings and logins", () =>
     Effect.gen(function*() {
-      const mc = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+      const mc = yield* mcServer(VERSION)
       const proxy = yield* startProxy({
         // Fuzzed logins can leave half-closed sessions behind: do not wait for them at shutdown.
         global: `shutdown_timeout = "1s"\n[limits]\nhandshake_timeout = "2s"\n`,
-        servers: { "mc.toml": serverToml([HOST], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml([HOST], [mc.address]) }
       })
       yield* Effect.addFinalizer(() => Effect.sync(() => held.splice(0).forEach((s) => s.destroy())))
       let run = 0

@@ -10,7 +10,7 @@ import fc from "fast-check"
 import type { RateLimitConfig } from "../../src/config/GlobalTables.ts"
 import { formatRetryAfter, RateLimiter, SWEEP_INTERVAL } from "../../src/security/RateLimiter.ts"
 import { makeBucketTable } from "../../src/security/TokenBucket.ts"
-import { captureLogs } from "../config/support.ts"
+import { captureLogs } from "../support/LogCapture.ts"
 
 const config = (overrides: Partial<RateLimitConfig> = {}): RateLimitConfig => ({
   maxConnections: 3,

@@ -10,9 +10,9 @@ import minecraftData from "minecraft-data"
 import { statusFE, statusFE01, statusFE01FA, statusLegacy } from "minecraft-server-util"
 import { docBlock } from "../support/DocBlocks.ts"
 import { ping } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { flood, legacyPing, lowPortForwarder, rawPing, startStatusBackend } from "./support/StatusPeers.ts"
+import { flood, legacyPing, lowPortForwarder, rawPing, statusBackend } from "./support/StatusPeers.ts"
 
 const protocolOf = (version: string): number => minecraftData(version).version.version ?? -1
 
@@ -20,23 +20,15 @@ const protocolOf = (version: string): number => minecraftData(version).version.v
 const startMultiVersionBackend = (name: string) => {
   // Status responses it built (not status handshakes, which McServer.pings counts).
   let pings = 0
-  return Effect.acquireRelease(
-    Effect.promise(() =>
-      startMcServer("1.20.4", {
-        motd: "multi-version backend",
-        beforePing: (response, client) => {
-          pings++
-          response.version = { name, protocol: client.protocolVersion }
-          return response
-        }
-      })
-    ),
-    (s) => Effect.promise(() => s.close())
-  ).pipe(Effect.map((s) => ({ port: s.port, pings: () => pings })))
+  return mcServer("1.20.4", {
+    motd: "multi-version backend",
+    beforePing: (response, client) => {
+      pings++
+      response.version = { name, protocol: client.protocolVersion }
+      return response
+    }
+  }).pipe(Effect.map((s) => ({ port: s.port, pings: () => pings })))
 }
-
-const statusBackend = (json: Parameters<typeof startStatusBackend>[0]) =>
-  Effect.acquireRelease(Effect.promise(() => startStatusBackend(json)), (b) => Effect.promise(() => b.close()))
 
 const VERSIONS = ["1.8.8", "1.12.2", "1.16.5", "1.20.4", "1.21.4"]
 

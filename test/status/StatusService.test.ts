@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer, Metric, Option } from "effect"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Balancer } from "../../src/backend/Balancer.ts"
@@ -22,9 +22,10 @@ import { Sessions } from "../../src/services/Sessions.ts"
 import { type ServerState, ServerStates } from "../../src/status/ServerStates.ts"
 import { StatusCache } from "../../src/status/StatusCache.ts"
 import { StatusService } from "../../src/status/StatusService.ts"
-import { captureLogs } from "../config/support.ts"
+import { captureLogs } from "../support/LogCapture.ts"
+import { type ProxyDir, writeProxyDir } from "../support/ProxyDir.ts"
 import { makePng } from "./support/Png.ts"
-import { startStatusBackend } from "./support/StatusPeers.ts"
+import { statusBackend } from "./support/StatusPeers.ts"
 
 /** Sessions whose every call is recorded: status traffic may only read counts. */
 const READ_ONLY = new Set(["total", "countForServer", "countForBackend", "list"])
@@ -43,26 +44,21 @@ const spySessions = (calls: Array<string>) =>
     })
   ).pipe(Layer.provide(Sessions.layer))
 
-interface Fixture {
+interface Fixture extends ProxyDir {
   readonly dir: string
-  readonly writeServer: (name: string, toml: string) => void
 }
 
 const fixture = (global: string, servers: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.sync((): Fixture => {
       const dir = mkdtempSync(join(tmpdir(), "status-service-"))
-      mkdirSync(join(dir, "servers"))
-      const writeServer = (name: string, toml: string) => writeFileSync(join(dir, "servers", name), toml)
-      for (const [name, toml] of Object.entries(servers)) writeServer(name, toml)
-      writeFileSync(join(dir, "infrarust.toml"), `bind = "127.0.0.1:0"\nservers_dir = ${JSON.stringify(join(dir, "servers"))}\n${global}\n`)
-      return { dir, writeServer }
+      return { dir, ...writeProxyDir(dir, { global, servers }) }
     }),
     (f) => Effect.sync(() => rmSync(f.dir, { recursive: true, force: true }))
   )
 
 const stack = (f: Fixture, options: { calls: Array<string>; states?: Record<string, ServerState>; balancer?: Layer.Layer<Balancer> }) => {
-  const config = ProxyConfigStore.layer(join(f.dir, "infrarust.toml"))
+  const config = ProxyConfigStore.layer(f.configPath)
   const routing = Router.layer.pipe(Layer.provideMerge(ServersDirectory.layer), Layer.provideMerge(config))
   return StatusService.layer.pipe(
     Layer.provideMerge(StatusCache.layer),
@@ -93,10 +89,7 @@ const respond = (host: string, protocol = 765) =>
 const descriptionOf = (json: string): string => JSON.stringify((JSON.parse(json) as { description: unknown }).description)
 
 const backendLayer = (motd: string) =>
-  Effect.acquireRelease(
-    Effect.promise(() => startStatusBackend(() => ({ version: { name: "1.20.4", protocol: 765 }, players: { max: 20, online: 2 }, description: motd }))),
-    (b) => Effect.promise(() => b.close())
-  )
+  statusBackend(() => ({ version: { name: "1.20.4", protocol: 765 }, players: { max: 20, online: 2 }, description: motd }))
 
 describe("StatusService", () => {
   it.live("status traffic never registers a session or reports activity, and never wakes a sleeping server", () =>

@@ -1,71 +1,20 @@
 /**
  * Real third-party daemons for tests (HAProxy, nginx), run in the foreground from a temporary
- * directory and stopped with the test's scope, and the free ports their configs need. Their
+ * directory and stopped with the test's scope (ports for their configs: Ports.ts). Their
  * output is captured so tests can assert on what the daemon itself logged (e.g. the client
  * address HAProxy parsed from our PROXY header, or that it logged no PROXY error at all).
  */
 import { Effect, type Scope } from "effect"
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import * as Net from "node:net"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { encodeProxyHeaderV2Local } from "../../src/proxy-protocol/ProxyHeader.ts"
+import { nginxStreamPreamble } from "./Peers.ts"
+import { waitForPort } from "./Ports.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
 ensureSbinOnPath()
-
-/** A free TCP port on 127.0.0.1 (bound and released; daemons need numbers in their config). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-
-/** A free port below 32768 (outside Linux's ephemeral range), for daemons that need a number. */
-export const freeLowPort = async (): Promise<number> => {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000)
-    const free = await new Promise<boolean>((resolve) => {
-      const s = Net.createServer()
-      s.once("error", () => resolve(false))
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)))
-    })
-    if (free) return port
-  }
-  throw new Error("no free port below 32768")
-}
-
-/**
- * Resolves once something accepts connections on `port` (polls for up to `timeoutMs`). Each
- * successful probe is reset at once, or, with `greeting`, sent `greeting` and closed politely
- * (a listener that expects a header then logs no error for the probe).
- */
-export const waitForPort = (port: number, timeoutMs = 5000, greeting?: Uint8Array): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs
-    const attempt = () => {
-      let connected = false
-      const socket = Net.connect(port, "127.0.0.1")
-      socket.once("connect", () => {
-        connected = true
-        if (greeting === undefined) socket.destroy()
-        else socket.end(greeting)
-        resolve()
-      })
-      socket.on("error", () => {
-        socket.destroy()
-        if (connected) return
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port} after ${timeoutMs} ms`))
-        else setTimeout(attempt, 50)
-      })
-    }
-    attempt()
-  })
 
 export interface Daemon {
   readonly dir: string
@@ -92,7 +41,7 @@ const run = (
         const exited = new Promise<never>((_, reject) =>
           child.once("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)))
         )
-        return Promise.race([Promise.all(ports.map((p) => waitForPort(p, 5000, greeting))), exited])
+        return Promise.race([Promise.all(ports.map((p) => waitForPort(p, 5000, { greeting }))), exited])
           .then(() => ({ dir, child, output: () => output }))
           .catch((error: unknown) => {
             child.kill("SIGKILL")
@@ -132,8 +81,6 @@ export const haproxy = (
     options.probe === "proxy-v2-local" ? encodeProxyHeaderV2Local() : undefined
   )
 
-const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
-
 /** nginx with the stream module, in the foreground; `stream` is the body of its `stream {}` block. */
 export const nginx = (stream: string, ports: ReadonlyArray<number>) =>
   run(
@@ -141,8 +88,7 @@ export const nginx = (stream: string, ports: ReadonlyArray<number>) =>
     (dir) => ["-c", join(dir, "nginx.conf"), "-p", dir + "/"],
     (dir) => ({
       "nginx.conf": [
-        // Debian ships the stream module separately; builds with it compiled in need no line.
-        ...(existsSync(NGINX_STREAM_MODULE) ? [`load_module ${NGINX_STREAM_MODULE};`] : []),
+        ...nginxStreamPreamble(),
         "worker_processes 1;",
         "daemon off;",
         `pid ${join(dir, "nginx.pid")};`,

@@ -9,6 +9,7 @@
  * Plugin-channel validation is off: minecraft-protocol compiles a JSON schema per login for it
  * (~40 ms of CPU), which would make storms of logins slow and timing-sensitive.
  */
+import { Effect, type Scope } from "effect"
 import mc from "minecraft-protocol"
 import minecraftData from "minecraft-data"
 import nbt from "prismarine-nbt"
@@ -149,3 +150,7 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
       })
     })
   })
+
+/** {@link startMcServer}, closed with the scope. */
+export const mcServer = (version: string, options: McServerOptions = {}): Effect.Effect<McServer, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => startMcServer(version, options)), (s) => Effect.promise(() => s.close()))

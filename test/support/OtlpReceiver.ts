@@ -12,6 +12,7 @@
  * `metrics`, with the resource attributes of the batch it came in.
  */
 import * as Grpc from "@grpc/grpc-js"
+import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { createRequire } from "node:module"
@@ -280,6 +281,10 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
     })
   return receiver
 }
+
+/** {@link startOtlpReceiver}, closed with the scope. */
+export const otlpReceiver = (): Effect.Effect<OtlpReceiver, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(startOtlpReceiver), (r) => Effect.promise(r.close))
 
 /** The last exported data point set of each metric name (cumulative exports: the latest wins). */
 export const latestMetrics = (receiver: OtlpReceiver): Map<string, ReceivedMetric> => {

@@ -50,12 +50,12 @@ export const loginBytes = (host: string, name: string, options: HandshakeOptions
   ])
 }
 
-/** A whole status exchange sent at once: handshake, status request, ping (payload 42). */
-export const statusBytes = (host: string, options: HandshakeOptions = {}): Uint8Array =>
+/** A whole status exchange sent at once: handshake, status request, ping (payload `pingPayload`, 42 unless given). */
+export const statusBytes = (host: string, options: HandshakeOptions & { readonly pingPayload?: bigint } = {}): Uint8Array =>
   Buffer.concat([
     bytesOf(encodeHandshake({ protocolVersion: options.protocol ?? PROTOCOL, serverAddress: host, serverPort: options.serverPort ?? 25565, nextState: NextState.Status })),
     encodeStatusRequest(),
-    encodePingRequest(42n)
+    encodePingRequest(options.pingPayload ?? 42n)
   ])
 
 export interface Exchange {

@@ -5,8 +5,8 @@
  * root). Without root and without the packages, it says exactly what to install and fails,
  * rather than letting tests skip.
  */
-import { execFileSync, spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { nginxHasStream, onPath } from "./Peers.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
 ensureSbinOnPath()
@@ -18,21 +18,11 @@ interface Peer {
   readonly debianPackages: ReadonlyArray<string>
 }
 
-const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
-
-/** nginx built with `--with-stream` (not `=dynamic`) has the module compiled in (e.g. Nix). */
-const streamBuiltIn = () => {
-  const v = spawnSync("nginx", ["-V"], { encoding: "utf8" })
-  return /--with-stream(\s|$)/.test(`${v.stdout}${v.stderr}`)
-}
-
-const onPath = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0
-
 const peers: ReadonlyArray<Peer> = [
   { name: "HAProxy (PROXY protocol sender and receiver)", present: () => onPath("haproxy"), debianPackages: ["haproxy"] },
   {
     name: "nginx with the stream module (PROXY protocol v1 sender)",
-    present: () => onPath("nginx") && (existsSync(NGINX_STREAM_MODULE) || streamBuiltIn()),
+    present: () => onPath("nginx") && nginxHasStream(),
     debianPackages: ["nginx", "libnginx-mod-stream"]
   }
 ]

@@ -6,16 +6,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { freePort, waitForPort } from "../support/Daemons.ts"
 import { joinAndStay, loginOutcome } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { eventually } from "../support/Poll.ts"
+import { freePort, waitForPort } from "../support/Ports.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { proxyProcess } from "../support/ProxyProcess.ts"
-import { eventually, holdIdle, idleConnections } from "./support.ts"
+import { holdIdle, idleConnections } from "./support.ts"
 
 const VERSION = "1.20.4"
 
-const backend = Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+const backend = mcServer(VERSION)
 
 describe("worker threads over the process's life", () => {
   it.live("SIGTERM: every worker drains its sessions within shutdown_timeout and the process exits 0", () =>
@@ -23,7 +24,7 @@ describe("worker threads over the process's life", () => {
       const mc = yield* backend
       const listen = yield* Effect.promise(freePort)
       const proc = yield* proxyProcess(`bind = "127.0.0.1:${listen}"\nworker_threads = 2\nshutdown_timeout = "1s"`, {
-        "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`])
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       const child = proc.child
       const output = proc.output
@@ -73,7 +74,7 @@ describe("worker threads over the process's life", () => {
       const mc = yield* backend
       const proxy = yield* startProxy({
         global: "worker_threads = 2\nmax_connections = 4\n[rate_limit]\nmax_connections = 0\n",
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) },
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) },
         workerEntry: new URL("./support/CrashOnce.ts", import.meta.url)
       })
       // Idle connections hold every slot while worker 0 crashes under some of them.

@@ -10,16 +10,16 @@ import { Effect } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { loginOutcome } from "../support/McClients.ts"
+import { eventually } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { disconnectText, exchange, loginBytes, rawLoginStorm } from "../support/RawClient.ts"
-import { eventually, idleConnections, workersOf } from "./support.ts"
+import { disconnectText, exchange, loginBytes, PROTOCOL, rawLoginStorm } from "../support/RawClient.ts"
+import { idleConnections, workersOf } from "./support.ts"
 
 const VERSION = "1.20.4"
-const PROTOCOL = 765
 
-const backend = Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+const backend = mcServer(VERSION)
 
 /** `n` raw logins at once as `name(i)`; what each got back: a kick text, or "served". */
 const loginRace = (port: number, host: string, n: number, name: (i: number) => string) =>
@@ -39,7 +39,7 @@ describe("limits across worker threads", () => {
       const mc = yield* backend
       const proxy = yield* startProxy({
         global: "worker_threads = 2\nmax_connections = 4\n[rate_limit]\nmax_connections = 0\n",
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       // 10 at once: exactly 4 are kept (waiting for their handshake), 6 closed at once.
       assert.deepStrictEqual(yield* Effect.promise(() => idleConnections(proxy.port, 10, proxy.logs)), { closed: 6, open: 4 })
@@ -56,7 +56,7 @@ describe("limits across worker threads", () => {
       const mc = yield* backend
       const proxy = yield* startProxy({
         global: "worker_threads = 2\n[rate_limit]\nmax_connections = 3\nwindow = \"1m\"\n",
-        servers: { "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`]) }
+        servers: { "mc.toml": serverToml(["mc.example.com"], [mc.address]) }
       })
       const outcomes = yield* loginRace(proxy.port, "mc.example.com", 16, (i) => `rapid${i}`)
       assert.strictEqual(outcomes.filter((o) => o === "served").length, 3, outcomes.join(" | "))
@@ -76,8 +76,8 @@ describe("limits across worker threads", () => {
       const proxy = yield* startProxy({
         global: `worker_threads = 2\n[rate_limit]\nmax_connections = 0\n[ban]\nfile = ${JSON.stringify(bans)}\n`,
         servers: {
-          "full.toml": serverToml(["full.example.com"], [`127.0.0.1:${mc.port}`], "max_players = 1"),
-          "mc.toml": serverToml(["mc.example.com"], [`127.0.0.1:${mc.port}`])
+          "full.toml": serverToml(["full.example.com"], [mc.address], "max_players = 1"),
+          "mc.toml": serverToml(["mc.example.com"], [mc.address])
         }
       })
       const race = yield* loginRace(proxy.port, "full.example.com", 8, (i) => `racer${i}`)

@@ -5,21 +5,22 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { loginAndChat } from "../support/McClients.ts"
-import { startMcServer } from "../support/McPeers.ts"
+import { mcServer } from "../support/McPeers.ts"
+import { eventually } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { eventually, workersOf } from "./support.ts"
+import { workersOf } from "./support.ts"
 
 const VERSION = "1.20.4"
 
 describe("relays in worker threads", () => {
   it.live("passthrough and zero_copy sessions carry traffic both ways", () =>
     Effect.gen(function*() {
-      const mc = yield* Effect.acquireRelease(Effect.promise(() => startMcServer(VERSION)), (s) => Effect.promise(() => s.close()))
+      const mc = yield* mcServer(VERSION)
       const proxy = yield* startProxy({
         global: "worker_threads = 2\n",
         servers: {
-          "pt.toml": serverToml(["pt.example.com"], [`127.0.0.1:${mc.port}`]),
-          "zc.toml": serverToml(["zc.example.com"], [`127.0.0.1:${mc.port}`], `proxy_mode = "zero_copy"`)
+          "pt.toml": serverToml(["pt.example.com"], [mc.address]),
+          "zc.toml": serverToml(["zc.example.com"], [mc.address], `proxy_mode = "zero_copy"`)
         }
       })
       const [pt, zc] = yield* Effect.promise(() =>

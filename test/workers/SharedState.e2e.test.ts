@@ -8,27 +8,23 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { availableParallelism } from "node:os"
-import { flood, rawPing, startStatusBackend } from "../status/support/StatusPeers.ts"
+import { flood, rawPing, statusBackend } from "../status/support/StatusPeers.ts"
+import { eventually } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { eventually, metricsPort, sample } from "./support.ts"
+import { PROTOCOL } from "../support/RawClient.ts"
+import { metricsPort, sample } from "./support.ts"
 
-const PROTOCOL = 765
-
-const statusBackend = (text: string) =>
-  Effect.acquireRelease(
-    Effect.promise(() =>
-      startStatusBackend(() => ({ version: { name: "1.20.4", protocol: PROTOCOL }, players: { max: 20, online: 0 }, description: { text } }))
-    ),
-    (b) => Effect.promise(b.close)
-  )
+/** A status backend whose MOTD is `text`. */
+const backendSaying = (text: string) =>
+  statusBackend(() => ({ version: { name: "1.20.4", protocol: PROTOCOL }, players: { max: 20, online: 0 }, description: { text } }))
 
 const scrape = (port: number) => Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
 
 describe("state shared by worker threads", () => {
   it.live("one status cache, one metrics endpoint, and hot reload seen by every worker", () =>
     Effect.gen(function*() {
-      const a = yield* statusBackend("alpha")
-      const b = yield* statusBackend("beta")
+      const a = yield* backendSaying("alpha")
+      const b = yield* backendSaying("beta")
       const proxy = yield* startProxy({
         global: "worker_threads = 2\n[rate_limit]\nstatus_max = 0\n[status_cache]\nttl = \"30s\"\n[metrics]\nbind = \"127.0.0.1:0\"\n",
         servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }
@@ -64,7 +60,7 @@ describe("state shared by worker threads", () => {
 
   it.live("worker_threads = 0 starts one worker per CPU core", () =>
     Effect.gen(function*() {
-      const a = yield* statusBackend("zero")
+      const a = yield* backendSaying("zero")
       const proxy = yield* startProxy({
         global: "worker_threads = 0\n",
         servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }

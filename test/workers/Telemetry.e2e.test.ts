@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { latestMetrics, type ReceivedSpan, startOtlpReceiver } from "../support/OtlpReceiver.ts"
+import { latestMetrics, otlpReceiver, type ReceivedSpan } from "../support/OtlpReceiver.ts"
 import { descendantsOf, describeTree, SERVER, sendTraffic, startBackend, startObservedProxy } from "../observability/support.ts"
 
 const byName = (spans: ReadonlyArray<ReceivedSpan>, name: string) => spans.filter((s) => s.name === name)
@@ -14,7 +14,7 @@ const byName = (spans: ReadonlyArray<ReceivedSpan>, name: string) => spans.filte
 describe("OTLP with worker threads", () => {
   it.live("worker spans, coordinator spans in the same traces, merged metrics", () =>
     Effect.gen(function*() {
-      const receiver = yield* Effect.acquireRelease(Effect.promise(startOtlpReceiver), (r) => Effect.promise(r.close))
+      const receiver = yield* otlpReceiver()
       const backend = yield* startBackend
       yield* Effect.scoped(
         Effect.gen(function*() {

@@ -4,6 +4,7 @@
  * port as the start-up log names it.
  */
 import * as Net from "node:net"
+import { eventually } from "../support/Poll.ts"
 
 export type Logs = ReadonlyArray<{ readonly level: string; readonly message: string }>
 
@@ -75,16 +76,6 @@ export const sample = (text: string, name: string, labels: Record<string, string
     total += Number(line.slice(line.lastIndexOf(" ") + 1))
   }
   return total
-}
-
-/** Polls `check` every 50 ms until it holds or `timeoutMs` passes. */
-export const eventually = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<boolean> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return true
-    if (Date.now() > deadline) return false
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 /** Opens `n` connections that send nothing and closes them after `ms`. */

@@ -21,6 +21,14 @@ const relayThreadCpuMs = (): number => {
   throw new Error("no thread named 'zero_copy relay' while a pair is running")
 }
 
+/** CPU used while sleeping `ms`: by the relay thread (ms), and by the whole process (process.cpuUsage, µs). */
+const cpuDuring = async (ms: number) => {
+  const relay0 = relayThreadCpuMs()
+  const proc0 = process.cpuUsage()
+  await sleep(ms)
+  return { relayMs: relayThreadCpuMs() - relay0, proc: process.cpuUsage(proc0) }
+}
+
 describe("zero_copy backpressure", () => {
   it("a stalled reader stops the sender in the kernel, and the relay thread sleeps meanwhile", async () => {
     const rig = await splicedPair()
@@ -30,11 +38,7 @@ describe("zero_copy backpressure", () => {
     rig.client.write(payload, () => (flushed = true))
     await sleep(300) // let every buffer on the way fill up
     const stalledAt = rig.handle.bytes().c2b
-    const cpu0 = relayThreadCpuMs()
-    const proc0 = process.cpuUsage()
-    await sleep(1000)
-    const cpuStalled = relayThreadCpuMs() - cpu0
-    const proc = process.cpuUsage(proc0)
+    const { relayMs: cpuStalled, proc } = await cpuDuring(1000)
     console.log(
       `stalled: ${(stalledAt / MiB).toFixed(1)} MiB relayed of 64, relay thread ${cpuStalled} ms CPU in 1 s, ` +
         `process ${((proc.user + proc.system) / 1000).toFixed(0)} ms`
@@ -57,11 +61,7 @@ describe("zero_copy backpressure", () => {
     const rig = await splicedPair()
     rig.client.write("ping")
     await new Promise((r) => rig.backend.once("data", r))
-    const cpu0 = relayThreadCpuMs()
-    const proc0 = process.cpuUsage()
-    await sleep(2000)
-    const cpuIdle = relayThreadCpuMs() - cpu0
-    const proc = process.cpuUsage(proc0)
+    const { relayMs: cpuIdle, proc } = await cpuDuring(2000)
     console.log(
       `idle pair: relay thread ${cpuIdle} ms CPU in 2 s, process ${((proc.user + proc.system) / 1000).toFixed(0)} ms`
     )

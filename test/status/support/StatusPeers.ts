@@ -6,11 +6,13 @@
  *   flood of them;
  * - a raw legacy pinger (any 0xFE variant) that returns the 0xFF reply text.
  */
+import { Effect, type Scope } from "effect"
 import * as Net from "node:net"
 import { decodeHandshake, type Handshake } from "../../../src/protocol/Handshake.ts"
 import { decodeLegacyKick } from "../../../src/protocol/LegacyKick.ts"
 import { encodeLegacyPing, type LegacyPingRequest } from "../../../src/protocol/LegacyPing.ts"
 import { decodeStatusClientbound, decodeStatusServerbound, encodePongResponse, encodeStatusResponse } from "../../../src/protocol/Status.ts"
+import { listenLow } from "../../support/Ports.ts"
 import { bytesOf, statusBytes } from "../../support/RawClient.ts"
 
 export interface StatusBackend {
@@ -69,6 +71,13 @@ export const startStatusBackend = (json: (handshake: Handshake) => unknown, opti
           })
       }))
   })
+
+/** {@link startStatusBackend}, closed with the scope. */
+export const statusBackend = (
+  json: (handshake: Handshake) => unknown,
+  options: { delayMs?: number } = {}
+): Effect.Effect<StatusBackend, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => startStatusBackend(json, options)), (b) => Effect.promise(() => b.close()))
 
 /** One modern status ping; the JSON the proxy answered. */
 export const rawPing = (port: number, host: string, protocol: number, timeoutMs = 5000): Promise<string> =>
@@ -133,29 +142,21 @@ export const legacyPing = (port: number, request: LegacyPingRequest, timeoutMs =
   })
 
 /**
- * A plain TCP forwarder to `target` on a port below 32768 (tried at random, bounded): some
+ * A plain TCP forwarder to `target` on a port below 32768 (Ports.listenLow): some
  * clients (minecraft-server-util's statusFE01FA) write the port as a signed 16-bit number.
  */
 export const lowPortForwarder = async (target: number): Promise<{ port: number; close: () => Promise<void> }> => {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
-    const sockets = new Set<Net.Socket>()
-    const server = Net.createServer((client) => {
+  const sockets = new Set<Net.Socket>()
+  const { server, port } = await listenLow(() =>
+    Net.createServer((client) => {
       const upstream = Net.connect(target, "127.0.0.1")
       for (const s of [client, upstream]) (sockets.add(s), s.on("error", () => {}), s.on("close", () => sockets.delete(s)))
       client.pipe(upstream)
       upstream.pipe(client)
     })
-    const bound = await new Promise<boolean>((resolve) => {
-      server.once("error", () => resolve(false))
-      server.listen(port, "127.0.0.1", () => resolve(true))
-    })
-    if (bound) {
-      return {
-        port,
-        close: () => new Promise((done) => (sockets.forEach((s) => s.destroy()), server.close(() => done())))
-      }
-    }
+  )
+  return {
+    port,
+    close: () => new Promise((done) => (sockets.forEach((s) => s.destroy()), server.close(() => done())))
   }
-  throw new Error("no free port below 32768")
 }

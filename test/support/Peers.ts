@@ -1,0 +1,30 @@
+/**
+ * Finding the third-party peers (HAProxy, nginx with its stream module) that the end-to-end
+ * tests, `npm test`'s pretest installer and the bench run. Effect-free: the bench and the
+ * installer are plain Node scripts.
+ */
+import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+
+/** Where Debian's libnginx-mod-stream puts the stream module. */
+export const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
+/** True when `cmd` is on PATH (call SystemPath.ensureSbinOnPath first for daemons). */
+export const onPath = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0
+
+/** nginx built with `--with-stream` (not `=dynamic`) has the module compiled in (e.g. Nix). */
+const streamBuiltIn = (): boolean => {
+  const v = spawnSync("nginx", ["-V"], { encoding: "utf8" })
+  return /--with-stream(\s|$)/.test(`${v.stdout}${v.stderr}`)
+}
+
+/** True when the nginx on PATH can run a `stream {}` block: the module file is there or built in. */
+export const nginxHasStream = (): boolean => existsSync(NGINX_STREAM_MODULE) || streamBuiltIn()
+
+/**
+ * The lines an nginx.conf with a `stream {}` block opens with: Debian ships the stream module
+ * separately and needs `load_module`; builds with it compiled in need no line (and would
+ * refuse one for a file that does not exist).
+ */
+export const nginxStreamPreamble = (): ReadonlyArray<string> =>
+  existsSync(NGINX_STREAM_MODULE) ? [`load_module ${NGINX_STREAM_MODULE};`] : []
