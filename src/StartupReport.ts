@@ -5,6 +5,7 @@
  */
 import { Effect } from "effect"
 import type { LoadedServer } from "./config/ConfigLoader.ts"
+import { formatHostPort } from "./config/HostPort.ts"
 import type { ProxyConfig } from "./config/ProxyConfig.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
 
@@ -60,8 +61,7 @@ export const announceListening = (
   suffix = ""
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
-    yield* Effect.logInfo(`listening on ${shown}${suffix}`)
+    yield* Effect.logInfo(`listening on ${formatHostPort(host, port)}${suffix}`)
     if (config.receiveProxyProtocol && config.trustedProxies.length === 0) {
       yield* Effect.logWarning(
         "receive_proxy_protocol is on and trusted_proxies is empty: any client can claim any address with a forged PROXY header. List your load balancers in trusted_proxies."

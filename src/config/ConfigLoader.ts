@@ -7,7 +7,7 @@
  * Warnings (valid but suspicious settings) come back next to the config, already formatted as
  * `file: key: message`, for the caller to log.
  */
-import { Effect, FileSystem, Result, Schema } from "effect"
+import { Effect, FileSystem, Predicate, Result, Schema } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import * as NodePath from "node:path"
 import { parse as parseTomlText, TomlError } from "smol-toml"
@@ -78,7 +78,7 @@ export const parseProxyConfig = (text: string, file: string): Result.Result<Pars
     Result.map(decode(ProxyConfig, raw, file), (config) => {
       const warnings: Array<string> = []
       const permissions = raw["permissions"]
-      if (typeof permissions === "object" && permissions !== null && !Array.isArray(permissions)) {
+      if (Predicate.isObject(permissions)) {
         for (const key of Object.keys(permissions)) {
           if (!permissionsKeys.includes(key)) {
             warnings.push(`${file}: permissions.${key}: unknown key, ignored`)
@@ -132,10 +132,17 @@ export const loadProxyConfig = Effect.fn("ConfigLoader.loadProxyConfig")(functio
 /** The file name without its `.toml` extension. */
 export const fileStem = (path: string): string => NodePath.basename(path, ".toml")
 
+/** The server a file at `path` declares, once parsed. */
+export const loadedServer = (parsed: ParsedServerConfig, path: string): LoadedServer => ({
+  id: parsed.id,
+  file: NodePath.basename(path),
+  path,
+  config: parsed.config
+})
+
 /** Reads and decodes one server file. */
 export const loadServerFile = Effect.fn("ConfigLoader.loadServerFile")(function*(path: string) {
   const text = yield* readConfigText(path)
   const parsed = yield* Effect.fromResult(parseServerConfig(text, path, fileStem(path)))
-  const server: LoadedServer = { id: parsed.id, file: NodePath.basename(path), path, config: parsed.config }
-  return { server, warnings: parsed.warnings }
+  return { server: loadedServer(parsed, path), warnings: parsed.warnings }
 })

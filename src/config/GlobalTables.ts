@@ -15,6 +15,7 @@ import {
   defaultTable,
   integer,
   openTable,
+  snakeCase,
   Str,
   StringList,
   table,
@@ -116,14 +117,15 @@ export type WebConfig = typeof WebConfig.Type
  * `[permissions]`. Infrarust does not deny unknown keys here (newer versions add `provider`
  * and `trust_offline_admins`), so neither do we: unknown keys are dropped with a warning.
  */
-export const PermissionsConfig = openTable({
+const permissionsFields = {
   admins: withDefault(StringList, []),
   playerCommands: withDefault(StringList, [])
-})
+}
+export const PermissionsConfig = openTable(permissionsFields)
 export type PermissionsConfig = typeof PermissionsConfig.Type
 
-/** The keys `[permissions]` knows, for the unknown-key warning. */
-export const permissionsKeys: ReadonlyArray<string> = ["admins", "player_commands"]
+/** The keys `[permissions]` knows, as written in the file, for the unknown-key warning. */
+export const permissionsKeys: ReadonlyArray<string> = Object.keys(permissionsFields).map(snakeCase)
 
 /** `[plugins.<id>]`: per-plugin settings. */
 export const PluginConfig = table({

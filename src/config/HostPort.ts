@@ -8,8 +8,9 @@
  * meant: `"host:abc"` (Infrarust: host `host:abc`, port 25565), `":25565"` (empty host) and an
  * IPv6 address without brackets (`"::1"` would be host `:` port 1).
  */
-import { Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { Result, Schema } from "effect"
 import { formatIp, parseIp } from "../proxy-protocol/IpAddress.ts"
+import { parsedString } from "./TomlSchema.ts"
 
 /** The Minecraft default port, used when a backend address has none (`cfg/types/address.rs`). */
 export const DEFAULT_MINECRAFT_PORT = 25565
@@ -23,6 +24,10 @@ export interface HostPort {
 }
 
 const HostPortType = Schema.Struct({ host: Schema.String, port: Schema.Number, text: Schema.String })
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:25565`), for logs and messages. */
+export const formatHostPort = (host: string, port: number): string =>
+  host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
 
 /** Parses a port: decimal digits only, within `min`-65535. */
 const parsePort = (text: string, min: number): number | string => {
@@ -86,22 +91,7 @@ export const parseHostPort = (text: string, rules: HostPortRules): Result.Result
 }
 
 const hostPortSchema = (rules: HostPortRules, expected: string) =>
-  Schema.String.annotate({ expected }).pipe(
-    Schema.decodeTo(
-      HostPortType,
-      SchemaTransformation.transformEffect({
-        decode: (text: string) =>
-          Result.match(parseHostPort(text, rules), {
-            onSuccess: Effect.succeed,
-            onFailure: (reason) =>
-              Effect.fail(
-                new SchemaIssue.InvalidValue({ message: `expected ${expected}, got ${JSON.stringify(text)} (${reason})` })
-              )
-          }),
-        encode: (address: HostPort) => Effect.succeed(address.text)
-      })
-    )
-  )
+  parsedString(HostPortType, expected, (text) => parseHostPort(text, rules), (address) => address.text)
 
 /** A backend address: `"host:port"`, `"[v6]:port"` or `"host"` (port 25565). */
 export const BackendAddress = hostPortSchema(

@@ -13,7 +13,8 @@
  * - the bare string `"0"` is zero; any other bare number is rejected ("time unit needed");
  * - totals above u64 seconds are rejected as an overflow.
  */
-import { Duration, Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { Duration, Result, Schema } from "effect"
+import { parsedString } from "./TomlSchema.ts"
 
 const NS_PER_SECOND = 1_000_000_000n
 const U64_MAX = (1n << 64n) - 1n
@@ -35,9 +36,6 @@ const UNITS: ReadonlyMap<string, bigint> = (() => {
   ]
   return new Map(table.flatMap(([names, ns]) => names.map((name) => [name, ns] as const)))
 })()
-
-/** Every accepted unit spelling, for documentation and tests. */
-export const durationUnits: ReadonlyArray<string> = [...UNITS.keys()]
 
 const isDigit = (c: string): boolean => c >= "0" && c <= "9"
 const isLetter = (c: string): boolean => (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "µ"
@@ -182,21 +180,4 @@ export const formatHumanDuration = (duration: Duration.Duration): string => {
 export const durationExpected = `a duration like "5s", "300ms" or "1h30m"`
 
 /** A TOML string holding a humantime duration, decoded to `Duration`. */
-export const HumanDuration = Schema.String.annotate({ expected: durationExpected }).pipe(
-  Schema.decodeTo(
-    Schema.Duration,
-    SchemaTransformation.transformEffect({
-      decode: (text: string) =>
-        Result.match(parseHumanDuration(text), {
-          onSuccess: Effect.succeed,
-          onFailure: (reason) =>
-            Effect.fail(
-              new SchemaIssue.InvalidValue({
-                message: `expected ${durationExpected}, got ${JSON.stringify(text)} (${reason})`
-              })
-            )
-        }),
-      encode: (duration: Duration.Duration) => Effect.succeed(formatHumanDuration(duration))
-    })
-  )
-)
+export const HumanDuration = parsedString(Schema.Duration, durationExpected, parseHumanDuration, formatHumanDuration)

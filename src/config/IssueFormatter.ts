@@ -7,7 +7,7 @@
  * carries an `expected` annotation ("a whole number from 0 to 4294967295"), and transformations
  * that reject a value put a complete sentence in the issue's `message`.
  */
-import { type SchemaAST, SchemaIssue } from "effect"
+import { Predicate, type SchemaAST, SchemaIssue } from "effect"
 import type { ConfigProblem } from "./ConfigError.ts"
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/
@@ -141,13 +141,13 @@ const noMemberMatched = (issue: SchemaIssue.AnyOf, path: ReadonlyArray<PropertyK
   }
   const tag = discriminatorOf(issue.ast)
   const input = inputOf(issue)
-  if (tag !== undefined && input !== null && typeof input === "object" && !Array.isArray(input)) {
+  if (tag !== undefined && Predicate.isObject(input)) {
     const at = formatKeyPath([...path, tag.key])
     return tag.key in input
       ? {
         path: at,
         reason: "InvalidValue",
-        detail: `expected ${oneOf(tag.values)}; got ${describeValue((input as Record<string, unknown>)[tag.key])}`
+        detail: `expected ${oneOf(tag.values)}; got ${describeValue(input[tag.key])}`
       }
       : { path: at, reason: "MissingKey", detail: `required key is missing (${oneOf(tag.values)})` }
   }

@@ -8,14 +8,14 @@
  * they apply live (`[rate_limit]`, `[ip_filter]`, `[ban]` do; `bind` needs a restart). A broken
  * edit is logged and the last good config stays in place.
  */
-import { Context, Deferred, Effect, Equal, FileSystem, Layer, Result, Schedule, Semaphore, Stream, SubscriptionRef } from "effect"
+import { Context, Effect, Equal, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { parseProxyConfig, readConfigText } from "./ConfigLoader.ts"
+import { watchDirectory } from "./FileWatch.ts"
 import type { ProxyConfig } from "./ProxyConfig.ts"
 
 /** Same debounce as the servers directory. */
 const DEBOUNCE = "200 millis"
-const REWATCH_DELAY = "5 seconds"
 
 export interface ProxyConfigStoreShape {
   /** The config file as named on the command line. */
@@ -56,18 +56,13 @@ const make = Effect.fnUntraced(function*(path: string) {
     return true
   })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
 
-  const directory = NodePath.dirname(path)
-  const name = NodePath.basename(path)
-  const ready = yield* Deferred.make<void>()
-  yield* fs.watch(directory, { onReady: () => Deferred.doneUnsafe(ready, Effect.void) }).pipe(
-    Stream.filter((event) => NodePath.basename(event.path) === name),
-    Stream.debounce(DEBOUNCE),
-    Stream.runForEach(() => reload),
-    Effect.tapError((e) => Effect.logError(`${path}: watching for changes failed (${e.message}); retrying`)),
-    Effect.retry(Schedule.spaced(REWATCH_DELAY)),
-    Effect.forkScoped
-  )
-  yield* Deferred.await(ready).pipe(Effect.timeoutOption("2 seconds"))
+  yield* watchDirectory(fs, NodePath.dirname(path), {
+    fileName: NodePath.basename(path),
+    debounce: DEBOUNCE,
+    onChange: reload,
+    what: `${path}: watching for changes`,
+    log: Effect.logError
+  }, Effect.forkScoped)
   // An edit made between the first read and the watcher start is not lost.
   yield* reload
 

@@ -6,8 +6,7 @@
  * The schema checks each value; {@link validateServer} checks the rules that involve several
  * keys (forwarding modes need a domain and cannot join a network) and collects warnings.
  */
-import { Schema, SchemaGetter } from "effect"
-import type { Duration } from "effect"
+import { Duration, Schema, SchemaGetter } from "effect"
 import type { ConfigProblem } from "./ConfigError.ts"
 import { ForwardingMode } from "./ForwardingConfig.ts"
 import { IpFilterConfig } from "./GlobalTables.ts"
@@ -105,7 +104,10 @@ export const DomainRewrite = Schema.Union([Schema.Literal("none"), Schema.Litera
     )
   }))
 
-/** `[timeouts]`: only `connect` is used (as in Infrarust); `read`/`write` are parsed for compatibility. */
+/**
+ * `[timeouts]`: `connect` as in Infrarust; `read`/`write` are the relay's idle limits (Infrarust
+ * parses them but ignores them). The relay defaults below must stay equal to these.
+ */
 export const TimeoutsConfig = table({
   connect: withDefault(HumanDuration, "5s"),
   read: withDefault(HumanDuration, "30s"),
@@ -161,6 +163,15 @@ export const serverId = (config: ServerConfig, fileStem: string): string => conf
 /** The backend connect timeout for this server: its `[timeouts] connect`, else the global one. */
 export const connectTimeoutOf = (config: ServerConfig, globalConnectTimeout: Duration.Duration): Duration.Duration =>
   config.timeouts?.connect ?? globalConnectTimeout
+
+/** `[timeouts] read` / `write` of a server that has no `[timeouts]` table (the table's defaults). */
+const RELAY_TIMEOUT_DEFAULT = Duration.seconds(30)
+
+/** The relay's idle limits for this server, in milliseconds. */
+export const relayTimeoutsOf = (config: ServerConfig): { readonly readTimeoutMs: number; readonly writeTimeoutMs: number } => ({
+  readTimeoutMs: Duration.toMillis(config.timeouts?.read ?? RELAY_TIMEOUT_DEFAULT),
+  writeTimeoutMs: Duration.toMillis(config.timeouts?.write ?? RELAY_TIMEOUT_DEFAULT)
+})
 
 export interface ServerValidation {
   readonly problems: ReadonlyArray<ConfigProblem>

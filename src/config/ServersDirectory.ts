@@ -10,10 +10,11 @@
  *   logged on one line (`servers changed: added a; updated b; removed c`).
  * - Two files with one server id: the file whose name sorts first keeps it; the conflict is logged.
  */
-import { Context, Deferred, Effect, FileSystem, Layer, Result, Schedule, Semaphore, Stream, SubscriptionRef } from "effect"
+import { Context, Effect, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { fileError } from "./ConfigError.ts"
-import { fileStem, type LoadedServer, parseServerConfig } from "./ConfigLoader.ts"
+import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
+import { watchDirectory } from "./FileWatch.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
 import { assembleServers, describeChange, diffServers, type FileEntry, isEmptyChange } from "./ServerList.ts"
 
@@ -21,8 +22,6 @@ export type { LoadedServer } from "./ConfigLoader.ts"
 
 /** Infrarust's debounce for the servers directory (`core/provider/file.rs`). */
 const DEBOUNCE = "200 millis"
-/** Pause before watching again after the watcher failed (e.g. the directory was replaced). */
-const REWATCH_DELAY = "5 seconds"
 
 export interface ServersDirectoryShape {
   /** The directory as configured (relative to the working directory if relative). */
@@ -72,7 +71,7 @@ const make = Effect.fnUntraced(function*(directory: string) {
       const parsed = parseServerConfig(text, path, fileStem(name))
       if (Result.isSuccess(parsed)) {
         for (const warning of parsed.success.warnings) yield* Effect.logWarning(warning)
-        next.set(name, { text, good: { id: parsed.success.id, file: name, path, config: parsed.success.config } })
+        next.set(name, { text, good: loadedServer(parsed.success, path) })
       } else {
         const kept = previous?.good !== undefined ? "keeping its last good version" : "the file is skipped"
         yield* Effect.logWarning(`${parsed.failure.message}\n(${kept})`)
@@ -112,16 +111,12 @@ const make = Effect.fnUntraced(function*(directory: string) {
   )
 
   // Watch first, then load: a change made while the initial load runs still triggers a rescan.
-  const ready = yield* Deferred.make<void>()
-  yield* fs.watch(directory, { onReady: () => Deferred.doneUnsafe(ready, Effect.void) }).pipe(
-    Stream.debounce(DEBOUNCE),
-    Stream.runForEach(() => reload),
-    Effect.tapError((e) => Effect.logError(`${directory}: watching for changes failed (${e.message}); retrying`)),
-    Effect.retry(Schedule.spaced(REWATCH_DELAY)),
-    Effect.forkScoped
-  )
-  // Bounded: if the platform never reports readiness, start anyway rather than hang start-up.
-  yield* Deferred.await(ready).pipe(Effect.timeoutOption("2 seconds"))
+  yield* watchDirectory(fs, directory, {
+    debounce: DEBOUNCE,
+    onChange: reload,
+    what: `${directory}: watching for changes`,
+    log: Effect.logError
+  }, Effect.forkScoped)
 
   // Published under the lock, so a rescan triggered meanwhile diffs against this list.
   const initial = yield* Semaphore.withPermit(lock)(

@@ -8,7 +8,7 @@
  * camelCase is the very last step and cannot fail. (`Schema.encodeKeys` runs field
  * transformations after the rename, which would report `statusWindow` for `status_window`.)
  */
-import { Effect, Result, Schema, SchemaGetter, SchemaTransformation } from "effect"
+import { Effect, Result, Schema, SchemaGetter, SchemaIssue, SchemaTransformation } from "effect"
 import { parseCidr } from "../proxy-protocol/Cidr.ts"
 
 /** `statusWindow` → `status_window`, at the type level. Digits stay attached (`ipv6Prefix`). */
@@ -37,7 +37,11 @@ const renamer = (mapping: Readonly<Record<string, string>>) => (input: Readonly<
   return out
 }
 
-const splitFields = (fields: Schema.Struct.Fields) => {
+/** The snake_case struct `file` (as `fileStruct` wraps it), renamed to the camelCase `fields` as the last step. */
+const renamedTable = <F extends Schema.Struct.Fields>(
+  fields: F,
+  fileStruct: (file: Schema.Struct.Fields) => Schema.Codec<{ readonly [x: string]: unknown }, unknown, unknown, unknown>
+): Table<F> => {
   const file: Record<string, Schema.Constraint> = {}
   const type: Record<string, Schema.Constraint> = {}
   const toCamel: Record<string, string> = {}
@@ -49,30 +53,21 @@ const splitFields = (fields: Schema.Struct.Fields) => {
     toCamel[snake] = key
     toSnake[key] = snake
   }
-  return { file, type, toCamel, toSnake }
+  return fileStruct(file).pipe(
+    Schema.decodeTo(
+      Schema.Struct(type),
+      SchemaTransformation.transform({ decode: renamer(toCamel), encode: renamer(toSnake) })
+    )
+  ) as unknown as Table<F>
 }
 
 /** A table with a fixed set of keys; unknown keys are rejected when decoding with `onExcessProperty: "error"`. */
-export const table = <const F extends Schema.Struct.Fields>(fields: F): Table<F> => {
-  const { file, type, toCamel, toSnake } = splitFields(fields)
-  return Schema.Struct(file).pipe(
-    Schema.decodeTo(
-      Schema.Struct(type),
-      SchemaTransformation.transform({ decode: renamer(toCamel), encode: renamer(toSnake) })
-    )
-  ) as unknown as Table<F>
-}
+export const table = <const F extends Schema.Struct.Fields>(fields: F): Table<F> =>
+  renamedTable(fields, (file) => Schema.Struct(file))
 
 /** A table that tolerates keys it does not know (they are dropped): Infrarust's `[permissions]`. */
-export const openTable = <const F extends Schema.Struct.Fields>(fields: F): Table<F> => {
-  const { file, type, toCamel, toSnake } = splitFields(fields)
-  return Schema.StructWithRest(Schema.Struct(file), [Schema.Record(Schema.String, Schema.Unknown)]).pipe(
-    Schema.decodeTo(
-      Schema.Struct(type),
-      SchemaTransformation.transform({ decode: renamer(toCamel), encode: renamer(toSnake) })
-    )
-  ) as unknown as Table<F>
-}
+export const openTable = <const F extends Schema.Struct.Fields>(fields: F): Table<F> =>
+  renamedTable(fields, (file) => Schema.StructWithRest(Schema.Struct(file), [Schema.Record(Schema.String, Schema.Unknown)]))
 
 /**
  * A key that may be left out, with its default written as it would be in the file.
@@ -114,6 +109,33 @@ export const U64 = integer(0, Number.MAX_SAFE_INTEGER)
 export const Str = Schema.String.annotate({ expected: "a string" })
 export const Bool = Schema.Boolean.annotate({ expected: "true or false" })
 export const StringList = Schema.Array(Str).annotate({ expected: "an array of strings" })
+
+/**
+ * A string decoded to `to` by `parse`; a failure reads `expected ${expected}, got "text" (reason)`.
+ * Encoding writes the value back with `format`.
+ */
+export const parsedString = <S extends Schema.Top>(
+  to: S,
+  expected: string,
+  parse: (text: string) => Result.Result<S["Encoded"], string>,
+  format: (value: S["Encoded"]) => string
+) =>
+  Schema.String.annotate({ expected }).pipe(
+    Schema.decodeTo(
+      to,
+      SchemaTransformation.transformEffect({
+        decode: (text: string) =>
+          Result.match(parse(text), {
+            onSuccess: Effect.succeed,
+            onFailure: (reason) =>
+              Effect.fail(
+                new SchemaIssue.InvalidValue({ message: `expected ${expected}, got ${JSON.stringify(text)} (${reason})` })
+              )
+          }),
+        encode: (value: S["Encoded"]) => Effect.succeed(format(value))
+      })
+    )
+  )
 
 /** A string that is not empty (nor only whitespace). */
 export const NonBlank = Str.check(

@@ -22,5 +22,3 @@ export const done = <A>(value: A, offset: number): Done<A> => ({ _tag: "Done", v
 
 /** Shared instance: "need more" carries no data, so there is no reason to allocate one per call. */
 export const needMore: NeedMore = { _tag: "NeedMore" }
-
-export const isDone = <A>(d: Decode<A>): d is Done<A> => d._tag === "Done"

@@ -7,10 +7,10 @@
  * Source: https://minecraft.wiki/w/Java_Edition_protocol/Packets#Disconnect_(login)
  */
 import { ByteWriter, type Encoded } from "./ByteWriter.ts"
-import { type Decode, done } from "./Decode.ts"
-import { decodeFrame, type FrameBounds } from "./Frame.ts"
+import type { Decode } from "./Decode.ts"
+import type { FrameBounds } from "./Frame.ts"
 import { malformed } from "./ProtocolError.ts"
-import { PacketReader } from "./PacketReader.ts"
+import { decodePacket } from "./PacketReader.ts"
 import { MAX_STRING_CHARS, MAX_UTF8_BYTES_PER_CHAR } from "./Utf8.ts"
 import { VARINT_MAX_BYTES } from "./VarInt.ts"
 
@@ -64,16 +64,8 @@ export const encodeLoginDisconnect = (reason: string | TextComponent): Encoded =
 export const decodeLoginDisconnect = (
   bytes: Uint8Array,
   offset: number
-): Decode<{ readonly json: string } & FrameBounds> => {
-  const frame = decodeFrame(bytes, offset, MAX_DISCONNECT_FRAME_LENGTH)
-  if (frame._tag !== "Done") return frame
-  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
-  if (packetId !== LOGIN_DISCONNECT_PACKET_ID) {
-    return malformed("login_disconnect.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
-  }
-  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), "login_disconnect")
-  const json = r.string(MAX_DISCONNECT_DECODE_CHARS, "reason")
-  const error = r.finish()
-  if (error !== undefined) return error
-  return done({ json, frameStart, frameEnd }, frameEnd)
-}
+): Decode<{ readonly json: string } & FrameBounds> =>
+  decodePacket(bytes, offset, MAX_DISCONNECT_FRAME_LENGTH, "login_disconnect", (r, packetId) =>
+    packetId !== LOGIN_DISCONNECT_PACKET_ID
+      ? malformed("login_disconnect.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
+      : { json: r.string(MAX_DISCONNECT_DECODE_CHARS, "reason") })

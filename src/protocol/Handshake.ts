@@ -10,9 +10,9 @@
  */
 import { ByteWriter, type Encoded } from "./ByteWriter.ts"
 import { type Decode, done } from "./Decode.ts"
-import { decodeFrame, type FrameBounds } from "./Frame.ts"
+import type { FrameBounds } from "./Frame.ts"
 import { malformed, unsupported } from "./ProtocolError.ts"
-import { PacketReader } from "./PacketReader.ts"
+import { decodePacket } from "./PacketReader.ts"
 import { MAX_STRING_CHARS, MAX_UTF8_BYTES_PER_CHAR } from "./Utf8.ts"
 import { VARINT_MAX_BYTES } from "./VarInt.ts"
 
@@ -67,23 +67,21 @@ export const decodeHandshake = (
   offset: number,
   maxAddressChars: number = MAX_SERVER_ADDRESS_CHARS
 ): Decode<DecodedHandshake> => {
-  const frame = decodeFrame(bytes, offset, maxHandshakeFrameLength(maxAddressChars))
-  if (frame._tag !== "Done") return frame
-  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
-  if (packetId !== HANDSHAKE_PACKET_ID) {
-    return malformed("handshake.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
-  }
-  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), "handshake")
-  const protocolVersion = r.varInt("protocol_version")
-  const serverAddress = r.string(maxAddressChars, "server_address")
-  const serverPort = r.u16("server_port")
-  const nextState = r.varInt("next_state")
-  const error = r.finish()
-  if (error !== undefined) return error
+  const decoded = decodePacket(bytes, offset, maxHandshakeFrameLength(maxAddressChars), "handshake", (r, packetId) =>
+    packetId !== HANDSHAKE_PACKET_ID
+      ? malformed("handshake.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
+      : {
+        protocolVersion: r.varInt("protocol_version"),
+        serverAddress: r.string(maxAddressChars, "server_address"),
+        serverPort: r.u16("server_port"),
+        nextState: r.varInt("next_state")
+      })
+  if (decoded._tag !== "Done") return decoded
+  const { nextState } = decoded.value
   if (nextState !== NextState.Status && nextState !== NextState.Login && nextState !== NextState.Transfer) {
     return unsupported("handshake.next_state", `unknown next state ${nextState}`)
   }
-  return done({ protocolVersion, serverAddress, serverPort, nextState, frameStart, frameEnd }, frameEnd)
+  return done({ ...decoded.value, nextState }, decoded.offset)
 }
 
 /**

@@ -14,6 +14,7 @@
  * Source: https://minecraft.wiki/w/Java_Edition_protocol/Server_List_Ping#1.6 (and #1.4_to_1.5,
  * #Beta_1.8_to_1.3); checks mirror vanilla's `LegacyQueryHandler`.
  */
+import { readI32, readU16 } from "./ByteReader.ts"
 import { ByteWriter, type Encoded } from "./ByteWriter.ts"
 import { type Decode, done, needMore, type NeedMore } from "./Decode.ts"
 import { readLegacyString } from "./LegacyString.ts"
@@ -95,23 +96,25 @@ export const decodeLegacyPing = (
 /** The 1.6 plugin message body, after `FE 01 FA`. */
 const decodePingHost = (bytes: Uint8Array, offset: number): Decode<LegacyPingRequest> => {
   // Check the channel's declared length before waiting for its 22 bytes.
-  if (offset + 2 > bytes.length) return needMore
-  const channelUnits = (bytes[offset]! << 8) | bytes[offset + 1]!
-  if (channelUnits !== LEGACY_PING_CHANNEL.length) {
-    return malformed("legacy_ping.channel", `length ${channelUnits}, expected ${LEGACY_PING_CHANNEL.length}`)
+  const channelUnits = readU16(bytes, offset)
+  if (channelUnits._tag !== "Done") return channelUnits
+  if (channelUnits.value !== LEGACY_PING_CHANNEL.length) {
+    return malformed("legacy_ping.channel", `length ${channelUnits.value}, expected ${LEGACY_PING_CHANNEL.length}`)
   }
   const channel = readLegacyString(bytes, offset, LEGACY_PING_CHANNEL.length, "legacy_ping.channel")
   if (channel._tag !== "Done") return channel
   if (channel.value !== LEGACY_PING_CHANNEL) return malformed("legacy_ping.channel", `not ${LEGACY_PING_CHANNEL}`)
-  let at = channel.offset
-  if (at + 2 > bytes.length) return needMore
-  const dataLength = (bytes[at]! << 8) | bytes[at + 1]!
+  const data = readU16(bytes, channel.offset)
+  if (data._tag !== "Done") return data
+  const dataLength = data.value
   const maxData = PING_DATA_FIXED_BYTES + 2 * MAX_LEGACY_PING_HOST_CHARS
   if (dataLength > maxData) return tooLarge("legacy_ping.data_length", `${dataLength} bytes, limit ${maxData}`)
-  at += 2
-  if (at + 3 > bytes.length) return needMore
+  // u8 protocol, then the host's u16 length: checked before waiting for the host itself.
+  const at = data.offset
+  const host16 = readU16(bytes, at + 1)
+  if (host16._tag !== "Done") return host16
   const protocolVersion = bytes[at]!
-  const hostUnits = (bytes[at + 1]! << 8) | bytes[at + 2]!
+  const hostUnits = host16.value
   if (hostUnits > MAX_LEGACY_PING_HOST_CHARS) {
     return tooLarge("legacy_ping.host", `${hostUnits} UTF-16 code units, limit ${MAX_LEGACY_PING_HOST_CHARS}`)
   }
@@ -120,11 +123,10 @@ const decodePingHost = (bytes: Uint8Array, offset: number): Decode<LegacyPingReq
   }
   const host = readLegacyString(bytes, at + 1, MAX_LEGACY_PING_HOST_CHARS, "legacy_ping.host")
   if (host._tag !== "Done") return host
-  at = host.offset
-  if (at + 4 > bytes.length) return needMore
-  const port = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!
-  if (port < 0 || port > MAX_PORT) return malformed("legacy_ping.port", `${port} is not a port`)
-  return done({ _tag: "V1_6", protocolVersion, host: host.value, port }, at + 4)
+  const port = readI32(bytes, host.offset)
+  if (port._tag !== "Done") return port
+  if (port.value < 0 || port.value > MAX_PORT) return malformed("legacy_ping.port", `${port.value} is not a port`)
+  return done({ _tag: "V1_6", protocolVersion, host: host.value, port: port.value }, port.offset)
 }
 
 /** Encodes a legacy ping request (tests, and relaying a 1.6 ping with a rewritten host). */

@@ -16,10 +16,10 @@
  * Source: https://minecraft.wiki/w/Java_Edition_protocol/Packets#Login_Start
  */
 import { ByteWriter, type Encoded } from "./ByteWriter.ts"
-import { type Decode, done } from "./Decode.ts"
-import { decodeFrame, type FrameBounds } from "./Frame.ts"
+import type { Decode } from "./Decode.ts"
+import type { FrameBounds } from "./Frame.ts"
 import { malformed } from "./ProtocolError.ts"
-import { PacketReader } from "./PacketReader.ts"
+import { decodePacket } from "./PacketReader.ts"
 import {
   NEWEST_KNOWN_PROTOCOL,
   PROTOCOL_1_19,
@@ -78,6 +78,10 @@ export const loginStartLayout = (protocolVersion: number): LoginStartLayout =>
 const hasSignature = (layout: LoginStartLayout): boolean =>
   layout === "NameSignature" || layout === "NameSignatureOptionalUuid"
 
+/** A bool, then the UUID if true (1.19.1 – 1.20.1). */
+const hasOptionalUuid = (layout: LoginStartLayout): boolean =>
+  layout === "NameSignatureOptionalUuid" || layout === "NameOptionalUuid"
+
 // VarInts (packet id, length prefixes) count at their 5-byte maximum, since vanilla accepts
 // zero-padded ones; bools are 1 byte, the timestamp 8.
 const NAME_FIELD_MAX_BYTES = VARINT_MAX_BYTES + MAX_PLAYER_NAME_CHARS * MAX_UTF8_BYTES_PER_CHAR
@@ -87,7 +91,7 @@ const UUID_FIELD_MAX_BYTES = 1 + UUID_BYTES
 
 const layoutMaxFrameLength = (layout: LoginStartLayout): number =>
   VARINT_MAX_BYTES + NAME_FIELD_MAX_BYTES + (hasSignature(layout) ? SIGNATURE_FIELD_MAX_BYTES : 0) +
-  (layout === "Name" || layout === "NameSignature" ? 0 : UUID_FIELD_MAX_BYTES)
+  (layout === "NameUuid" || hasOptionalUuid(layout) ? UUID_FIELD_MAX_BYTES : 0)
 
 /**
  * Frame bound for protocols newer than the table: the largest Login Start any release has sent
@@ -114,40 +118,27 @@ export const decodeLoginStart = (
   offset: number,
   protocolVersion: number
 ): Decode<DecodedLoginStart> => {
-  const future = protocolVersion > NEWEST_KNOWN_PROTOCOL
-  const frame = decodeFrame(bytes, offset, maxLoginStartFrameLength(protocolVersion))
-  if (frame._tag !== "Done") return frame
-  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
-  if (packetId !== LOGIN_START_PACKET_ID) {
-    return malformed("login_start.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
-  }
   const layout = loginStartLayout(protocolVersion)
-  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), "login_start")
-  const name = r.string(MAX_PLAYER_NAME_CHARS, "name")
-  let signatureData: SignatureData | undefined
-  if (hasSignature(layout) && r.bool("has_signature")) {
-    const timestamp = r.i64("timestamp")
-    const publicKey = r.byteArray(MAX_PUBLIC_KEY_BYTES, "public_key")
-    const signature = r.byteArray(MAX_KEY_SIGNATURE_BYTES, "signature")
-    signatureData = { timestamp, publicKey, signature }
-  }
-  let uuid: string | undefined
-  if (layout === "NameUuid") uuid = r.uuid("uuid")
-  else if ((layout === "NameSignatureOptionalUuid" || layout === "NameOptionalUuid") && r.bool("has_uuid")) {
-    uuid = r.uuid("uuid")
-  }
-  const error = r.finish(future)
-  if (error !== undefined) return error
-  return done(
-    {
+  return decodePacket(bytes, offset, maxLoginStartFrameLength(protocolVersion), "login_start", (r, packetId) => {
+    if (packetId !== LOGIN_START_PACKET_ID) {
+      return malformed("login_start.packet_id", `expected 0x00, got 0x${packetId.toString(16)}`)
+    }
+    const name = r.string(MAX_PLAYER_NAME_CHARS, "name")
+    let signatureData: SignatureData | undefined
+    if (hasSignature(layout) && r.bool("has_signature")) {
+      const timestamp = r.i64("timestamp")
+      const publicKey = r.byteArray(MAX_PUBLIC_KEY_BYTES, "public_key")
+      const signature = r.byteArray(MAX_KEY_SIGNATURE_BYTES, "signature")
+      signatureData = { timestamp, publicKey, signature }
+    }
+    let uuid: string | undefined
+    if (layout === "NameUuid" || (hasOptionalUuid(layout) && r.bool("has_uuid"))) uuid = r.uuid("uuid")
+    return {
       name,
       ...(uuid === undefined ? {} : { uuid }),
-      ...(signatureData === undefined ? {} : { signatureData }),
-      frameStart,
-      frameEnd
-    },
-    frameEnd
-  )
+      ...(signatureData === undefined ? {} : { signatureData })
+    }
+  }, protocolVersion > NEWEST_KNOWN_PROTOCOL)
 }
 
 /**
@@ -172,7 +163,7 @@ export const encodeLoginStart = (loginStart: LoginStart, protocolVersion: number
   if (layout === "NameUuid") {
     if (loginStart.uuid === undefined) w.fail(malformed("login_start.uuid", "required from protocol 764 (1.20.2)"))
     else w.uuid(loginStart.uuid, "login_start.uuid")
-  } else if (layout === "NameSignatureOptionalUuid" || layout === "NameOptionalUuid") {
+  } else if (hasOptionalUuid(layout)) {
     w.bool(loginStart.uuid !== undefined)
     if (loginStart.uuid !== undefined) w.uuid(loginStart.uuid, "login_start.uuid")
   }

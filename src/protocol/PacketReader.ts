@@ -15,8 +15,9 @@ import {
   readU8,
   readUuid
 } from "./ByteReader.ts"
-import { type Decode } from "./Decode.ts"
-import { malformed, type ProtocolError } from "./ProtocolError.ts"
+import { type Decode, done } from "./Decode.ts"
+import { decodeFrame, type FrameBounds } from "./Frame.ts"
+import { isProtocolError, malformed, type ProtocolError } from "./ProtocolError.ts"
 import { decodeVarInt } from "./VarInt.ts"
 
 export class PacketReader {
@@ -112,3 +113,28 @@ export class PacketReader {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * Decodes the frame at `offset` (at most `maxFrame` long) and reads its payload with `read`,
+ * which checks the packet id first (returning the error for an unexpected one) and then reads
+ * the fields. The reader's first error, else trailing bytes unless `allowTrailing`, wins over
+ * the value read. `packet` prefixes error fields, as for {@link PacketReader}.
+ */
+export const decodePacket = <A extends object>(
+  bytes: Uint8Array,
+  offset: number,
+  maxFrame: number,
+  packet: string,
+  read: (r: PacketReader, packetId: number) => A | ProtocolError,
+  allowTrailing = false
+): Decode<A & FrameBounds> => {
+  const frame = decodeFrame(bytes, offset, maxFrame)
+  if (frame._tag !== "Done") return frame
+  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
+  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), packet)
+  const value = read(r, packetId)
+  if (isProtocolError(value)) return value
+  const error = r.finish(allowTrailing)
+  if (error !== undefined) return error
+  return done({ ...value, frameStart, frameEnd }, frameEnd)
+}

@@ -8,10 +8,10 @@
  * Source: https://minecraft.wiki/w/Java_Edition_protocol/Server_List_Ping
  */
 import { ByteWriter, type Encoded } from "./ByteWriter.ts"
-import { type Decode, done } from "./Decode.ts"
-import { decodeFrame, type FrameBounds } from "./Frame.ts"
-import { malformed } from "./ProtocolError.ts"
-import { PacketReader } from "./PacketReader.ts"
+import type { Decode } from "./Decode.ts"
+import type { FrameBounds } from "./Frame.ts"
+import { malformed, type ProtocolError } from "./ProtocolError.ts"
+import { decodePacket } from "./PacketReader.ts"
 import { MAX_STRING_CHARS, MAX_UTF8_BYTES_PER_CHAR } from "./Utf8.ts"
 import { VARINT_MAX_BYTES } from "./VarInt.ts"
 
@@ -47,38 +47,32 @@ export type StatusClientbound =
 export const decodeStatusServerbound = (
   bytes: Uint8Array,
   offset: number
-): Decode<StatusServerbound & FrameBounds> => {
-  const frame = decodeFrame(bytes, offset, MAX_STATUS_SERVERBOUND_FRAME_LENGTH)
-  if (frame._tag !== "Done") return frame
-  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
-  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), "status")
-  let packet: StatusServerbound
-  if (packetId === STATUS_REQUEST_PACKET_ID) packet = { _tag: "StatusRequest" }
-  else if (packetId === PING_REQUEST_PACKET_ID) packet = { _tag: "PingRequest", payload: r.i64("ping_payload") }
-  else return malformed("status.packet_id", `unknown serverbound status packet 0x${packetId.toString(16)}`)
-  const error = r.finish()
-  if (error !== undefined) return error
-  return done({ ...packet, frameStart, frameEnd }, frameEnd)
-}
+): Decode<StatusServerbound & FrameBounds> =>
+  decodePacket(bytes, offset, MAX_STATUS_SERVERBOUND_FRAME_LENGTH, "status", (r, packetId): StatusServerbound | ProtocolError =>
+    packetId === STATUS_REQUEST_PACKET_ID
+      ? { _tag: "StatusRequest" }
+      : packetId === PING_REQUEST_PACKET_ID
+      ? { _tag: "PingRequest", payload: r.i64("ping_payload") }
+      : malformed("status.packet_id", `unknown serverbound status packet 0x${packetId.toString(16)}`))
 
 /** Decodes what a server sends in the status state (used when relaying a backend's answer). */
 export const decodeStatusClientbound = (
   bytes: Uint8Array,
   offset: number,
   maxJsonChars: number = MAX_STATUS_JSON_CHARS
-): Decode<StatusClientbound & FrameBounds> => {
-  const frame = decodeFrame(bytes, offset, maxStatusClientboundFrameLength(maxJsonChars))
-  if (frame._tag !== "Done") return frame
-  const { frameEnd, frameStart, packetId, payloadEnd, payloadStart } = frame.value
-  const r = new PacketReader(bytes.subarray(payloadStart, payloadEnd), "status")
-  let packet: StatusClientbound
-  if (packetId === STATUS_RESPONSE_PACKET_ID) packet = { _tag: "StatusResponse", json: r.string(maxJsonChars, "json") }
-  else if (packetId === PONG_RESPONSE_PACKET_ID) packet = { _tag: "PongResponse", payload: r.i64("pong_payload") }
-  else return malformed("status.packet_id", `unknown clientbound status packet 0x${packetId.toString(16)}`)
-  const error = r.finish()
-  if (error !== undefined) return error
-  return done({ ...packet, frameStart, frameEnd }, frameEnd)
-}
+): Decode<StatusClientbound & FrameBounds> =>
+  decodePacket(
+    bytes,
+    offset,
+    maxStatusClientboundFrameLength(maxJsonChars),
+    "status",
+    (r, packetId): StatusClientbound | ProtocolError =>
+      packetId === STATUS_RESPONSE_PACKET_ID
+        ? { _tag: "StatusResponse", json: r.string(maxJsonChars, "json") }
+        : packetId === PONG_RESPONSE_PACKET_ID
+        ? { _tag: "PongResponse", payload: r.i64("pong_payload") }
+        : malformed("status.packet_id", `unknown clientbound status packet 0x${packetId.toString(16)}`)
+  )
 
 const STATUS_REQUEST_FRAME = Uint8Array.of(1, STATUS_REQUEST_PACKET_ID)
 

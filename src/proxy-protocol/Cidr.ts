@@ -48,13 +48,13 @@ const maskWords = (prefix: number): Array<number> => {
   return words
 }
 
+/** The mask of byte `i` (0-15) of a 128-bit prefix. */
+const byteMask = (prefix: number, i: number): number => (0xff00 >> Math.max(0, Math.min(8, prefix - i * 8))) & 0xff
+
 /** The address with every bit after the first `prefix` (of 128) cleared. */
 const maskAddress = (ip: IpAddress, prefix: number): IpAddress => {
   const bytes = new Uint8Array(16)
-  for (let i = 0; i < 16; i++) {
-    const inByte = Math.max(0, Math.min(8, prefix - i * 8))
-    bytes[i] = (ip.bytes[i] ?? 0) & ((0xff00 >> inByte) & 0xff)
-  }
+  for (let i = 0; i < 16; i++) bytes[i] = (ip.bytes[i] ?? 0) & byteMask(prefix, i)
   return { family: ip.family, bytes }
 }
 
@@ -99,11 +99,8 @@ export const formatCidr = (cidr: Cidr): string => `${formatIp(cidr.network)}/${c
 /** True when `ip` is inside `cidr` (IPv4 and IPv4-mapped IPv6 are the same address here). */
 export const cidrContains = (cidr: Cidr, ip: IpAddress): boolean => {
   const prefix = prefix128(cidr)
-  const net = toWords(cidr.network.bytes)
-  const mask = maskWords(prefix)
-  const words = toWords(ip.bytes)
-  for (let w = 0; w < 4; w++) {
-    if ((((words[w] ?? 0) & (mask[w] ?? 0)) >>> 0) !== (net[w] ?? 0)) return false
+  for (let i = 0; i < 16; i++) {
+    if (((ip.bytes[i] ?? 0) & byteMask(prefix, i)) !== (cidr.network.bytes[i] ?? 0)) return false
   }
   return true
 }
@@ -121,6 +118,8 @@ export interface CidrSet {
 /** Compiles blocks once so `contains` only compares words. An empty set contains nothing. */
 export const makeCidrSet = (cidrs: Iterable<Cidr>): CidrSet => {
   const list = [...cidrs]
+  // The common case (no trusted proxies, no filter): skip parsing the client's address.
+  if (list.length === 0) return { cidrs: list, contains: () => false }
   // Flattened [net0..net3, mask0..mask3] per block: a hot path for every accepted connection.
   const table = new Uint32Array(list.length * 8)
   list.forEach((cidr, i) => {
@@ -159,6 +158,24 @@ export const parseCidrSet = (inputs: ReadonlyArray<string>): Result.Result<CidrS
     cidrs.push(cidr.success)
   }
   return Result.succeed(makeCidrSet(cidrs))
+}
+
+const emptySet = makeCidrSet([])
+const compiledSets = new WeakMap<ReadonlyArray<string>, CidrSet>()
+
+/**
+ * The compiled set of a config list, cached per array so each reload compiles once and the
+ * old set goes away with the config that held it. Config lists were validated when decoded;
+ * a list that still fails to parse matches nothing.
+ */
+export const cidrSetOf = (list: ReadonlyArray<string>): CidrSet => {
+  let set = compiledSets.get(list)
+  if (set === undefined) {
+    const parsed = parseCidrSet(list)
+    set = Result.isSuccess(parsed) ? parsed.success : emptySet
+    compiledSets.set(list, set)
+  }
+  return set
 }
 
 /**

@@ -14,7 +14,7 @@
  * A blank file is an empty store. Two bans of one target: the later one wins, as in Infrarust.
  * Writing gives pretty JSON with every key present (`null` for absent values), like serde.
  */
-import { Result } from "effect"
+import { Predicate, Result } from "effect"
 import {
   type AuditAction,
   type AuditEntry,
@@ -32,10 +32,6 @@ export interface BanFileData {
 }
 
 export const emptyBanFile: BanFileData = { bans: [], audit: [] }
-
-type Obj = Record<string, unknown>
-
-const isObject = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Thrown inside {@link decodeData} only, and caught by {@link decodeBanFile}. */
 class Invalid {
@@ -67,7 +63,7 @@ const optionalText = (value: unknown, path: string, max: number): string | undef
 }
 
 const target = (value: unknown, path: string): BanTarget => {
-  if (!isObject(value)) return fail(path, `expected { "type": ..., "value": ... }`)
+  if (!Predicate.isObject(value)) return fail(path, `expected { "type": ..., "value": ... }`)
   const { type, value: text } = value
   if (typeof type !== "string") return fail(`${path}.type`, `expected a string`)
   if (typeof text !== "string") return fail(`${path}.value`, `expected a string`)
@@ -78,13 +74,13 @@ const target = (value: unknown, path: string): BanTarget => {
 const actions: ReadonlyArray<AuditAction> = ["ban", "unban", "expired"]
 
 const decodeData = (root: unknown, nowSeconds: number): BanFileData => {
-  if (!isObject(root)) return fail("(top level)", `expected an object with "bans" and "audit_log"`)
+  if (!Predicate.isObject(root)) return fail("(top level)", `expected an object with "bans" and "audit_log"`)
   const rawBans = root["bans"] ?? []
   if (!Array.isArray(rawBans)) return fail("bans", "expected an array")
   const byTarget = new Map<string, BanEntry>()
   rawBans.forEach((raw: unknown, i) => {
     const path = `bans[${i}]`
-    if (!isObject(raw)) return fail(path, "expected an object")
+    if (!Predicate.isObject(raw)) return fail(path, "expected an object")
     const entry: BanEntry = {
       target: target(raw["target"], `${path}.target`),
       reason: optionalText(raw["reason"], `${path}.reason`, MAX_REASON_CHARS),
@@ -100,7 +96,7 @@ const decodeData = (root: unknown, nowSeconds: number): BanFileData => {
   if (!Array.isArray(rawAudit)) return fail("audit_log", "expected an array")
   const audit = rawAudit.slice(-MAX_AUDIT_ENTRIES).map((raw: unknown, i): AuditEntry => {
     const path = `audit_log[${i}]`
-    if (!isObject(raw)) return fail(path, "expected an object")
+    if (!Predicate.isObject(raw)) return fail(path, "expected an object")
     const action = raw["action"]
     if (!actions.includes(action as AuditAction)) {
       return fail(`${path}.action`, `expected "ban", "unban" or "expired", got ${JSON.stringify(action)}`)

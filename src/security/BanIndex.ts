@@ -25,19 +25,23 @@ export interface Index {
   /** `targetKey` → entry, for ip, username and uuid targets. */
   readonly exact: ReadonlyMap<string, BanEntry>
   readonly ranges: ReadonlyArray<{ readonly cidr: Cidr; readonly entry: BanEntry }>
+  /** Any ip or cidr ban: without one, lookups skip parsing the client's address. */
+  readonly hasIpBans: boolean
 }
 
 export const indexOf = (data: BanFileData): Index => {
   const exact = new Map<string, BanEntry>()
   const ranges: Array<{ cidr: Cidr; entry: BanEntry }> = []
+  let hasIpBans = false
   for (const entry of data.bans) {
+    if (entry.target.type === "ip") hasIpBans = true
     if (entry.target.type !== "cidr") exact.set(targetKey(entry.target), entry)
     else {
       const cidr = parseCidr(entry.target.value)
       if (Result.isSuccess(cidr)) ranges.push({ cidr: cidr.success, entry })
     }
   }
-  return { data, exact, ranges }
+  return { data, exact, ranges, hasIpBans: hasIpBans || ranges.length > 0 }
 }
 
 /** `entries` plus `more`, keeping the newest {@link MAX_AUDIT_ENTRIES}; unchanged when disabled. */
@@ -65,11 +69,10 @@ export const diffAudit = (before: Index, after: BanFileData, timestamp: number):
   return out
 }
 
-
 /** The active ban matching, in order: the IP (exact, then ranges), the name, the UUID. */
 export const lookupBan = (index: Index, lookup: BanLookup, nowMs: number): BanEntry | undefined => {
   const active = (entry: BanEntry | undefined): entry is BanEntry => entry !== undefined && !isExpired(entry, nowMs)
-  if (lookup.ip !== undefined) {
+  if (lookup.ip !== undefined && index.hasIpBans) {
     const ip = parseRemoteAddress(lookup.ip)
     if (Result.isSuccess(ip)) {
       const exact = index.exact.get(`ip:${formatIp(normalizeIp(ip.success))}`)

@@ -23,7 +23,6 @@
 import {
   Clock,
   Context,
-  Deferred,
   Duration,
   Effect,
   FiberHandle,
@@ -31,13 +30,13 @@ import {
   Layer,
   Option,
   Result,
-  Schedule,
   Schema,
   Semaphore,
   Stream,
   SubscriptionRef
 } from "effect"
 import * as NodePath from "node:path"
+import { watchDirectory } from "../config/FileWatch.ts"
 import type { BanConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import {
@@ -99,7 +98,6 @@ export interface BanListShape {
 const MIN_PURGE_INTERVAL = Duration.seconds(1)
 /** Editors save in several steps; wait for the file to settle. */
 const WATCH_DEBOUNCE = "250 millis"
-const REWATCH_DELAY = "5 seconds"
 
 export interface BanSettings {
   readonly current: Effect.Effect<BanConfig>
@@ -111,6 +109,18 @@ export interface BanSettings {
  * lookups (worker threads mirror the list and must know theirs is out of date by then).
  */
 export type OnPublish = (bans: ReadonlyArray<BanEntry>) => void
+
+/** A change planned against the latest bans; without `bans` nothing is written or logged. */
+interface Change<A> {
+  /** What the caller gets back. */
+  readonly result: A
+  readonly bans?: ReadonlyArray<BanEntry>
+  readonly records?: ReadonlyArray<AuditEntry>
+  /** Info lines, logged once the change is on disk. */
+  readonly logs?: ReadonlyArray<string>
+}
+
+const toSeconds = (millis: number): number => Math.floor(millis / 1000)
 
 const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPublish) {
   const fs = yield* FileSystem.FileSystem
@@ -124,7 +134,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
   /** The text the file holds as far as we know (last read or written); undefined = no file. */
   let onDisk: string | undefined
 
-  const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+  const nowSeconds = Effect.map(Clock.currentTimeMillis, toSeconds)
   const auditEnabled = Effect.map(settings.current, (c) => c.enableAuditLog)
 
   const commit = (data: BanFileData) =>
@@ -179,9 +189,22 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
         yield* commit({ bans: loaded.bans, audit })
       }
       yield* Effect.logInfo(`${path} was edited: ${added} ban(s) added or changed, ${changes.length - added} lifted`)
-    }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+    })
 
-  const locked = Semaphore.withPermit(lock)
+  /** Every disk access runs under the lock. */
+  const locked = <A, E>(effect: Effect.Effect<A, E, FileSystem.FileSystem>) =>
+    Semaphore.withPermit(lock)(Effect.provideService(effect, FileSystem.FileSystem, fs))
+
+  /** Under the lock, against the file's latest state: plans a change, writes it, logs it. */
+  const mutate = <A>(plan: (bans: ReadonlyArray<BanEntry>, now: number) => Change<A>) =>
+    locked(Effect.gen(function*() {
+      yield* syncFromDisk(false)
+      const change = plan(index.data.bans, yield* Clock.currentTimeMillis)
+      if (change.bans === undefined) return change.result
+      yield* commit({ bans: change.bans, audit: audited(index.data.audit, change.records ?? [], yield* auditEnabled) })
+      for (const line of change.logs ?? []) yield* Effect.logInfo(line)
+      return change.result
+    }))
 
   const reload = locked(syncFromDisk(false)).pipe(
     Effect.catch((e) => Effect.logWarning(`${e.message}; keeping the bans in memory`))
@@ -201,69 +224,53 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
       return yield* new BanInputError({ detail: "the duration must be positive (leave it out for a permanent ban)" })
     }
     const source = input.source ?? "console"
-    return yield* locked(Effect.gen(function*() {
-      yield* syncFromDisk(false)
-      const now = yield* Clock.currentTimeMillis
+    return yield* mutate((bans, now) => {
       const entry: BanEntry = {
         target,
         reason: input.reason,
         expiresAt: input.duration === undefined ? undefined : Math.ceil((now + Duration.toMillis(input.duration)) / 1000),
-        createdAt: Math.floor(now / 1000),
+        createdAt: toSeconds(now),
         source
       }
       const key = targetKey(target)
-      const bans = [...index.data.bans.filter((b) => targetKey(b.target) !== key), entry]
-      const record: AuditEntry = { action: "ban", target, reason: entry.reason, source, timestamp: entry.createdAt }
-      yield* commit({ bans, audit: audited(index.data.audit, [record], yield* auditEnabled) })
-      yield* Effect.logInfo(
-        `ban added: ${describeTarget(target)} (${entry.reason ?? "no reason"}, ${describeExpiry(entry)}) by ${source}`
-      )
-      return entry
-    }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+      return {
+        result: entry,
+        bans: [...bans.filter((b) => targetKey(b.target) !== key), entry],
+        records: [{ action: "ban", target, reason: entry.reason, source, timestamp: entry.createdAt }],
+        logs: [`ban added: ${describeTarget(target)} (${entry.reason ?? "no reason"}, ${describeExpiry(entry)}) by ${source}`]
+      }
+    })
   })
 
   const remove = Effect.fn("BanList.remove")(function*(input: { readonly type: string; readonly value: string }, source = "console") {
     const target = yield* parseTarget(input)
-    return yield* locked(Effect.gen(function*() {
-      yield* syncFromDisk(false)
+    return yield* mutate((bans, now): Change<boolean> => {
       const key = targetKey(target)
-      const bans = index.data.bans.filter((b) => targetKey(b.target) !== key)
-      if (bans.length === index.data.bans.length) return false
-      const record: AuditEntry = { action: "unban", target, reason: undefined, source, timestamp: yield* nowSeconds }
-      yield* commit({ bans, audit: audited(index.data.audit, [record], yield* auditEnabled) })
-      yield* Effect.logInfo(`ban lifted: ${describeTarget(target)} by ${source}`)
-      return true
-    }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+      const kept = bans.filter((b) => targetKey(b.target) !== key)
+      if (kept.length === bans.length) return { result: false }
+      return {
+        result: true,
+        bans: kept,
+        records: [{ action: "unban", target, reason: undefined, source, timestamp: toSeconds(now) }],
+        logs: [`ban lifted: ${describeTarget(target)} by ${source}`]
+      }
+    })
   })
 
-  const purgeExpired = locked(Effect.gen(function*() {
-    yield* syncFromDisk(false)
-    const now = yield* Clock.currentTimeMillis
-    const expired = index.data.bans.filter((b) => isExpired(b, now))
-    if (expired.length === 0) return 0
-    const timestamp = Math.floor(now / 1000)
-    const records = expired.map((b): AuditEntry => ({ action: "expired", target: b.target, reason: b.reason, source: "system", timestamp }))
-    yield* commit({
-      bans: index.data.bans.filter((b) => !isExpired(b, now)),
-      audit: audited(index.data.audit, records, yield* auditEnabled)
-    })
-    for (const b of expired) yield* Effect.logInfo(`ban expired: ${describeTarget(b.target)}`)
-    return expired.length
-  }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+  const purgeExpired = mutate((bans, now): Change<number> => {
+    const expired = bans.filter((b) => isExpired(b, now))
+    if (expired.length === 0) return { result: 0 }
+    const timestamp = toSeconds(now)
+    return {
+      result: expired.length,
+      bans: bans.filter((b) => !isExpired(b, now)),
+      records: expired.map((b): AuditEntry => ({ action: "expired", target: b.target, reason: b.reason, source: "system", timestamp })),
+      logs: expired.map((b) => `ban expired: ${describeTarget(b.target)}`)
+    }
+  })
 
   const find = (lookup: BanLookup): Effect.Effect<Option.Option<BanEntry>> =>
     Effect.map(Clock.currentTimeMillis, (now) => Option.fromUndefinedOr(lookupBan(index, lookup, now)))
-
-  const watch = (file: string, ready: Deferred.Deferred<void>) => {
-    const name = NodePath.basename(file)
-    return fs.watch(NodePath.dirname(file), { onReady: () => Deferred.doneUnsafe(ready, Effect.void) }).pipe(
-      Stream.filter((event) => NodePath.basename(event.path) === name),
-      Stream.debounce(WATCH_DEBOUNCE),
-      Stream.runForEach(() => reload),
-      Effect.tapError((e) => Effect.logWarning(`${file}: watching for hand edits failed (${e.message}); retrying`)),
-      Effect.retry(Schedule.spaced(REWATCH_DELAY))
-    )
-  }
 
   const watcher = yield* FiberHandle.make()
   /** Loads `file` as the store (startup, or `[ban] file` changed) and watches it. */
@@ -275,13 +282,14 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
         onDisk = undefined
         yield* ensureDirectory(file)
         yield* syncFromDisk(true)
-      }).pipe(
-        Effect.provideService(FileSystem.FileSystem, fs),
-        Effect.catch((e) => Effect.logError(`${e.message}; starting with no bans`))
-      ))
-      const ready = yield* Deferred.make<void>()
-      yield* FiberHandle.run(watcher, watch(file, ready))
-      yield* Deferred.await(ready).pipe(Effect.timeoutOption("2 seconds"))
+      }).pipe(Effect.catch((e) => Effect.logError(`${e.message}; starting with no bans`))))
+      yield* watchDirectory(fs, NodePath.dirname(file), {
+        fileName: NodePath.basename(file),
+        debounce: WATCH_DEBOUNCE,
+        onChange: reload,
+        what: `${file}: watching for hand edits`,
+        log: Effect.logWarning
+      }, (watch) => FiberHandle.run(watcher, watch))
       // An edit made between the first read and the watcher start is not lost.
       yield* reload
     })

@@ -7,51 +7,21 @@
  * bare addresses (a /32 or /128; Infrarust rejects those). IPv4 clients match IPv4 rules
  * whether Node reports them as `1.2.3.4` or `::ffff:1.2.3.4` (see Cidr.ts).
  *
- * Lists are compiled once per config object (a WeakMap keyed by the decoded table), so a
- * reload of `infrarust.toml` or of a server file applies to the next connection and old
- * compiled lists go away with the config that held them.
+ * Lists are compiled once per decoded array (`cidrSetOf`), so a reload of `infrarust.toml` or
+ * of a server file applies to the next connection and old compiled lists go away with the
+ * config that held them.
  */
-import { Context, Effect, Layer, Result, SubscriptionRef } from "effect"
+import { Context, Effect, Layer, SubscriptionRef } from "effect"
 import type { IpFilterConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
-import { type CidrSet, makeCidrSet, parseCidrSet } from "../proxy-protocol/Cidr.ts"
+import { cidrSetOf } from "../proxy-protocol/Cidr.ts"
 
-export interface CompiledFilter {
-  readonly whitelist: CidrSet
-  readonly blacklist: CidrSet
+/** `config` absent = no filter. A non-empty whitelist wins over the blacklist. */
+export const allows = (config: IpFilterConfig | undefined, client: string): boolean => {
+  if (config === undefined) return true
+  const whitelist = cidrSetOf(config.whitelist)
+  return whitelist.cidrs.length > 0 ? whitelist.contains(client) : !cidrSetOf(config.blacklist).contains(client)
 }
-
-const empty = makeCidrSet([])
-
-/** The config schema validated every entry already; an entry that still fails matches nothing. */
-const compileList = (entries: ReadonlyArray<string>): CidrSet => {
-  const parsed = parseCidrSet(entries)
-  return Result.isSuccess(parsed) ? parsed.success : empty
-}
-
-export const compileFilter = (config: IpFilterConfig): CompiledFilter => ({
-  whitelist: compileList(config.whitelist),
-  blacklist: compileList(config.blacklist)
-})
-
-/** True when `client` passes the filter: the whitelist wins over the blacklist. */
-export const filterAllows = (filter: CompiledFilter, client: string): boolean =>
-  filter.whitelist.cidrs.length > 0 ? filter.whitelist.contains(client) : !filter.blacklist.contains(client)
-
-const cache = new WeakMap<IpFilterConfig, CompiledFilter>()
-
-const compiled = (config: IpFilterConfig): CompiledFilter => {
-  let filter = cache.get(config)
-  if (filter === undefined) {
-    filter = compileFilter(config)
-    cache.set(config, filter)
-  }
-  return filter
-}
-
-/** `config` absent = no filter. */
-export const allows = (config: IpFilterConfig | undefined, client: string): boolean =>
-  config === undefined || filterAllows(compiled(config), client)
 
 export class IpFilter extends Context.Service<IpFilter, {
   /** The global `[ip_filter]` of the current `infrarust.toml`. */

@@ -24,9 +24,6 @@ export interface BucketTable {
   /** Drops every key whose bucket is full again by `now`; the number dropped. */
   readonly sweep: (now: number) => number
   readonly size: () => number
-  /** Keys dropped because the table was at `maxKeys` (since creation). */
-  readonly evictedAtCap: () => number
-  readonly clear: () => void
 }
 
 /** Tolerance for float rounding of `window / limit` (a burst of `limit` must fit exactly). */
@@ -34,7 +31,6 @@ const EPSILON_MS = 1e-6
 
 export const makeBucketTable = (maxKeys: number): BucketTable => {
   const arrivals = new Map<string, number>()
-  let evicted = 0
   return {
     take: (key, now, limit, windowMs) => {
       if (limit <= 0 || windowMs <= 0) return 0
@@ -44,10 +40,7 @@ export const makeBucketTable = (maxKeys: number): BucketTable => {
       if (next - now > windowMs + EPSILON_MS) return Math.max(1, Math.ceil(next - now - windowMs))
       if (previous === undefined && arrivals.size >= maxKeys) {
         const oldest = arrivals.keys().next()
-        if (oldest.done !== true) {
-          arrivals.delete(oldest.value)
-          evicted++
-        }
+        if (oldest.done !== true) arrivals.delete(oldest.value)
       }
       arrivals.set(key, next)
       return 0
@@ -62,8 +55,6 @@ export const makeBucketTable = (maxKeys: number): BucketTable => {
       }
       return dropped
     },
-    size: () => arrivals.size,
-    evictedAtCap: () => evicted,
-    clear: () => arrivals.clear()
+    size: () => arrivals.size
   }
 }
