@@ -21,7 +21,7 @@ export interface Endpoint {
 }
 
 /** The host the backend should see, or undefined to forward the client's bytes unchanged. */
-export const rewrittenHost = (server: ServerConfig): string | undefined => {
+const rewrittenHost = (server: ServerConfig): string | undefined => {
   switch (server.domainRewrite._tag) {
     case "None":
       return undefined

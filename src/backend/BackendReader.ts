@@ -1,13 +1,14 @@
 /**
- * Reading protocol values from a backend link outside the relay (status probes, the legacy
- * ping relay): the read buffer is reused for the next read after the `onread` call, so received
- * bytes are copied into a per-probe buffer, bounded by `maxBuffered`.
+ * Reading protocol values from a backend link outside the relay (the status probe of
+ * status/BackendStatus.ts): the read buffer is reused for the next read after the `onread`
+ * call, so received bytes are copied into a per-probe buffer, bounded by `maxBuffered`.
  */
 import { Effect } from "effect"
+import { decodeBuffered } from "../connection/Inbound.ts"
 import type { Decode } from "../protocol/Decode.ts"
-import { type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
+import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import { BackendConnectError } from "./BackendDialer.ts"
-import type { BackendLink } from "./BackendLink.ts"
+import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
 
 export interface BackendReader {
   readonly link: BackendLink
@@ -23,35 +24,29 @@ export const readFromBackend = <A>(
   maxBuffered: number
 ): Effect.Effect<A, ProtocolError | BackendConnectError> =>
   Effect.callback<A, ProtocolError | BackendConnectError>((resume) => {
-    const socket = reader.link.socket
+    const link = reader.link
+    const socket = link.socket
+    const tooLargeDetail = `backend sent more than ${maxBuffered} bytes without a complete ${what}`
     let finished = false
-    const finish = (effect: Effect.Effect<A, ProtocolError | BackendConnectError>) => {
+    const detach = () => {
       finished = true
-      reader.link.onData = () => false
+      link.onData = pauseUntilTaken
       socket.off("end", onEnd)
       socket.off("close", onEnd)
       socket.off("error", onError)
+    }
+    const finish = (effect: Effect.Effect<A, ProtocolError | BackendConnectError>) => {
+      detach()
       resume(effect)
     }
     const attempt = (): boolean => {
-      const r = decode(reader.pending, 0)
-      if (r._tag === "Done") {
-        reader.pending = reader.pending.subarray(r.offset)
-        finish(Effect.succeed(r.value))
-        return true
-      }
-      if (r._tag === "ProtocolError") {
-        finish(Effect.fail(r))
-        return true
-      }
-      if (reader.pending.length >= maxBuffered) {
-        finish(Effect.fail(tooLarge(what, `backend sent more than ${maxBuffered} bytes without a complete ${what}`)))
-        return true
-      }
-      return false
+      const settled = decodeBuffered(reader, decode, maxBuffered, what, tooLargeDetail)
+      if (settled === undefined) return false
+      finish(settled)
+      return true
     }
     const closed = (detail: string) =>
-      new BackendConnectError({ address: reader.link.address, reason: "closed", detail })
+      new BackendConnectError({ address: link.address, reason: "closed", detail })
     function onEnd() {
       if (!finished) finish(Effect.fail(closed(`connection closed before the ${what}`)))
     }
@@ -59,7 +54,7 @@ export const readFromBackend = <A>(
       if (!finished) finish(Effect.fail(closed(err.message)))
     }
     if (attempt()) return
-    reader.link.onData = (n, buf) => {
+    link.onData = (n, buf) => {
       const next = new Uint8Array(reader.pending.length + n)
       next.set(reader.pending, 0)
       next.set(buf.subarray(0, n), reader.pending.length)
@@ -72,12 +67,6 @@ export const readFromBackend = <A>(
     socket.on("error", onError)
     socket.resume()
     return Effect.sync(() => {
-      if (!finished) {
-        finished = true
-        reader.link.onData = () => false
-        socket.off("end", onEnd)
-        socket.off("close", onEnd)
-        socket.off("error", onError)
-      }
+      if (!finished) detach()
     })
   })

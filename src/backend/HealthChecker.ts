@@ -23,7 +23,7 @@ export interface CheckHooks {
 }
 
 /** Backends of a server, one per address text (a repeated address is checked once). */
-export const distinctTargets = (server: LoadedServer): ReadonlyArray<BackendTarget> => {
+const distinctTargets = (server: LoadedServer): ReadonlyArray<BackendTarget> => {
   const seen = new Set<string>()
   return server.config.addresses.filter((t) => !seen.has(t.text) && seen.add(t.text) !== undefined)
 }
@@ -48,14 +48,14 @@ const checkBackend = (server: LoadedServer, target: BackendTarget, check: Health
   )
 
 /** Every backend of `server` checked concurrently until interrupted. */
-export const checkServer = (server: LoadedServer, check: HealthCheckConfig, hooks: CheckHooks): Effect.Effect<void> =>
+const checkServer = (server: LoadedServer, check: HealthCheckConfig, hooks: CheckHooks): Effect.Effect<void> =>
   Effect.forEach(distinctTargets(server), (target) => checkBackend(server, target, check, hooks), {
     concurrency: "unbounded",
     discard: true
   })
 
 /** Everything a server's checks depend on; a change restarts them. Undefined = no checks. */
-export const checkFingerprint = (server: LoadedServer): string | undefined => {
+const checkFingerprint = (server: LoadedServer): string | undefined => {
   const check = server.config.healthCheck
   if (check === undefined) return undefined
   return JSON.stringify({

@@ -14,15 +14,16 @@
  * carries a reason for the transition log line.
  */
 import { Duration, Effect, Schema } from "effect"
-import type * as Net from "node:net"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { BackendTarget, HealthCheckConfig } from "../config/ServerConfig.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshake.ts"
 import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import { encodeProxyHeaderV2Local } from "../proxy-protocol/ProxyHeader.ts"
+import { endAndAwaitClose } from "../socket/GracefulClose.ts"
 import { fetchBackendStatus } from "../status/BackendStatus.ts"
 import { type BackendConnectError, dial } from "./BackendDialer.ts"
+import type { BackendDataHandler } from "./BackendLink.ts"
 
 export class HealthCheckFailed extends Schema.TaggedError<HealthCheckFailed>()("HealthCheckFailed", {
   reason: Schema.String
@@ -77,15 +78,7 @@ const statusCheck = (
 /** How long a TCP check waits for the peer to close after our FIN before dropping the socket. */
 const CLOSE_GRACE = Duration.millis(500)
 
-/**
- * Half-closes and waits (briefly) for the peer's close: a check that resets the connection
- * shows up in a PROXY receiver's log as an aborted session (HAProxy's "CC").
- */
-const closePolitely = (socket: Net.Socket) =>
-  Effect.callback<void>((resume) => {
-    socket.once("close", () => resume(Effect.void))
-    socket.end()
-  }).pipe(Effect.timeoutOption(CLOSE_GRACE), Effect.asVoid)
+const drain: BackendDataHandler = () => true
 
 /** The connect is the check (bounded by `connectTimeout`); closing never fails it. */
 const tcpCheck = (server: LoadedServer, target: BackendTarget, check: HealthCheckConfig) =>
@@ -96,7 +89,12 @@ const tcpCheck = (server: LoadedServer, target: BackendTarget, check: HealthChec
     connectTimeout: check.timeout,
     preamble: server.config.sendProxyProtocol ? LOCAL_HEADER : undefined
   }).pipe(
-    Effect.flatMap((link) => closePolitely(link.socket)),
+    // Closed without a reset (a reset shows up in a PROXY receiver's log as an aborted
+    // session); whatever the backend sent meanwhile is read and dropped.
+    Effect.flatMap((link) => {
+      link.onData = drain
+      return endAndAwaitClose(link.socket, undefined, CLOSE_GRACE)
+    }),
     Effect.scoped
   )
 

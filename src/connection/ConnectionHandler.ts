@@ -28,10 +28,11 @@ import type { Endpoint } from "../backend/BackendHandshake.ts"
 import { LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
 import { readFirstPacket } from "./HandshakeStage.ts"
 import { makeInbound } from "./Inbound.ts"
-import { kick, sendAndClose } from "./Kick.ts"
+import { sendAndClose } from "./Kick.ts"
 import { prepareLogin, runSession, type SessionPlan } from "./LoginStage.ts"
-import { isRefusal, type Refusal } from "../security/Refusal.ts"
-import { receiveProxyHeader, trustedProxiesOf } from "./ProxyHeaderStage.ts"
+import { isRefusal } from "../security/Refusal.ts"
+import { receiveProxyHeader } from "./ProxyHeaderStage.ts"
+import { refuseConnection, throttledLevel } from "./Refuse.ts"
 import { serveStatus } from "./StatusStage.ts"
 
 const endpointOf = (address: string | undefined, port: number | undefined): Endpoint => ({
@@ -60,22 +61,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       /** Connections still in their handshake, oldest first (a Map keeps insertion order). */
       const pending = new Map<number, Net.Socket>()
       let nextPendingId = 0
-
       const throttle = yield* LogThrottle
-      /**
-       * Warnings a peer can trigger at will (PROXY mismatches, untrusted peers) are said once a
-       * minute per peer and kind, then at Debug: a flood must not flood the log.
-       */
-      const throttled = (level: LogLevel.Severity, peer: string | undefined, kind: string) =>
-        level === "Warn" ? throttle.level(`${kind}|${peer ?? "?"}`, level) : Effect.succeed(level)
-
-      const refused = (socket: Net.Socket, refusal: Refusal) =>
-        Effect.gen(function*() {
-          yield* settleOutcome("refused")
-          const level = yield* throttled(refusal.level, socket.remoteAddress, refusal.reason.slice(0, 24))
-          yield* logAt(level, refusal.reason)
-          if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
-        })
 
       const connection = Effect.fnUntraced(function*(socket: Net.Socket) {
         // Finalizers here outlive the stages (they run when the session ends): registered on the
@@ -115,13 +101,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         let client = peer
         if (config.receiveProxyProtocol) {
           const resolved = yield* receiveProxyHeader(inbound, peer, config)
-          if (isRefusal(resolved)) {
-            const trusted = trustedProxiesOf(config)
-            if (trusted !== undefined && trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
-              yield* countRejection("untrusted_proxy")
-            }
-            return yield* refused(socket, resolved)
-          }
+          if (isRefusal(resolved)) return yield* refuseConnection(socket, resolved)
           client = resolved
           if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
         }
@@ -134,7 +114,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         })
         // Global [ip_filter] and IP bans: nothing more is read from a refused address.
         const admitted = yield* admitConnection(client.address)
-        if (admitted !== undefined) return yield* refused(socket, admitted)
+        if (admitted !== undefined) return yield* refuseConnection(socket, admitted)
 
         const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout)
         yield* handshakeCompleted
@@ -173,7 +153,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         yield* Effect.annotateCurrentSpan("server.address", routedHost)
         const isStatus = handshake.nextState === NextState.Status
         const limited = yield* admitRate(isStatus ? "status" : "login", client.address)
-        if (limited !== undefined && !isStatus) return yield* refused(socket, limited)
+        if (limited !== undefined && !isStatus) return yield* refuseConnection(socket, limited)
 
         if (route === undefined) {
           yield* settleOutcome("unknown_domain")
@@ -182,7 +162,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
             return yield* logAt("Debug", `unknown domain '${host}': dropped`)
           }
           if (!isStatus) {
-            return yield* refused(socket, {
+            return yield* refuseConnection(socket, {
               _tag: "Refusal",
               level: "Info",
               reason: `login for unknown domain '${host}' refused`,
@@ -193,13 +173,15 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
           yield* Effect.annotateLogsScoped({ server: route.entry.id })
           yield* Effect.annotateCurrentSpan({ "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
           const filtered = yield* admitToServer(route.entry.value, client.address, isStatus)
-          if (filtered !== undefined) return yield* refused(socket, filtered)
+          if (filtered !== undefined) return yield* refuseConnection(socket, filtered)
         }
 
         if (isStatus) {
           const request = { route, handshake, rawHandshake: first.raw, client, local }
-          if (limited === undefined) yield* settleOutcome("status")
-          if (limited === undefined) return yield* serveStatus(socket, inbound, request, status)
+          if (limited === undefined) {
+            yield* settleOutcome("status")
+            return yield* serveStatus(socket, inbound, request, status)
+          }
           // Rate limited: answer only if that costs no backend work (cache, proxy MOTD), else close.
           const cheap = yield* status.respondWithoutBackend(request)
           yield* settleOutcome(Option.isSome(cheap) ? "status" : "refused")
@@ -210,7 +192,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const server = route!.entry.value
         if (server.config.proxyMode === "client_only") {
           // Relaying raw bytes here would let anyone join an offline-mode backend unauthenticated.
-          return yield* refused(socket, {
+          return yield* refuseConnection(socket, {
             _tag: "Refusal",
             level: "Error",
             reason: `server '${server.id}' uses proxy_mode = "client_only", which infrarust-ts does not implement yet; login refused`,
@@ -218,9 +200,24 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
           })
         }
         // Keepalive matters for sessions that last; status pings and refusals are over in a moment.
-        applyKeepalive(socket, keepaliveSettings(config.keepalive))
-        const login = { socket, inbound, client, local, server, handshake, rawHandshake: first.raw, config, onLoginStart: leavePending }
+        const keepalive = keepaliveSettings(config.keepalive)
+        applyKeepalive(socket, keepalive)
+        const login = { socket, inbound, client, local, server, handshake, rawHandshake: first.raw, config, keepalive, onLoginStart: leavePending }
         return yield* prepareLogin(login)
+      })
+
+      // The parts of the pipeline that do not depend on the socket, built once.
+      // Every branch but a login ends the connection itself (status answered, refusal, kick).
+      const runPlan = (plan: SessionPlan | void) => (plan ? runSession(plan) : Effect.void)
+      const inSpan = traced("proxy.connection", { kind: "server" })
+      const withServices = Effect.provide(services)
+      // Expected failures were logged inside the span; only defects are left to say.
+      const reportDefects = Effect.matchCauseEffect({
+        onSuccess: () => Effect.void,
+        onFailure: (cause: Cause.Cause<unknown>) =>
+          Cause.hasFails(cause) || Cause.hasInterruptsOnly(cause)
+            ? Effect.void
+            : Effect.logError("connection failed unexpectedly", cause)
       })
 
       /**
@@ -230,20 +227,12 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
        */
       const handle = (socket: Net.Socket) =>
         connection(socket).pipe(
-          // Every other branch ends the connection itself (status answered, refusal, kick).
-          Effect.flatMap((plan: SessionPlan | void) => (plan ? runSession(plan) : Effect.void)),
-          observeConnection((error: ConnectionFailure) =>
-            Effect.flatMap(throttled(levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
-          traced("proxy.connection", { kind: "server" }),
-          Effect.provide(services),
-          // Expected failures were logged inside the span above; only defects are left to say.
-          Effect.matchCauseEffect({
-            onSuccess: () => Effect.void,
-            onFailure: (cause) =>
-              Cause.hasFails(cause) || Cause.hasInterruptsOnly(cause)
-                ? Effect.void
-                : Effect.logError("connection failed unexpectedly", cause)
-          }),
+          Effect.flatMap(runPlan),
+          observeConnection((error: Described) =>
+            Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
+          inSpan,
+          withServices,
+          reportDefects,
           Effect.scoped
         )
       return ConnectionHandler.of({ handle })
@@ -260,8 +249,6 @@ type ServicesOfLogin =
   | IpFilter
   | RateLimiter
   | LogThrottle
-
-type ConnectionFailure = Described
 
 interface Described {
   readonly _tag: string
@@ -287,8 +274,6 @@ const describe = (error: Described): string => {
         : `closed: bad data from the client (${error.message})`
     case "ClientClosed":
       return error.message
-    case "StageTimeout":
-      return `closed: ${error.message}`
     default:
       return `closed: ${error.message}`
   }

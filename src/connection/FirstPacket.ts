@@ -14,6 +14,7 @@ import { type Decode, done, needMore } from "../protocol/Decode.ts"
 import { type DecodedHandshake, decodeHandshake } from "../protocol/Handshake.ts"
 import { decodeLegacyPing, detectLegacyPing, isLegacyLogin, type LegacyPingRequest } from "../protocol/LegacyPing.ts"
 import { unsupported } from "../protocol/ProtocolError.ts"
+import { matchSignature } from "../proxy-protocol/ProxyHeader.ts"
 import { V1_SIGNATURE } from "../proxy-protocol/ProxyHeaderV1.ts"
 import { V2_SIGNATURE } from "../proxy-protocol/ProxyHeaderV2.ts"
 
@@ -27,22 +28,15 @@ export const UNEXPECTED_PROXY_HEADER_FIELD = "proxy.unexpected"
 /** `field` of the error for a pre-1.7 login. */
 export const LEGACY_LOGIN_FIELD = "legacy_login"
 
-/** "match" once the whole signature is present, "partial" while it still could be. */
-const startsWith = (bytes: Uint8Array, offset: number, signature: Uint8Array): "match" | "partial" | "no" => {
-  const n = Math.min(signature.length, bytes.length - offset)
-  for (let i = 0; i < n; i++) if (bytes[offset + i] !== signature[i]) return "no"
-  return n === signature.length ? "match" : "partial"
-}
-
 /**
  * Modern frames and PROXY headers share first bytes ('P' = a 80-byte frame, CR = a 13-byte
  * frame), but a handshake's second byte is its packet id 0x00 while the signatures continue
  * with 'R' and LF, so at most two bytes decide.
  */
-const proxySignature = (bytes: Uint8Array, offset: number): "match" | "partial" | "no" => {
-  const v1 = startsWith(bytes, offset, V1_SIGNATURE)
-  const v2 = startsWith(bytes, offset, V2_SIGNATURE)
-  return v1 === "match" || v2 === "match" ? "match" : v1 === "partial" || v2 === "partial" ? "partial" : "no"
+const proxySignature = (bytes: Uint8Array, offset: number): "match" | "partial" | "mismatch" => {
+  const v1 = matchSignature(bytes, offset, V1_SIGNATURE)
+  const v2 = matchSignature(bytes, offset, V2_SIGNATURE)
+  return v1 === "match" || v2 === "match" ? "match" : v1 === "partial" || v2 === "partial" ? "partial" : "mismatch"
 }
 
 export const decodeFirstPacket = (bytes: Uint8Array, offset: number): Decode<FirstPacket> => {
@@ -55,7 +49,7 @@ export const decodeFirstPacket = (bytes: Uint8Array, offset: number): Decode<Fir
       )
     case "partial":
       return needMore
-    case "no":
+    case "mismatch":
       break
   }
   const legacy = detectLegacyPing(bytes, offset)
@@ -63,7 +57,7 @@ export const decodeFirstPacket = (bytes: Uint8Array, offset: number): Decode<Fir
   if (legacy._tag === "Undecided") return done({ _tag: "LegacyUndecided" }, offset)
   if (legacy._tag === "V1_6") {
     // Incomplete or non-standard 1.6 pings are settled by the caller (see HandshakeStage).
-    const ping = settleLegacyPing(bytes, offset, true)
+    const ping = settleLegacyPing(bytes, offset)
     return ping._tag === "Done" ? ping : done({ _tag: "LegacyUndecided" }, offset)
   }
   if (isLegacyLogin(bytes, offset)) {
@@ -84,9 +78,12 @@ export const legacyFallback = (bytes: Uint8Array, offset: number): FirstPacket =
   raw: bytes.slice(offset)
 })
 
-/** Decodes a legacy ping; with `moreMayArrive` false a bare `FE`/`FE 01` is final. */
-export const settleLegacyPing = (bytes: Uint8Array, offset: number, moreMayArrive: boolean): Decode<FirstPacket> => {
-  const r = decodeLegacyPing(bytes, offset, moreMayArrive)
+/**
+ * Decodes a legacy ping while more bytes may still arrive: a bare `FE`/`FE 01` is not final
+ * (the caller settles it with {@link legacyFallback} once it stops waiting).
+ */
+export const settleLegacyPing = (bytes: Uint8Array, offset: number): Decode<FirstPacket> => {
+  const r = decodeLegacyPing(bytes, offset, true)
   if (r._tag !== "Done") return r
   return done({ _tag: "LegacyPing", request: r.value, raw: bytes.slice(offset, r.offset) }, r.offset)
 }

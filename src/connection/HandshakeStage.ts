@@ -9,28 +9,23 @@
 import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
-import { StageTimeout } from "./ConnectionError.ts"
 import { decodeFirstPacket, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
-import { type Inbound, next } from "./Inbound.ts"
+import { type Inbound, next, nextWithin, takePending } from "./Inbound.ts"
 
 /** How long a legacy ping may take to show whether (and what) more is coming. */
-export const LEGACY_SETTLE = Duration.millis(150)
+const LEGACY_SETTLE = Duration.millis(150)
 
 /** Enough for the longest handshake plus a login start that arrived in the same segment. */
 const MAX_FIRST_BYTES = MAX_HANDSHAKE_FRAME_LENGTH + 8 * 1024
 
 export const readFirstPacket = Effect.fnUntraced(function*(inbound: Inbound, timeout: Duration.Duration) {
-  const first = yield* next(inbound, "handshake", decodeFirstPacket, MAX_FIRST_BYTES).pipe(
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage: "handshake", after: timeout })) })
-  )
+  const first = yield* nextWithin(inbound, "handshake", decodeFirstPacket, MAX_FIRST_BYTES, timeout)
   if (first._tag !== "LegacyUndecided") return first
-  const more = yield* next(inbound, "legacy ping", (b, o) => settleLegacyPing(b, o, true), MAX_FIRST_BYTES).pipe(
+  const more = yield* next(inbound, "legacy ping", settleLegacyPing, MAX_FIRST_BYTES).pipe(
     Effect.timeoutOption(LEGACY_SETTLE),
     Effect.option
   )
   if (more._tag === "Some" && more.value._tag === "Some") return more.value.value
   // Nothing more came, or the 1.6 part is not standard: answer what the first bytes ask for.
-  const settled = legacyFallback(inbound.pending, 0)
-  inbound.pending = new Uint8Array(0)
-  return settled
+  return legacyFallback(takePending(inbound), 0)
 }, traced("proxy.handshake"))

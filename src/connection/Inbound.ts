@@ -11,10 +11,11 @@
  * The buffer is bounded (`maxBuffered`): a peer that sends more than any valid prefix can be
  * without completing it is cut off, so this stage never grows without limit.
  */
-import { Effect, Schema } from "effect"
+import { type Duration, Effect, Schema } from "effect"
 import type * as Net from "node:net"
 import type { Decode } from "../protocol/Decode.ts"
 import { type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
+import { StageTimeout } from "./ConnectionError.ts"
 
 export class ClientClosed extends Schema.TaggedError<ClientClosed>()("ClientClosed", {
   /** What we were waiting for when the client went away. */
@@ -43,6 +44,29 @@ const append = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 }
 
 /**
+ * One decoding step over bytes received so far (the client's here, a backend's in
+ * backend/BackendReader.ts): on `Done` the decoded bytes are consumed and the value returned,
+ * a protocol error fails, and a buffer that reached `maxBuffered` without a complete value
+ * fails as too large. `undefined` means: wait for more bytes.
+ */
+export const decodeBuffered = <A>(
+  holder: { pending: Uint8Array },
+  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
+  maxBuffered: number,
+  stage: string,
+  tooLargeDetail: string
+): Effect.Effect<A, ProtocolError> | undefined => {
+  const r = decode(holder.pending, 0)
+  if (r._tag === "Done") {
+    holder.pending = holder.pending.subarray(r.offset)
+    return Effect.succeed(r.value)
+  }
+  if (r._tag === "ProtocolError") return Effect.fail(r)
+  if (holder.pending.length >= maxBuffered) return Effect.fail(tooLarge(stage, tooLargeDetail))
+  return undefined
+}
+
+/**
  * Waits until `decode` succeeds on the pending bytes and consumes what it used.
  * `stage` names the step in errors and logs ("handshake", "PROXY header", ...).
  */
@@ -62,25 +86,13 @@ export const next = <A>(
       socket.off("error", onError)
       socket.off("close", onEnd)
     }
+    const tooLargeDetail = `more than ${maxBuffered} bytes without a complete ${stage}`
     const attempt = (): boolean => {
-      const r = decode(inbound.pending, 0)
-      if (r._tag === "Done") {
-        inbound.pending = inbound.pending.subarray(r.offset)
-        cleanup()
-        resume(Effect.succeed(r.value))
-        return true
-      }
-      if (r._tag === "ProtocolError") {
-        cleanup()
-        resume(Effect.fail(r))
-        return true
-      }
-      if (inbound.pending.length >= maxBuffered) {
-        cleanup()
-        resume(Effect.fail(tooLarge(stage, `more than ${maxBuffered} bytes without a complete ${stage}`)))
-        return true
-      }
-      return false
+      const settled = decodeBuffered(inbound, decode, maxBuffered, stage, tooLargeDetail)
+      if (settled === undefined) return false
+      cleanup()
+      resume(settled)
+      return true
     }
     function onReadable() {
       let chunk: Buffer | null
@@ -110,6 +122,18 @@ export const next = <A>(
     onReadable()
     return Effect.sync(cleanup)
   })
+
+/** {@link next} under a stage timeout: a client that stalls fails with `StageTimeout`. */
+export const nextWithin = <A>(
+  inbound: Inbound,
+  stage: string,
+  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
+  maxBuffered: number,
+  timeout: Duration.Duration
+): Effect.Effect<A, ProtocolError | ClientClosed | StageTimeout> =>
+  next(inbound, stage, decode, maxBuffered).pipe(
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage, after: timeout })) })
+  )
 
 /** Everything received and not consumed, for the backend; empties the buffer. */
 export const takePending = (inbound: Inbound): Uint8Array => {

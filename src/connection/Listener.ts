@@ -17,6 +17,7 @@
  */
 import { Duration, Effect, FiberSet, Schema, type Scope } from "effect"
 import * as Net from "node:net"
+import { formatHostPort } from "../config/HostPort.ts"
 
 export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
   address: Schema.String,
@@ -67,7 +68,7 @@ export const listen = <R>(
   handle: (socket: Net.Socket) => Effect.Effect<void, never, R>
 ): Effect.Effect<Listening, ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const label = options.host.includes(":") ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`
+    const label = formatHostPort(options.host, options.port)
     // Declared first so its finalizer runs last: after the drain below, it interrupts
     // whatever is still running.
     const fibers = yield* FiberSet.make<void, never>()
@@ -143,7 +144,7 @@ export const listen = <R>(
  */
 export const probeAddress = (host: string, port: number): Effect.Effect<number, ListenError> =>
   Effect.callback<number, ListenError>((resume) => {
-    const label = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+    const label = formatHostPort(host, port)
     const server = Net.createServer()
     server.once("error", (err) => resume(Effect.fail(new ListenError({ address: label, detail: err.message }))))
     server.listen({ host, port, exclusive: true }, () => {

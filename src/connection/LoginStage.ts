@@ -10,7 +10,7 @@
  *   sent after it — nothing the client sent is dropped.
  * - Every session end is logged with client, player, server, byte counts, duration, reason.
  */
-import { Clock, Duration, Effect, Exit, Option } from "effect"
+import { Clock, Effect, Exit, Option } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import type * as Net from "node:net"
 import { Balancer } from "../backend/Balancer.ts"
@@ -19,7 +19,7 @@ import { backendHandshake, type Endpoint, proxyHeaderFor } from "../backend/Back
 import type { BackendLink } from "../backend/BackendLink.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
-import { connectTimeoutOf } from "../config/ServerConfig.ts"
+import { connectTimeoutOf, relayTimeoutsOf } from "../config/ServerConfig.ts"
 import { done } from "../protocol/Decode.ts"
 import type { DecodedHandshake } from "../protocol/Handshake.ts"
 import { sessionEnded, settleOutcome, timeBackendConnect } from "../observability/ConnectionReport.ts"
@@ -30,11 +30,11 @@ import { makeMeter, relay, type RelayEndReason, type RelayOptions, type RelayOut
 import { ZeroCopy } from "../relay/ZeroCopy.ts"
 import { admitLogin, serverFull } from "../security/Admission.ts"
 import { Sessions } from "../services/Sessions.ts"
-import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
-import { NoBackendReachable, StageTimeout } from "./ConnectionError.ts"
-import { type Inbound, next, takePending } from "./Inbound.ts"
+import type { KeepaliveSettings } from "../socket/TcpKeepalive.ts"
+import { NoBackendReachable } from "./ConnectionError.ts"
+import { type Inbound, nextWithin, takePending } from "./Inbound.ts"
 import { kick } from "./Kick.ts"
-import type { Refusal } from "../security/Refusal.ts"
+import { refuseConnection } from "./Refuse.ts"
 
 export interface LoginContext {
   readonly socket: Net.Socket
@@ -45,6 +45,8 @@ export interface LoginContext {
   readonly handshake: DecodedHandshake
   readonly rawHandshake: Uint8Array
   readonly config: ProxyConfig
+  /** `[keepalive]` for the backend leg, as already applied to the client's socket. */
+  readonly keepalive: KeepaliveSettings
   /** Run once the login start has arrived: the client no longer counts as pending. */
   readonly onLoginStart?: Effect.Effect<void> | undefined
 }
@@ -52,16 +54,15 @@ export interface LoginContext {
 const readLoginStart = (ctx: LoginContext) => {
   const protocol = ctx.handshake.protocolVersion
   const timeout = ctx.config.limits.handshakeTimeout
-  return next(
+  return nextWithin(
     ctx.inbound,
     "login start",
     (bytes, offset) => {
       const r = decodeLoginStart(bytes, offset, protocol)
       return r._tag === "Done" ? done({ loginStart: r.value, raw: bytes.slice(offset, r.offset) }, r.offset) : r
     },
-    maxLoginStartFrameLength(protocol) + 1024
-  ).pipe(
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage: "login start", after: timeout })) })
+    maxLoginStartFrameLength(protocol) + 1024,
+    timeout
   )
 }
 
@@ -74,9 +75,8 @@ const connectBackend = Effect.fnUntraced(function*(ctx: LoginContext) {
   const server = ctx.server
   const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
   const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
-  const keepalive = keepaliveSettings(ctx.config.keepalive)
   return yield* balancer.connect(server, (target) =>
-    dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble }).pipe(
+    dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive: ctx.keepalive, preamble }).pipe(
       timeBackendConnect(server.id)
     ))
 }, (connected, ctx) =>
@@ -85,13 +85,6 @@ const connectBackend = Effect.fnUntraced(function*(ctx: LoginContext) {
     Option.isSome(link)
       ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
       : Effect.fail(new NoBackendReachable({ server: ctx.server.id }))), traced("proxy.backend_connect", { kind: "client" }))
-
-/** A policy refusal at login: logged at its level, then the player's kick. */
-const refuseLogin = (socket: Net.Socket, refusal: Refusal) =>
-  Effect.andThen(
-    Effect.andThen(settleOutcome("refused"), Effect.logWithLevel(refusal.level)(refusal.reason)),
-    refusal.kick === undefined ? Effect.void : kick(socket, refusal.kick)
-  )
 
 /**
  * A login that reached its backend: everything the relay phase needs. The connection's
@@ -124,7 +117,7 @@ export const prepareLogin = Effect.fnUntraced(function*(ctx: LoginContext) {
     uuid: loginStart.uuid,
     server: ctx.server
   })
-  if (admission !== undefined) return yield* Effect.as(refuseLogin(ctx.socket, admission), undefined)
+  if (admission !== undefined) return yield* Effect.as(refuseConnection(ctx.socket, admission), undefined)
 
   const link = yield* connectBackend(ctx).pipe(Effect.option)
   if (Option.isNone(link)) {
@@ -145,7 +138,7 @@ export const prepareLogin = Effect.fnUntraced(function*(ctx: LoginContext) {
     protocolVersion: ctx.handshake.protocolVersion,
     mode: server.proxyMode
   }, server.maxPlayers)
-  if (Option.isNone(registered)) return yield* Effect.as(refuseLogin(ctx.socket, yield* serverFull(ctx.server)), undefined)
+  if (Option.isNone(registered)) return yield* Effect.as(refuseConnection(ctx.socket, yield* serverFull(ctx.server)), undefined)
   backend.socket.write(backendHandshake(server, ctx.handshake, ctx.rawHandshake))
   backend.socket.write(raw)
   const rest = takePending(ctx.inbound)
@@ -163,8 +156,7 @@ export const prepareLogin = Effect.fnUntraced(function*(ctx: LoginContext) {
     server: ctx.server,
     startedAt: registered.value.startedAt,
     options: {
-      readTimeoutMs: Duration.toMillis(server.timeouts?.read ?? Duration.seconds(30)),
-      writeTimeoutMs: Duration.toMillis(server.timeouts?.write ?? Duration.seconds(30)),
+      ...relayTimeoutsOf(server),
       idleWatch: yield* IdleWatch,
       meter
     }

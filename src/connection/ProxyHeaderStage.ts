@@ -13,30 +13,25 @@
 import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
-import { parseCidrSet } from "../proxy-protocol/Cidr.ts"
+import { cidrSetOf } from "../proxy-protocol/Cidr.ts"
 import { normalizeRemoteAddress } from "../proxy-protocol/IpAddress.ts"
 import { decodeProxyHeader, isNotProxyHeader, MAX_V2_PAYLOAD_LENGTH } from "../proxy-protocol/ProxyHeader.ts"
 import type { Endpoint } from "../backend/BackendHandshake.ts"
 import { type Inbound, next } from "./Inbound.ts"
+import { countRejection } from "../security/Admission.ts"
 import { type Refusal, refuse } from "../security/Refusal.ts"
-import { Result } from "effect"
 
 /** Largest header we wait for: a v2 header with its TLVs. */
 const MAX_HEADER_BYTES = 16 + MAX_V2_PAYLOAD_LENGTH
-
-export const trustedProxiesOf = (config: ProxyConfig) => {
-  const parsed = parseCidrSet(config.trustedProxies)
-  // The config schema already validated each entry, so this cannot fail in practice.
-  return Result.isSuccess(parsed) ? parsed.success : undefined
-}
 
 export const receiveProxyHeader = Effect.fnUntraced(function*(
   inbound: Inbound,
   peer: Endpoint,
   config: ProxyConfig
 ): Effect.fn.Return<Endpoint | Refusal> {
-  const trusted = trustedProxiesOf(config)
-  if (trusted !== undefined && trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
+  const trusted = cidrSetOf(config.trustedProxies)
+  if (trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
+    yield* countRejection("untrusted_proxy")
     return refuse("Warn", `refused ${peer.address}: it is not in trusted_proxies, and receive_proxy_protocol requires a PROXY header from a trusted load balancer`)
   }
   const timeout = config.limits.proxyProtocolTimeout

@@ -10,21 +10,15 @@ import type * as Net from "node:net"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
 import type { StatusRequest, StatusService } from "../status/StatusService.ts"
-import { StageTimeout } from "./ConnectionError.ts"
-import { type Inbound, next } from "./Inbound.ts"
+import { type Inbound, nextWithin } from "./Inbound.ts"
 import { sendAndClose } from "./Kick.ts"
 
-export const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
+const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
 
 const MAX_PENDING = 4 * MAX_STATUS_SERVERBOUND_FRAME_LENGTH
 
 const readStatusPacket = (inbound: Inbound, stage: string) =>
-  next(inbound, stage, decodeStatusServerbound, MAX_PENDING).pipe(
-    Effect.timeoutOrElse({
-      duration: STATUS_CLIENT_TIMEOUT,
-      orElse: () => Effect.fail(new StageTimeout({ stage, after: STATUS_CLIENT_TIMEOUT }))
-    })
-  )
+  nextWithin(inbound, stage, decodeStatusServerbound, MAX_PENDING, STATUS_CLIENT_TIMEOUT)
 
 /**
  * Encoded responses for the JSON strings seen last. The status cache hands out the same string

@@ -74,7 +74,7 @@ const notProxyHeader = (bytes: Uint8Array, offset: number): ProtocolError => {
 }
 
 /** Compares the available part of `signature` at `offset`: "match" needs every byte present. */
-const matchSignature = (bytes: Uint8Array, offset: number, signature: Uint8Array): "match" | "partial" | "mismatch" => {
+export const matchSignature = (bytes: Uint8Array, offset: number, signature: Uint8Array): "match" | "partial" | "mismatch" => {
   const available = Math.min(signature.length, bytes.length - offset)
   for (let i = 0; i < available; i++) {
     if (bytes[offset + i] !== signature[i]) return "mismatch"

@@ -15,12 +15,11 @@ export interface Watched {
 }
 
 /** Granularity of idle and stall timeouts. */
-export const IDLE_TICK = Duration.millis(250)
+const IDLE_TICK = Duration.millis(250)
 
 export class IdleWatch extends Context.Service<IdleWatch, {
   /** Registers `w`; the returned function unregisters it (idempotent). */
   readonly add: (w: Watched) => () => void
-  readonly size: () => number
 }>()("infrarust/relay/IdleWatch") {
   static readonly layer = Layer.effect(
     IdleWatch,
@@ -38,8 +37,7 @@ export class IdleWatch extends Context.Service<IdleWatch, {
           return () => {
             watched.delete(w)
           }
-        },
-        size: () => watched.size
+        }
       })
     })
   )

@@ -16,12 +16,12 @@
  */
 
 /** Same size Node uses for its own socket reads. */
-export const MAX_READ_BUFFER = 64 * 1024
+const MAX_READ_BUFFER = 64 * 1024
 /**
  * First size: enough for the packets of an idle player (keep-alives and movement are tens of
  * bytes); chunk loading grows it to the maximum within a few reads (×4 per full read).
  */
-export const INITIAL_READ_BUFFER = 512
+const INITIAL_READ_BUFFER = 512
 const GROWTH = 4
 
 export interface ReadBuffer {

@@ -35,7 +35,6 @@ export interface RelayOutcome {
   /** Bytes sent to the client during the relay. */
   readonly b2c: number
   readonly reason: RelayEndReason
-  readonly error?: string
 }
 
 /**
@@ -60,18 +59,13 @@ export interface RelayOptions {
 export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
   Effect.callback<RelayOutcome>((resume) => {
     const backend = link.socket
-    const b2cBefore = accepted.bytesWritten
     let reason: RelayEndReason | undefined
-    let error: string | undefined
     let closed = 0
     let backendPaused = false
     let clientPaused = false
 
-    const end = (why: RelayEndReason, err?: Error) => {
-      if (reason === undefined) {
-        reason = why
-        if (err !== undefined) error = err.message
-      }
+    const end = (why: RelayEndReason) => {
+      if (reason === undefined) reason = why
     }
 
     // client → backend through its own read buffer as well (ClientIntake.ts), when the
@@ -90,15 +84,16 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
       return false
     })
     const client = adopted?.socket ?? accepted
-    const b2cStart = adopted === undefined ? b2cBefore : 0
-    const b2cCarried = adopted === undefined ? 0 : accepted.bytesWritten - b2cBefore
+    // Bytes written to the player before the relay are not the session's; an adopted socket
+    // starts counting from zero.
+    const b2cStart = adopted === undefined ? accepted.bytesWritten : 0
     options.meter.bytes = () => ({
       c2b: backend.bytesWritten - link.headerBytes,
-      b2c: b2cCarried + client.bytesWritten - b2cStart
+      b2c: client.bytesWritten - b2cStart
     })
 
-    const fail = (why: RelayEndReason, err?: Error) => {
-      end(why, err)
+    const fail = (why: RelayEndReason) => {
+      end(why)
       client.destroy()
       backend.destroy()
     }
@@ -134,8 +129,8 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
       for (const chunk of adopted.buffered) backend.write(chunk)
     }
 
-    client.on("error", (err) => fail("client_error", err))
-    backend.on("error", (err) => fail("backend_error", err))
+    client.on("error", () => fail("client_error"))
+    backend.on("error", () => fail("backend_error"))
 
     const watched: Watched = makeWatched(client, backend, options, fail)
     const unwatch = options.idleWatch.add(watched)
@@ -143,11 +138,7 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
     const onClose = () => {
       if (++closed < 2) return
       unwatch()
-      resume(Effect.succeed({
-        ...options.meter.bytes(),
-        reason: reason ?? "client_closed",
-        ...(error !== undefined ? { error } : {})
-      }))
+      resume(Effect.succeed({ ...options.meter.bytes(), reason: reason ?? "client_closed" }))
     }
     for (const socket of [client, backend]) {
       // A peer may already be gone (it hung up while we dialled): count it at once.

@@ -21,7 +21,7 @@ const outcomeOf = (r: SpliceResult): RelayOutcome => {
     : r.errorSide === "backend"
     ? "backend_error"
     : "client_error"
-  return { c2b: r.c2b, b2c: r.b2c, reason, ...(r.error !== undefined ? { error: r.error } : {}) }
+  return { c2b: r.c2b, b2c: r.b2c, reason }
 }
 
 const splice = (client: Net.Socket, link: BackendLink, options: RelayOptions) =>

@@ -9,7 +9,7 @@
 import { Duration } from "effect"
 import type * as Net from "node:net"
 import type { KeepaliveConfig } from "../config/GlobalTables.ts"
-import { loadAddon } from "../relay/splice/Addon.ts"
+import { defaultAddon } from "../relay/splice/Addon.ts"
 import { SpliceStartError } from "../relay/splice/SpliceStartError.ts"
 
 export interface KeepaliveSettings {
@@ -32,16 +32,12 @@ const fdOf = (socket: Net.Socket): number | undefined => {
   return typeof fd === "number" && fd >= 0 ? fd : undefined
 }
 
-/** Loaded once: the loader reads the environment on every call, which is not free per socket. */
-let addonCache: ReturnType<typeof loadAddon> | undefined
-const addon = () => (addonCache ??= loadAddon())
-
 /** Kernel options take whole seconds, at least 1. */
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export const applyKeepalive = (socket: Net.Socket, k: KeepaliveSettings): KeepaliveApplied => {
   socket.setKeepAlive(true, k.idleMs)
-  const native = addon()
+  const native = defaultAddon()
   const fd = fdOf(socket)
   if (native instanceof SpliceStartError || fd === undefined) return "idle-only"
   return native.keepalive(fd, secs(k.idleMs), secs(k.intervalMs), Math.max(1, k.retries)) === undefined ? "all" : "idle-only"
@@ -49,7 +45,7 @@ export const applyKeepalive = (socket: Net.Socket, k: KeepaliveSettings): Keepal
 
 /** The socket's current keepalive settings, where the addon can read them (tests, diagnostics). */
 export const readKeepalive = (socket: Net.Socket): { enabled: boolean; idleSec: number; intervalSec: number; count: number } | undefined => {
-  const native = addon()
+  const native = defaultAddon()
   const fd = fdOf(socket)
   if (native instanceof SpliceStartError || fd === undefined) return undefined
   const [enabled, idleSec, intervalSec, count] = native.keepaliveOf(fd)

@@ -86,6 +86,14 @@ export const loadAddon = (path: string = addonPath()): SpliceAddon | SpliceStart
   return result
 }
 
+/**
+ * The addon at the default path, loaded once: {@link addonPath} reads the environment on every
+ * call, which is not free per session or per socket. For the proxy's own callers (zero_copy
+ * sessions, keepalive); tests that switch `INFRARUST_SPLICE_ADDON` at run time use `loadAddon`.
+ */
+let defaultLoaded: SpliceAddon | SpliceStartError | undefined
+export const defaultAddon = (): SpliceAddon | SpliceStartError => (defaultLoaded ??= loadAddon())
+
 export const isAvailable = (path?: string): boolean => !(loadAddon(path) instanceof SpliceStartError)
 
 /** Why the addon is unavailable, or undefined when it loaded. */

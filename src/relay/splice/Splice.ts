@@ -17,7 +17,7 @@
  * in the counts.
  */
 import type * as Net from "node:net"
-import { type NativePair, loadAddon } from "./Addon.ts"
+import { defaultAddon, loadAddon, type NativePair } from "./Addon.ts"
 import { checkSocket, detach, flushWrites } from "./Handoff.ts"
 import { SpliceStartError } from "./SpliceStartError.ts"
 
@@ -49,7 +49,10 @@ export interface SpliceResult extends SpliceByteCounts {
 export interface SpliceOptions {
   /** End the relay after this long without a byte in either direction; 0 or absent: never. */
   readonly idleTimeoutMs?: number
-  /** Load the addon from here instead of the default build (or `INFRARUST_SPLICE_ADDON`). */
+  /**
+   * Load the addon from here instead of the default build (or `INFRARUST_SPLICE_ADDON`, read
+   * once per process).
+   */
   readonly addonPath?: string
 }
 
@@ -73,7 +76,7 @@ export const startSplice = (
   options: SpliceOptions,
   onEnd: (result: SpliceResult) => void
 ): SpliceHandle | SpliceStartError => {
-  const addon = loadAddon(options.addonPath)
+  const addon = options.addonPath === undefined ? defaultAddon() : loadAddon(options.addonPath)
   if (addon instanceof SpliceStartError) return addon
   const clientFd = checkSocket(client, "client")
   if (clientFd instanceof SpliceStartError) return clientFd

@@ -1,0 +1,31 @@
+/**
+ * Carrying out a policy refusal (security/Refusal.ts), wherever in the pipeline it was decided:
+ * the connection's outcome becomes `refused`, the reason is logged at the refusal's level, and
+ * the player gets its kick when it has one.
+ */
+import { Effect, type LogLevel } from "effect"
+import type * as Net from "node:net"
+import { LogThrottle } from "../observability/LogThrottle.ts"
+import { settleOutcome } from "../observability/ConnectionReport.ts"
+import type { Refusal } from "../security/Refusal.ts"
+import { kick } from "./Kick.ts"
+
+/**
+ * Warnings a peer can trigger at will (PROXY mismatches, untrusted peers) are said once a
+ * minute per peer and kind, then at Debug: a flood must not flood the log.
+ */
+export const throttledLevel = (
+  throttle: LogThrottle["Service"],
+  level: LogLevel.Severity,
+  peer: string | undefined,
+  kind: string
+): Effect.Effect<LogLevel.Severity> =>
+  level === "Warn" ? throttle.level(`${kind}|${peer ?? "?"}`, level) : Effect.succeed(level)
+
+export const refuseConnection = (socket: Net.Socket, refusal: Refusal) =>
+  Effect.gen(function*() {
+    yield* settleOutcome("refused")
+    const level = yield* throttledLevel(yield* LogThrottle, refusal.level, socket.remoteAddress, refusal.reason.slice(0, 24))
+    yield* Effect.logWithLevel(level)(refusal.reason)
+    if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
+  })
