@@ -81,20 +81,30 @@ const ListenerLive = (options: ProxyOptions) =>
     })
   )
 
-/** Everything in one process, as before worker threads existed. */
-const singleProcess = (options: ProxyOptions) => {
+/**
+ * The shared-state services, the same in one process and in the coordinator: servers → router →
+ * sessions and log throttle → balancer → status plane → rate limits and bans.
+ */
+const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans: Layer.Layer<BanList, EB, RB>) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
-  const observability = Observability.layer
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const perConnection = Layer.mergeAll(Sessions.layer, IdleWatch.layer, ZeroCopy.layer, LogThrottle.layer)
+  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
-  const balancing = Balancer.layer.pipe(Layer.provideMerge(perConnection), Layer.provideMerge(routing))
+  const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
   // The status cache is its own layer so a test or a plugin can swap it.
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
-  // Rate limits, bans and IP filters follow the live [rate_limit], [ban] and [ip_filter].
-  const security = Layer.mergeAll(RateLimiter.layer, IpFilter.layer, BanList.layer).pipe(Layer.provideMerge(status))
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(security))
+  // Rate limits and bans follow the live [rate_limit] and [ban].
+  return Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
+}
+
+/** Everything in one process, as before worker threads existed. */
+const singleProcess = (options: ProxyOptions) => {
+  // The data plane's own services; IP filters follow the live [ip_filter].
+  const dataPlane = Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer).pipe(
+    Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
+  )
+  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(dataPlane))
   return ListenerLive(options).pipe(Layer.provide(handler))
 }
 
@@ -115,14 +125,9 @@ const withWorkers = (options: ProxyOptions, count: number) => {
     Effect.map(MetricsHub, (hub) =>
       Observability.layerWith(coordinatorMeters).pipe(Layer.provide(Layer.succeed(Metric.MetricRegistry, hub.registry))))
   ).pipe(Layer.provideMerge(MetricsHub.layer))
-  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
-  const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer)
-  const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
-  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
   // Workers answer ban lookups from a mirror of the list, kept current by the BanList itself.
   const bans = makeBanMirror()
-  const security = Layer.mergeAll(RateLimiter.layer, BanList.layerWith(bans.publish)).pipe(Layer.provideMerge(status))
+  const services = controlPlane(observability, BanList.layerWith(bans.publish))
   const pool = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
@@ -142,7 +147,7 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       })
     })
   )
-  return pool.pipe(Layer.provide(security))
+  return pool.pipe(Layer.provide(services))
 }
 
 export const ProxyLayer = (options: ProxyOptions) => {

@@ -25,7 +25,7 @@ import type { BackendTarget } from "../config/ServerConfig.ts"
 import { backendConnectFailures, backendHealthy, backendPlayers, tagged } from "../observability/Metrics.ts"
 import { Router } from "../routing/Router.ts"
 import type { RoutingTable } from "../routing/RoutingTable.ts"
-import { Sessions } from "../services/Sessions.ts"
+import { bump, Sessions } from "../services/Sessions.ts"
 import type { BackendConnectError } from "./BackendDialer.ts"
 import { type HealthState, initialHealth, inRotation, type Observation, observe, type Thresholds } from "./BackendHealth.ts"
 import { makeCheckers } from "./HealthChecker.ts"
@@ -33,14 +33,14 @@ import { probeBackend, type Probe } from "./HealthProbe.ts"
 import { makeStrategyState, order, pruneStrategyState, type StrategyState } from "./Strategies.ts"
 
 /** Passive health: failed login connects in a row before a backend is taken out. */
-export const PASSIVE_UNHEALTHY_AFTER = 3
+const PASSIVE_UNHEALTHY_AFTER = 3
 /** Passive health: how long after its last failure a backend is offered again. */
-export const PASSIVE_RETRY_MS = 10_000
+const PASSIVE_RETRY_MS = 10_000
 const PASSIVE: Thresholds = { unhealthyAfter: PASSIVE_UNHEALTHY_AFTER, healthyAfter: 1 }
 
 export type HealthMode = "active" | "passive" | "none"
 
-export const healthMode = (server: LoadedServer): HealthMode =>
+const healthMode = (server: LoadedServer): HealthMode =>
   server.config.healthCheck !== undefined ? "active" : server.config.loadBalancing === "sequential" ? "none" : "passive"
 
 /** One backend as the admin API and tests see it. */
@@ -61,12 +61,6 @@ export interface BackendView {
 }
 
 type Dial<A> = (target: BackendTarget) => Effect.Effect<A, BackendConnectError, Scope.Scope>
-
-const bump = (map: Map<string, number>, key: string, delta: number) => {
-  const next = (map.get(key) ?? 0) + delta
-  if (next <= 0) map.delete(key)
-  else map.set(key, next)
-}
 
 const attributes = (server: LoadedServer | string, target: BackendTarget | string) => ({
   server: typeof server === "string" ? server : server.id,

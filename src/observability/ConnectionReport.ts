@@ -14,17 +14,10 @@
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
 import { Cause, Clock, Context, Effect, Exit, Metric, Option } from "effect"
-import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged } from "./Metrics.ts"
+import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged, taggedEach } from "./Metrics.ts"
 
-export type ConnectionOutcome =
-  | "relayed"
-  | "status"
-  | "legacy_ping"
-  | "refused"
-  | "unknown_domain"
-  | "no_backend"
-  | "closed"
-  | "error"
+const OUTCOMES = ["relayed", "status", "legacy_ping", "refused", "unknown_domain", "no_backend", "closed", "error"] as const
+export type ConnectionOutcome = typeof OUTCOMES[number]
 
 export interface SessionSummary {
   readonly c2b: number
@@ -78,15 +71,7 @@ export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Eff
     return link
   })
 
-const outcomeCounters = new Map<ConnectionOutcome, Metric.Metric<number, Metric.CounterState<number>>>()
-const outcomeCounter = (outcome: ConnectionOutcome) => {
-  let counter = outcomeCounters.get(outcome)
-  if (counter === undefined) {
-    counter = Metric.withAttributes(connectionsTotal, { outcome })
-    outcomeCounters.set(outcome, counter)
-  }
-  return counter
-}
+const outcomeCounters = taggedEach(connectionsTotal, "outcome", OUTCOMES)
 
 const finalOutcome = (report: Report, exit: Exit.Exit<unknown, unknown>): ConnectionOutcome => {
   if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
@@ -117,7 +102,7 @@ export const observeConnection = <E>(onFailure: (error: E) => Effect.Effect<void
           return Effect.all([
             failure === undefined ? Effect.void : onFailure(failure),
             Metric.modify(connectionsActive, -1),
-            Metric.update(outcomeCounter(outcome), 1),
+            Metric.update(outcomeCounters[outcome], 1),
             Effect.annotateCurrentSpan(
               session === undefined
                 ? { "proxy.outcome": outcome }

@@ -12,6 +12,9 @@ import { Metric } from "effect"
 const seconds = (start: number, factor: number, count: number) =>
   Metric.exponentialBoundaries({ start, factor, count })
 
+/** Half a millisecond to ~16 s: handshakes, backend connects, status fetches. */
+const LATENCY_BOUNDARIES = seconds(0.0005, 2, 16)
+
 /**
  * The UCUM unit, carried the Effect way: as a `unit` attribute, which both OTLP exporters turn
  * into the metric's unit ("s", "By", or an annotation like "{connection}" for counts) and the
@@ -20,77 +23,55 @@ const seconds = (start: number, factor: number, count: number) =>
  */
 const withUnit = (unit: string) => Metric.withAttributes({ unit })
 
+const counter = (name: string, description: string, unit: string) =>
+  Metric.counter(name, { description, incremental: true }).pipe(withUnit(unit))
+const gauge = (name: string, description: string, unit: string) => Metric.gauge(name, { description }).pipe(withUnit(unit))
+/** A histogram of seconds. */
+const duration = (name: string, description: string, boundaries: ReadonlyArray<number> = LATENCY_BOUNDARIES) =>
+  Metric.histogram(name, { description, boundaries }).pipe(withUnit("s"))
+
 // Connections
-export const connectionsActive = Metric.gauge("infrarust.connections.active", {
-  description: "Client connections currently open (any stage)"
-}).pipe(withUnit("{connection}"))
+export const connectionsActive = gauge("infrarust.connections.active", "Client connections currently open (any stage)", "{connection}")
 /**
  * Attributes: `outcome` = relayed | status | legacy_ping | refused | unknown_domain |
  * no_backend | closed (the client hung up first) | error (see ConnectionReport.ts).
  */
-export const connectionsTotal = Metric.counter("infrarust.connections.total", {
-  description: "Client connections accepted, by how they ended",
-  incremental: true
-}).pipe(withUnit("{connection}"))
-export const handshakeDuration = Metric.histogram("infrarust.handshake.duration", {
-  description: "Seconds from accept to a complete handshake (PROXY header included)",
-  boundaries: seconds(0.0005, 2, 16)
-}).pipe(withUnit("s"))
+export const connectionsTotal = counter("infrarust.connections.total", "Client connections accepted, by how they ended", "{connection}")
+export const handshakeDuration = duration(
+  "infrarust.handshake.duration",
+  "Seconds from accept to a complete handshake (PROXY header included)"
+)
 
 // Backends
 /** Attributes: `server`. */
-export const backendConnectDuration = Metric.histogram("infrarust.backend.connect.duration", {
-  description: "Seconds to open a backend TCP connection",
-  boundaries: seconds(0.0005, 2, 16)
-}).pipe(withUnit("s"))
+export const backendConnectDuration = duration("infrarust.backend.connect.duration", "Seconds to open a backend TCP connection")
 /** Attributes: `server`, `backend`. */
-export const backendConnectFailures = Metric.counter("infrarust.backend.connect.failures", {
-  description: "Backend connection attempts that failed",
-  incremental: true
-}).pipe(withUnit("{attempt}"))
+export const backendConnectFailures = counter("infrarust.backend.connect.failures", "Backend connection attempts that failed", "{attempt}")
 /** Attributes: `server`, `backend`. 1 = in rotation, 0 = taken out by health checks. */
-export const backendHealthy = Metric.gauge("infrarust.backend.healthy", {
-  description: "Health of each backend (1 healthy, 0 unhealthy)"
-}).pipe(withUnit("{backend}"))
+export const backendHealthy = gauge("infrarust.backend.healthy", "Health of each backend (1 healthy, 0 unhealthy)", "{backend}")
 /** Attributes: `server`, `backend`. Players this proxy relays to each backend right now. */
-export const backendPlayers = Metric.gauge("infrarust.backend.players", {
-  description: "Live player sessions relayed to each backend"
-}).pipe(withUnit("{session}"))
+export const backendPlayers = gauge("infrarust.backend.players", "Live player sessions relayed to each backend", "{session}")
 
 // Sessions
 /** Attributes: `server`, `direction` = c2b | b2c. Unit: bytes. */
-export const bytesRelayed = Metric.counter("infrarust.bytes.relayed", {
-  description: "Bytes relayed between players and backends",
-  incremental: true
-}).pipe(withUnit("By"))
+export const bytesRelayed = counter("infrarust.bytes.relayed", "Bytes relayed between players and backends", "By")
 /** Attributes: `server`. */
-export const playersOnline = Metric.gauge("infrarust.players.online", {
-  description: "Players with a live session, per server"
-}).pipe(withUnit("{player}"))
+export const playersOnline = gauge("infrarust.players.online", "Players with a live session, per server", "{player}")
 /** Attributes: `server`. */
-export const sessionDuration = Metric.histogram("infrarust.session.duration", {
-  description: "Seconds a player session lasted",
-  boundaries: seconds(1, 2, 16)
-}).pipe(withUnit("s"))
+export const sessionDuration = duration("infrarust.session.duration", "Seconds a player session lasted", seconds(1, 2, 16))
 
 // Status plane
 /** Attributes: `result` = hit | miss | stale. */
-export const statusCacheLookups = Metric.counter("infrarust.status.cache.lookups", {
-  description: "Status cache lookups by result",
-  incremental: true
-}).pipe(withUnit("{lookup}"))
+export const statusCacheLookups = counter("infrarust.status.cache.lookups", "Status cache lookups by result", "{lookup}")
 /** Attributes: `server`. */
-export const statusFetchDuration = Metric.histogram("infrarust.status.fetch.duration", {
-  description: "Seconds a backend took to answer a status request",
-  boundaries: seconds(0.0005, 2, 16)
-}).pipe(withUnit("s"))
+export const statusFetchDuration = duration(
+  "infrarust.status.fetch.duration",
+  "Seconds a backend took to answer a status request"
+)
 
 // Abuse and access control
 /** Attributes: `reason` = rate_limited | banned | ip_filtered | server_full | untrusted_proxy | pending_limit. */
-export const rejections = Metric.counter("infrarust.rejections", {
-  description: "Connections or logins refused by policy",
-  incremental: true
-}).pipe(withUnit("{connection}"))
+export const rejections = counter("infrarust.rejections", "Connections or logins refused by policy", "{connection}")
 
 /**
  * `Metric.withAttributes`, memoised: building a tagged metric hashes its attributes, which on
@@ -107,3 +88,13 @@ export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes:
   if (found === undefined) byKey.set(key, (found = Metric.withAttributes(metric, attributes) as M))
   return found
 }
+
+/**
+ * One tagged metric per value of a fixed vocabulary (`outcome`, `result`, `reason`, ...), built
+ * up front: a lookup by value on the hot path, nothing to memoise.
+ */
+export const taggedEach = <M extends Metric.Metric<any, any>, const V extends string>(
+  metric: M,
+  key: string,
+  values: ReadonlyArray<V>
+): Readonly<Record<V, M>> => Object.fromEntries(values.map((value) => [value, tagged(metric, { [key]: value })])) as Record<V, M>

@@ -25,7 +25,8 @@ const EXPORT_TIMEOUT_MS = 10_000
 
 export const layer = (settings: TelemetrySettings): Layer.Layer<never> =>
   NodeSdk.layer(() => {
-    const intervalMs = Math.max(1, Duration.toMillis(settings.metrics.exportInterval))
+    // At least MIN_EXPORT_INTERVAL already (Telemetry.settingsOf).
+    const intervalMs = Duration.toMillis(settings.metrics.exportInterval)
     return {
       resource: settings.resource,
       shutdownTimeout: SHUTDOWN_TIMEOUT,

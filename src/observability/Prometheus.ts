@@ -11,6 +11,7 @@ import { Duration, Effect, Layer, Metric, Schema } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
 import { render } from "./PrometheusText.ts"
+import { formatHostPort } from "../config/HostPort.ts"
 import { SessionMeters } from "./SessionMeters.ts"
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -31,8 +32,6 @@ export interface PrometheusOptions {
   readonly onListening?: ((port: number) => void) | undefined
 }
 
-const label = (host: string, port: number) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)
-
 export const layer = (options: PrometheusOptions): Layer.Layer<never, MetricsListenError, SessionMeters> => {
   const routes = HttpRouter.use((router) =>
     Effect.gen(function*() {
@@ -50,7 +49,7 @@ export const layer = (options: PrometheusOptions): Layer.Layer<never, MetricsLis
     Effect.gen(function*() {
       const server = yield* HttpServer.HttpServer
       const port = server.address._tag === "UnixPathAddress" ? options.port : server.address.port
-      yield* Effect.logInfo(`metrics: Prometheus endpoint on http://${label(options.host, port)}/metrics`)
+      yield* Effect.logInfo(`metrics: Prometheus endpoint on http://${formatHostPort(options.host, port)}/metrics`)
       options.onListening?.(port)
     })
   )
@@ -66,7 +65,7 @@ export const layer = (options: PrometheusOptions): Layer.Layer<never, MetricsLis
     Layer.catchTag("ServeError", (error) =>
       Layer.effectDiscard(Effect.fail(
         new MetricsListenError({
-          address: label(options.host, options.port),
+          address: formatHostPort(options.host, options.port),
           detail: error.cause instanceof Error ? error.cause.message : String(error.cause)
         })
       )))

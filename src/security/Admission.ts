@@ -19,7 +19,7 @@ import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
-import { rejections } from "../observability/Metrics.ts"
+import { rejections, taggedEach } from "../observability/Metrics.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
 import { BanList } from "./BanList.ts"
@@ -27,25 +27,18 @@ import { IpFilter } from "./IpFilter.ts"
 import { formatRetryAfter, type RateKind, RateLimiter } from "./RateLimiter.ts"
 
 /** The `reason` attribute of `infrarust.rejections`. */
-export type RejectionReason =
-  | "rate_limited"
-  | "banned"
-  | "ip_filtered"
-  | "server_full"
-  | "untrusted_proxy"
-  | "pending_limit"
-
-const counterFor = (reason: RejectionReason) => Metric.withAttributes(rejections, { reason })
+const REJECTION_REASONS = [
+  "rate_limited",
+  "banned",
+  "ip_filtered",
+  "server_full",
+  "untrusted_proxy",
+  "pending_limit"
+] as const
+export type RejectionReason = typeof REJECTION_REASONS[number]
 
 /** One counter per reason, built once (building a tagged metric per refusal would allocate). */
-const counters: Record<RejectionReason, ReturnType<typeof counterFor>> = {
-  rate_limited: counterFor("rate_limited"),
-  banned: counterFor("banned"),
-  ip_filtered: counterFor("ip_filtered"),
-  server_full: counterFor("server_full"),
-  untrusted_proxy: counterFor("untrusted_proxy"),
-  pending_limit: counterFor("pending_limit")
-}
+const counters = taggedEach(rejections, "reason", REJECTION_REASONS)
 
 /** Counts one refusal. */
 export const countRejection = (reason: RejectionReason): Effect.Effect<void> => Metric.update(counters[reason], 1)

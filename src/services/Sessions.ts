@@ -28,11 +28,19 @@ interface Entry {
   readonly fiber: Fiber.Fiber<unknown, unknown>
 }
 
-const bump = (map: Map<string, number>, key: string, delta: number) => {
+/** Adds `delta` to the count of `key`; a count that reaches 0 leaves the map. */
+export const bump = (map: Map<string, number>, key: string, delta: number): void => {
   const next = (map.get(key) ?? 0) + delta
   if (next <= 0) map.delete(key)
   else map.set(key, next)
 }
+
+type SessionsShape = Sessions["Service"]
+
+/** `register` is `registerWithin` without a limit, which always registers (in a worker too). */
+export const registerOf = (registerWithin: SessionsShape["registerWithin"]): SessionsShape["register"] => (partial) =>
+  Effect.flatMap(registerWithin(partial, 0), (added) =>
+    Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused"))
 
 export class Sessions extends Context.Service<Sessions, {
   /** Registers the calling fiber's session until the current Scope closes. */
@@ -63,11 +71,8 @@ export class Sessions extends Context.Service<Sessions, {
     const perBackend = new Map<string, number>()
     let nextId = 1
     /** `infrarust.players.online` {server} follows the count, so it can never drift. */
-    const publishPlayers = (added: Option.Option<SessionInfo>) =>
-      Option.isNone(added) ? Effect.void : Effect.suspend(() => {
-        const server = added.value.serverId
-        return Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0)
-      })
+    const publishPlayers = (server: string) =>
+      Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
     const registerWithin = (partial: Omit<SessionInfo, "id" | "startedAt">, maxPlayers: number) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
@@ -81,7 +86,6 @@ export class Sessions extends Context.Service<Sessions, {
           entries.set(info.id, { info, fiber })
           bump(perServer, info.serverId, 1)
           bump(perBackend, info.backend, 1)
-          const added = Option.some(info)
           return Effect.as(
             Scope.addFinalizer(
               scope,
@@ -89,18 +93,16 @@ export class Sessions extends Context.Service<Sessions, {
                 entries.delete(info.id)
                 bump(perServer, info.serverId, -1)
                 bump(perBackend, info.backend, -1)
-              }).pipe(Effect.andThen(publishPlayers(added)))
+              }).pipe(Effect.andThen(publishPlayers(info.serverId)))
             ),
-            added
+            Option.some(info)
           )
         }))
-        yield* publishPlayers(added)
+        if (Option.isSome(added)) yield* publishPlayers(added.value.serverId)
         return added
       })
     return Sessions.of({
-      register: (partial) =>
-        Effect.flatMap(registerWithin(partial, 0), (added) =>
-          Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused")),
+      register: registerOf(registerWithin),
       registerWithin,
       total: Effect.sync(() => entries.size),
       countForServer: (serverId) => Effect.sync(() => perServer.get(serverId) ?? 0),

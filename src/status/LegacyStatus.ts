@@ -11,6 +11,7 @@
  * this proxy cannot log a pre-1.7 client in, so the list shows the version in red instead
  * of inviting a join that would fail.
  */
+import { Predicate } from "effect"
 import { encodeLegacyPingReply, type LegacyPingReply } from "../protocol/LegacyKick.ts"
 import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
@@ -28,15 +29,12 @@ export interface LegacyView {
   readonly maxPlayers: number
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const int = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? Math.trunc(value) : 0)
 
 /** The legacy view of a modern status response (after overrides). */
 export const legacyViewOfBody = (body: Record<string, unknown>, fallbackVersion: string): LegacyView => {
-  const version = isObject(body["version"]) ? body["version"] : {}
-  const players = isObject(body["players"]) ? body["players"] : {}
+  const version = Predicate.isObject(body["version"]) ? body["version"] : {}
+  const players = Predicate.isObject(body["players"]) ? body["players"] : {}
   return {
     motd: toLegacyText(body["description"] ?? ""),
     versionName: typeof version["name"] === "string" ? version["name"] : fallbackVersion,

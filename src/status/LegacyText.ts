@@ -7,6 +7,7 @@
  * Pure and bounded: the component comes from a backend, so the walk stops at
  * {@link MAX_DEPTH} levels and {@link MAX_LEGACY_TEXT_CHARS} characters.
  */
+import { Predicate } from "effect"
 
 export const MAX_DEPTH = 32
 export const MAX_LEGACY_TEXT_CHARS = 1024
@@ -75,9 +76,7 @@ export const toLegacyText = (component: unknown): string => {
       // [a, b, c] is a with extra [b, c]: the rest inherit the first element's style.
       if (node.length === 0) return
       const first = node[0] as unknown
-      const style = typeof first === "object" && first !== null && !Array.isArray(first)
-        ? styleOf(first as Record<string, unknown>, parent)
-        : parent
+      const style = Predicate.isObject(first) ? styleOf(first, parent) : parent
       walk(first, parent, depth + 1)
       for (let i = 1; i < node.length; i++) walk(node[i], style, depth + 1)
       return

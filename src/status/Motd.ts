@@ -31,7 +31,8 @@ export const descriptionOf = (text: string): unknown => {
   return { text }
 }
 
-const parseJson = (text: string): unknown => {
+/** `text` parsed as JSON; undefined when it is not valid JSON. */
+export const parseJson = (text: string): unknown => {
   // JSON.parse is the only standard parser, and it reports bad input by throwing.
   try {
     return JSON.parse(text) as unknown

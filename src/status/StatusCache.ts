@@ -63,7 +63,6 @@ export class StatusCache extends Context.Service<StatusCache, {
   readonly peek: (key: CacheKey) => Effect.Effect<Lookup | undefined>
   /** Drops every entry of a server (its config changed or it was removed). */
   readonly invalidateServer: (server: string) => Effect.Effect<void>
-  readonly invalidateAll: Effect.Effect<void>
   readonly size: Effect.Effect<number>
 }>()("infrarust/status/StatusCache") {
   /** `[status_cache]` of the live config: edits to ttl, grace and max_entries apply from the next lookup. */
@@ -259,10 +258,6 @@ export const makeStatusCache = (
       lookup,
       peek,
       invalidateServer,
-      invalidateAll: Effect.sync(() => {
-        entries.clear()
-        servers.clear()
-      }),
       size: Effect.sync(() => entries.size)
     })
   })

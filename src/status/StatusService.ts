@@ -26,7 +26,7 @@ import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
 import { diffServers } from "../config/ServerList.ts"
-import { statusCacheLookups } from "../observability/Metrics.ts"
+import { statusCacheLookups, taggedEach } from "../observability/Metrics.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshake.ts"
 import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
@@ -37,7 +37,7 @@ import { EMPTY_FAVICONS, type FaviconTable, faviconUses, loadFaviconTable } from
 import { encodeLegacyReply, type LegacyView, legacyMotdText, legacyViewOfBody } from "./LegacyStatus.ts"
 import { DEFAULT_STATE_TEXT, motdEntry, statusJson, SYNTHETIC_VERSION_NAME, type SyntheticStatus, UNKNOWN_DOMAIN_TEXT } from "./Motd.ts"
 import { ServerStates } from "./ServerStates.ts"
-import { type FetchOutcome, type LookupSource, StatusCache } from "./StatusCache.ts"
+import { type CacheKey, type FetchOutcome, type Lookup, type LookupSource, StatusCache } from "./StatusCache.ts"
 import { fetchStatus } from "./StatusFetch.ts"
 import { applyOverrides, type Overrides, protocolBucket, renderStatus, type StatusSnapshot } from "./StatusSnapshot.ts"
 
@@ -57,15 +57,33 @@ export interface LegacyStatusRequest {
   readonly local: Endpoint
 }
 
+/**
+ * A proxy-made reply, built once per (config, favicon table) and state: the MOTD text is parsed
+ * and the body (favicon included) stringified again only when the protocol or player count differs
+ * from the last ping's, so floods of rate-limited or unknown-domain pings cost a comparison.
+ */
+interface SyntheticReply {
+  readonly status: Omit<SyntheticStatus, "protocol" | "onlinePlayers">
+  last: { readonly protocol: number; readonly onlinePlayers: number; readonly json: string } | undefined
+  /** The MOTD as legacy text, once a legacy ping asked for it. */
+  legacyMotd: string | undefined
+}
+
+const syntheticReply = (status: SyntheticReply["status"]): SyntheticReply => ({ status, last: undefined, legacyMotd: undefined })
+
+interface ServerView {
+  readonly overrides: Overrides
+  readonly replies: Map<MotdState, SyntheticReply>
+}
+
 type Answer =
   | { readonly _tag: "Backend"; readonly snapshot: StatusSnapshot; readonly overrides: Overrides }
-  | { readonly _tag: "Synthetic"; readonly status: Omit<SyntheticStatus, "protocol"> }
+  | { readonly _tag: "Synthetic"; readonly reply: SyntheticReply; readonly onlinePlayers: number }
 
-const lookups: Record<LookupSource, Metric.Metric<number, unknown>> = {
-  hit: Metric.withAttributes(statusCacheLookups, { result: "hit" }),
-  stale: Metric.withAttributes(statusCacheLookups, { result: "stale" }),
-  miss: Metric.withAttributes(statusCacheLookups, { result: "miss" })
-}
+/** How a routed ping reaches the cache: fetching when needed (always an answer), or what is at hand only. */
+type Find<U extends undefined> = (key: CacheKey, fetch: () => Effect.Effect<FetchOutcome>) => Effect.Effect<Lookup | U>
+
+const lookups = taggedEach(statusCacheLookups, "result", ["hit", "stale", "miss"] satisfies ReadonlyArray<LookupSource>)
 
 /** Legacy pings are fetched as the newest release would be, and share its cache entry. */
 const LEGACY_FETCH_PROTOCOL = NEWEST_KNOWN_PROTOCOL
@@ -105,9 +123,10 @@ export class StatusService extends Context.Service<StatusService, {
       yield* reloadFavicons
 
       // A changed or removed server must not keep serving an old response or MOTD override.
+      // (The stream starts with the current list: one published since this read is not lost.)
       let known = yield* SubscriptionRef.get(directory.servers)
       yield* SubscriptionRef.changes(directory.servers).pipe(
-        Stream.drop(1),
+        Stream.filter((next) => next !== known),
         Stream.runForEach((next) =>
           Effect.gen(function*() {
             const change = diffServers(known, next)
@@ -118,94 +137,117 @@ export class StatusService extends Context.Service<StatusService, {
         ),
         Effect.forkScoped
       )
-      yield* SubscriptionRef.changes(store.config).pipe(Stream.drop(1), Stream.runForEach(() => reloadFavicons), Effect.forkScoped)
+      let knownConfig = yield* SubscriptionRef.get(store.config)
+      yield* SubscriptionRef.changes(store.config).pipe(
+        Stream.filter((next) => next !== knownConfig),
+        Stream.runForEach((next) => {
+          knownConfig = next
+          return reloadFavicons
+        }),
+        Effect.forkScoped
+      )
 
-      // Overrides objects are stable per (config, favicon table, server): they key the render memo.
-      let overridesView = { config: undefined as ProxyConfig | undefined, favicons, byServer: new WeakMap<LoadedServer, Overrides>() }
+      // What is derived from one (config, favicon table): per server its overrides (their
+      // identity keys the render memo of backend responses) and its proxy-made replies.
+      const freshView = (config: ProxyConfig | undefined) => ({
+        config,
+        favicons,
+        byServer: new WeakMap<LoadedServer, ServerView>(),
+        unknownDomain: undefined as SyntheticReply | undefined
+      })
+      let view = freshView(undefined)
+      const viewOf = (config: ProxyConfig) => {
+        if (view.config !== config || view.favicons !== favicons) view = freshView(config)
+        return view
+      }
       const favicon = (value: string | undefined) => (value === undefined ? undefined : favicons.get(value))
-      const overridesFor = (server: LoadedServer, config: ProxyConfig): Overrides => {
-        if (overridesView.config !== config || overridesView.favicons !== favicons) {
-          overridesView = { config, favicons, byServer: new WeakMap() }
-        }
-        let overrides = overridesView.byServer.get(server)
-        if (overrides === undefined) {
+      const serverView = (server: LoadedServer, config: ProxyConfig): ServerView => {
+        const current = viewOf(config)
+        let found = current.byServer.get(server)
+        if (found === undefined) {
           const online = server.config.motd.online
-          overrides = { online, onlineFavicon: favicon(online?.favicon), defaultFavicon: favicon(config.defaultMotd?.online?.favicon) }
-          overridesView.byServer.set(server, overrides)
+          const overrides = { online, onlineFavicon: favicon(online?.favicon), defaultFavicon: favicon(config.defaultMotd?.online?.favicon) }
+          current.byServer.set(server, (found = { overrides, replies: new Map() }))
         }
-        return overrides
+        return found
       }
 
       const unknownDomain = (config: ProxyConfig): Effect.Effect<Answer> =>
         Effect.map(sessions.total, (onlinePlayers): Answer => {
-          const entry = config.defaultMotd?.online
-          return {
-            _tag: "Synthetic",
-            status: {
-              text: entry?.text ?? UNKNOWN_DOMAIN_TEXT,
-              versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
-              maxPlayers: entry?.maxPlayers ?? 0,
-              onlinePlayers,
-              favicon: favicon(entry?.favicon)
-            }
-          }
+          const current = viewOf(config)
+          current.unknownDomain ??= syntheticReply({
+            text: config.defaultMotd?.online?.text ?? UNKNOWN_DOMAIN_TEXT,
+            versionName: config.defaultMotd?.online?.versionName ?? SYNTHETIC_VERSION_NAME,
+            maxPlayers: config.defaultMotd?.online?.maxPlayers ?? 0,
+            favicon: favicon(config.defaultMotd?.online?.favicon)
+          })
+          return { _tag: "Synthetic", reply: current.unknownDomain, onlinePlayers }
         })
 
       const stateMotd = (state: MotdState, server: LoadedServer, config: ProxyConfig): Effect.Effect<Answer> =>
         Effect.map(sessions.countForServer(server.id), (onlinePlayers): Answer => {
-          const entry = motdEntry(state, server.config.motd, config.defaultMotd)
-          const overrides = overridesFor(server, config)
-          return {
-            _tag: "Synthetic",
-            status: {
+          const { overrides, replies } = serverView(server, config)
+          let reply = replies.get(state)
+          if (reply === undefined) {
+            const entry = motdEntry(state, server.config.motd, config.defaultMotd)
+            reply = syntheticReply({
               text: entry?.text ?? DEFAULT_STATE_TEXT[state],
               versionName: entry?.versionName ?? SYNTHETIC_VERSION_NAME,
               maxPlayers: entry?.maxPlayers ?? server.config.maxPlayers,
-              onlinePlayers,
               favicon: favicon(entry?.favicon) ?? overrides.onlineFavicon ?? overrides.defaultFavicon
-            }
+            })
+            replies.set(state, reply)
           }
+          return { _tag: "Synthetic", reply, onlinePlayers }
         })
 
-      /** The answer for a routed ping; `fetch` undefined = from what is at hand only. */
-      const answerFor = (
+      /** The answer for a routed ping; `find` decides whether a backend may be asked. */
+      const answerFor = <U extends undefined>(
         route: Route | undefined,
         config: ProxyConfig,
         protocol: number,
-        fetch: ((server: LoadedServer) => Effect.Effect<FetchOutcome>) | undefined
-      ): Effect.Effect<Answer | undefined> =>
+        find: Find<U>,
+        fetch: (server: LoadedServer) => Effect.Effect<FetchOutcome>
+      ): Effect.Effect<Answer | U> =>
         Effect.gen(function*() {
           if (route === undefined) return yield* unknownDomain(config)
           const server = route.entry.value
           const state = states.stateOf(server.id)
           if (state !== undefined && state !== "online") return yield* stateMotd(state, server, config)
           const key = { server: server.id, protocol: protocolBucket(protocol) }
-          const found = fetch === undefined ? yield* cache.peek(key) : yield* cache.lookup(key, fetch(server))
-          if (found === undefined) return undefined
+          const found = yield* find(key, () => fetch(server))
+          if (found === undefined) return found
           yield* Metric.update(lookups[found.source], 1)
           switch (found.outcome._tag) {
             case "Status":
-              return { _tag: "Backend", snapshot: found.outcome.snapshot, overrides: overridesFor(server, config) }
+              return { _tag: "Backend", snapshot: found.outcome.snapshot, overrides: serverView(server, config).overrides }
             case "Unreachable":
               return yield* stateMotd("unreachable", server, config)
             case "Offline":
               return yield* stateMotd("offline", server, config)
           }
         })
+      const withFetch: Find<never> = (key, fetch) => cache.lookup(key, fetch())
+      const atHand: Find<undefined> = (key) => cache.peek(key)
 
-      const modernJson = (answer: Answer, protocol: number): string =>
-        answer._tag === "Backend"
-          ? renderStatus(answer.snapshot, protocol, answer.overrides)
-          : statusJson({ ...answer.status, protocol })
+      const modernJson = (answer: Answer, protocol: number): string => {
+        if (answer._tag === "Backend") return renderStatus(answer.snapshot, protocol, answer.overrides)
+        const { onlinePlayers, reply } = answer
+        const last = reply.last
+        if (last !== undefined && last.protocol === protocol && last.onlinePlayers === onlinePlayers) return last.json
+        const json = statusJson({ ...reply.status, protocol, onlinePlayers })
+        reply.last = { protocol, onlinePlayers, json }
+        return json
+      }
 
       const legacyView = (answer: Answer): LegacyView =>
         answer._tag === "Backend"
           ? legacyViewOfBody(applyOverrides(answer.snapshot.body, answer.overrides), SYNTHETIC_VERSION_NAME)
           : {
-            motd: legacyMotdText(answer.status.text),
-            versionName: answer.status.versionName,
-            onlinePlayers: answer.status.onlinePlayers,
-            maxPlayers: answer.status.maxPlayers
+            motd: answer.reply.legacyMotd ??= legacyMotdText(answer.reply.status.text),
+            versionName: answer.reply.status.versionName,
+            onlinePlayers: answer.onlinePlayers,
+            maxPlayers: answer.reply.status.maxPlayers
           }
 
       /** Offline = `[health_check]` (active checks) has every backend of the server down. */
@@ -232,37 +274,27 @@ export class StatusService extends Context.Service<StatusService, {
         return fetchStatus({ ...request, handshake, rawHandshake, server, config, ...backendsOf(server) })
       }
 
-      const respond = Effect.fnUntraced(function*(request: StatusRequest) {
-        const config = yield* SubscriptionRef.get(store.config)
-        const protocol = request.handshake.protocolVersion
-        const answer = yield* answerFor(request.route, config, protocol, modernFetch(request, config))
-        return answer === undefined ? "" : modernJson(answer, protocol)
-      }, traced("proxy.status"))
-
-      const respondWithoutBackend = (request: StatusRequest) =>
+      const modern = <U extends undefined>(request: StatusRequest, find: Find<U>): Effect.Effect<string | U> =>
         Effect.gen(function*() {
           const config = yield* SubscriptionRef.get(store.config)
           const protocol = request.handshake.protocolVersion
-          const answer = yield* answerFor(request.route, config, protocol, undefined)
-          return answer === undefined ? Option.none<string>() : Option.some(modernJson(answer, protocol))
+          const answer = yield* answerFor(request.route, config, protocol, find, modernFetch(request, config))
+          return answer === undefined ? answer : modernJson(answer, protocol)
         })
 
-      const respondLegacy = Effect.fnUntraced(function*(request: LegacyStatusRequest) {
-        const config = yield* SubscriptionRef.get(store.config)
-        const answer = yield* answerFor(request.route, config, LEGACY_FETCH_PROTOCOL, legacyFetch(request, config))
-        return answer === undefined ? new Uint8Array(0) : encodeLegacyReply(request.request, legacyView(answer))
-      }, traced("proxy.legacy_status"))
-
-      const respondLegacyWithoutBackend = (request: LegacyStatusRequest) =>
+      const legacy = <U extends undefined>(request: LegacyStatusRequest, find: Find<U>): Effect.Effect<Uint8Array | U> =>
         Effect.gen(function*() {
           const config = yield* SubscriptionRef.get(store.config)
-          const answer = yield* answerFor(request.route, config, LEGACY_FETCH_PROTOCOL, undefined)
-          return answer === undefined
-            ? Option.none<Uint8Array>()
-            : Option.some(encodeLegacyReply(request.request, legacyView(answer)))
+          const answer = yield* answerFor(request.route, config, LEGACY_FETCH_PROTOCOL, find, legacyFetch(request, config))
+          return answer === undefined ? answer : encodeLegacyReply(request.request, legacyView(answer))
         })
 
-      return StatusService.of({ respond, respondWithoutBackend, respondLegacy, respondLegacyWithoutBackend })
+      return StatusService.of({
+        respond: (request) => traced("proxy.status")(modern(request, withFetch)),
+        respondWithoutBackend: (request) => Effect.map(modern(request, atHand), Option.fromUndefinedOr),
+        respondLegacy: (request) => traced("proxy.legacy_status")(legacy(request, withFetch)),
+        respondLegacyWithoutBackend: (request) => Effect.map(legacy(request, atHand), Option.fromUndefinedOr)
+      })
     })
   )
 }

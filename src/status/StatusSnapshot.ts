@@ -17,11 +17,12 @@
  * Rendering is memoised per (config snapshot, protocol) on the snapshot, so a flood of pings
  * on one cached entry costs a Map lookup each, not a JSON.stringify.
  */
+import { Predicate } from "effect"
 import type { MotdEntry } from "../config/MotdConfig.ts"
 import { isKnownProtocol, NEWEST_KNOWN_PROTOCOL } from "../protocol/ProtocolVersion.ts"
 import { MAX_STATUS_JSON_CHARS } from "../protocol/Status.ts"
-import { descriptionOf } from "./Motd.ts"
-import { coveredProtocols, type ProtocolRanges, rangesCover } from "./VersionName.ts"
+import { descriptionOf, parseJson } from "./Motd.ts"
+import { coveredProtocols, rangesCover } from "./VersionName.ts"
 
 /** Protocol numbers that are not known releases share this bucket (and legacy pings use it). */
 export const OTHER_PROTOCOLS = -1
@@ -45,40 +46,25 @@ export interface StatusSnapshot {
   readonly raw: string
   /** The parsed response; never mutated. */
   readonly body: Json
-  readonly versionName: string | undefined
   readonly protocol: number | undefined
-  readonly ranges: ProtocolRanges
   /** True when the backend's version name covers the client release `protocol`. */
   readonly covers: (protocol: number) => boolean
   /** Rendered replies for one overrides object (see {@link renderStatus}). */
   memo: { readonly overrides: Overrides; readonly byProtocol: Map<number, string> } | undefined
 }
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
-
-const parseJson = (text: string): unknown => {
-  // JSON.parse is the only standard parser, and it reports bad input by throwing.
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
-
 /** The snapshot of a backend's status JSON, or a reason when it is not a JSON object. */
 export const parseStatus = (raw: string): StatusSnapshot | string => {
   const body = parseJson(raw)
-  if (!isObject(body)) return body === undefined ? "the status response is not valid JSON" : "the status response is not a JSON object"
-  const version = isObject(body["version"]) ? body["version"] : undefined
+  if (!Predicate.isObject(body)) return body === undefined ? "the status response is not valid JSON" : "the status response is not a JSON object"
+  const version = Predicate.isObject(body["version"]) ? body["version"] : undefined
   const versionName = typeof version?.["name"] === "string" ? version["name"] : undefined
   const protocol = typeof version?.["protocol"] === "number" ? version["protocol"] : undefined
   const ranges = versionName === undefined ? [] : coveredProtocols(versionName)
   return {
     raw,
     body,
-    versionName,
     protocol,
-    ranges,
     covers: (p) => rangesCover(ranges, p),
     memo: undefined
   }
@@ -102,8 +88,8 @@ export const applyOverrides = (body: Json, overrides: Overrides): Json => {
   const online = overrides.online
   if (online !== undefined) {
     out["description"] = descriptionOf(online.text)
-    if (online.versionName !== undefined) out["version"] = { ...(isObject(body["version"]) ? body["version"] : {}), name: online.versionName }
-    if (online.maxPlayers !== undefined) out["players"] = { ...(isObject(body["players"]) ? body["players"] : {}), max: online.maxPlayers }
+    if (online.versionName !== undefined) out["version"] = { ...(Predicate.isObject(body["version"]) ? body["version"] : {}), name: online.versionName }
+    if (online.maxPlayers !== undefined) out["players"] = { ...(Predicate.isObject(body["players"]) ? body["players"] : {}), max: online.maxPlayers }
   }
   if (overrides.onlineFavicon !== undefined) out["favicon"] = overrides.onlineFavicon
   else if (typeof out["favicon"] !== "string" && overrides.defaultFavicon !== undefined) out["favicon"] = overrides.defaultFavicon
@@ -112,7 +98,7 @@ export const applyOverrides = (body: Json, overrides: Overrides): Json => {
 
 const withProtocol = (body: Json, protocol: number): Json => ({
   ...body,
-  version: { ...(isObject(body["version"]) ? body["version"] : {}), protocol }
+  version: { ...(Predicate.isObject(body["version"]) ? body["version"] : {}), protocol }
 })
 
 /** The memo key of `protocol`: its own number when rewritten, else one shared slot. */

@@ -20,7 +20,7 @@
  *   (terminating any that is still running 5 s after that bound), and only then lets the
  *   services below close.
  */
-import { Clock, Deferred, Duration, Effect, Exit, FiberSet, Layer, Option, Schema, Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, FiberSet, Layer, Option, Schema, Scope, Stream, SubscriptionRef } from "effect"
 import { Worker } from "node:worker_threads"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
@@ -30,7 +30,7 @@ import { announceListening } from "../StartupReport.ts"
 import type { BanMirror } from "./BanMirror.ts"
 import { makeSlots } from "./ConnectionSlots.ts"
 import { type CoordinatorServices, makeOps, type Peer, releaseLease } from "./CoordinatorOps.ts"
-import { makeLink } from "./Link.ts"
+import { decodeFailure, makeLink } from "./Link.ts"
 import { MetricsHub } from "./MetricsHub.ts"
 import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData, WorkerLogs } from "./Ops.ts"
 import { encodeConfig, encodeServers, errorCodecs } from "./Wire.ts"
@@ -100,34 +100,34 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     let stopping = false
     let port = options.bind.port
 
-    // Every published config and servers list goes to every worker. (A stream starts with the
-    // value current when it subscribes: one published meanwhile is not lost.)
-    let config = initial
-    let servers = yield* SubscriptionRef.get(directory.servers)
-    let wireConfig = encodeConfig(config)
-    let wireServers = encodeServers(servers)
-    yield* SubscriptionRef.changes(store.config).pipe(
-      Stream.filter((next) => next !== config),
-      Stream.runForEach((next) =>
-        Effect.sync(() => {
-          config = next
-          wireConfig = encodeConfig(next)
-          for (const r of live()) r.peer.link.cast("config", wireConfig)
-        })
-      ),
-      Effect.forkScoped
-    )
-    yield* SubscriptionRef.changes(directory.servers).pipe(
-      Stream.filter((next) => next !== servers),
-      Stream.runForEach((next) =>
-        Effect.sync(() => {
-          servers = next
-          wireServers = encodeServers(next)
-          for (const r of live()) r.peer.link.cast("servers", wireServers)
-        })
-      ),
-      Effect.forkScoped
-    )
+    /**
+     * Every published value of `ref` goes to every worker, encoded once; the wire form of the
+     * current one. (A stream starts with the value current when it subscribes: one published
+     * meanwhile is not lost.)
+     */
+    const follow = <K extends "config" | "servers", A>(
+      op: K,
+      ref: SubscriptionRef.SubscriptionRef<A>,
+      encode: (value: A) => CoordinatorCasts[K]
+    ) =>
+      Effect.gen(function*() {
+        let value = yield* SubscriptionRef.get(ref)
+        let wire = encode(value)
+        yield* SubscriptionRef.changes(ref).pipe(
+          Stream.filter((next) => next !== value),
+          Stream.runForEach((next) =>
+            Effect.sync(() => {
+              value = next
+              wire = encode(next)
+              for (const r of live()) r.peer.link.cast(op, wire)
+            })
+          ),
+          Effect.forkScoped
+        )
+        return () => wire
+      })
+    const wireConfig = yield* follow("config", store.config, encodeConfig)
+    const wireServers = yield* follow("servers", directory.servers, encodeServers)
 
     options.bans.onChange = (mirrored) => {
       for (const r of live()) r.peer.link.cast("bans", mirrored)
@@ -142,8 +142,8 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           index,
           configPath: options.configPath,
           bindHost: options.bind.host,
-          config: wireConfig,
-          servers: wireServers,
+          config: wireConfig(),
+          servers: wireServers(),
           slots: slots.buffer,
           bans: options.bans.current(),
           bansVersion: options.bans.buffer,
@@ -189,18 +189,15 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           Deferred.doneUnsafe(r.exited, Effect.succeed(code))
         })
         const handlers = yield* makeOps(peer)
-        const link = yield* makeLink<ToWorker, CoordinatorCasts, ToCoordinator, WorkerCasts, never>(worker, () => ({
+        const link = yield* makeLink<ToWorker, CoordinatorCasts, ToCoordinator, WorkerCasts>(worker, {
           handlers,
           casts: {
             ready: () => Deferred.doneUnsafe(r.ready, Effect.void),
             listening: (bound) => Deferred.doneUnsafe(r.listening, Effect.succeed(bound)),
-            fatal: (f) => {
-              r.error = f.message
-              failStart(
-                f.tag === "ListenError"
-                  ? new ListenError(f.fields as { address: string; detail: string })
-                  : new WorkerFailed({ worker: index, detail: f.message })
-              )
+            fatal: ({ failure, message }) => {
+              r.error = message
+              const error = Cause.squash(decodeFailure(failure, errorCodecs))
+              failStart(error instanceof ListenError ? error : new WorkerFailed({ worker: index, detail: message }))
             },
             release: (id) => releaseLease(peer, id),
             metrics: (snapshot) => hub.update(index, snapshot),
@@ -208,12 +205,12 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
               runFork(relog(entry))
             }
           }
-        }), errorCodecs).pipe(Scope.provide(scope))
+        }, errorCodecs).pipe(Scope.provide(scope))
         ;(peer as { link: Peer["link"] }).link = link
         running[index] = r
         // Whatever changed while the worker was being set up, it gets now.
-        if (wireConfig !== data.config) link.cast("config", wireConfig)
-        if (wireServers !== data.servers) link.cast("servers", wireServers)
+        if (wireConfig() !== data.config) link.cast("config", wireConfig())
+        if (wireServers() !== data.servers) link.cast("servers", wireServers())
         if (options.bans.current() !== data.bans) link.cast("bans", options.bans.current())
         return r
       })

@@ -22,7 +22,7 @@ import { RateLimiter } from "../security/RateLimiter.ts"
 import { Sessions } from "../services/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Handlers, Link } from "./Link.ts"
-import type { CoordinatorCasts, ToCoordinator, ToWorker, WireLegacyRequest, WireStatusRequest } from "./Ops.ts"
+import type { CoordinatorCasts, ToCoordinator, ToWorker, WireRoute } from "./Ops.ts"
 import { decodeRoute } from "./Wire.ts"
 
 /** What the coordinator serves workers from. */
@@ -110,9 +110,8 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
   const withServer = <A>(id: string, orElse: A, f: (server: LoadedServer) => Effect.Effect<A>) =>
     Effect.flatMap(serverById(id), (server) => (server === undefined ? Effect.succeed(orElse) : f(server)))
 
-  const statusRequest = (wire: WireStatusRequest) =>
-    Effect.map(SubscriptionRef.get(router.table), (table) => ({ ...wire, route: decodeRoute(table, wire.route) }))
-  const legacyRequest = (wire: WireLegacyRequest) =>
+  /** A status request with the coordinator's own route for the worker's. */
+  const routed = <W extends { readonly route: WireRoute | undefined }>(wire: W) =>
     Effect.map(SubscriptionRef.get(router.table), (table) => ({ ...wire, route: decodeRoute(table, wire.route) }))
 
   /**
@@ -177,12 +176,12 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
           if (Option.isSome(connected)) yield* Effect.never
         })),
     "balancer.backends": () => balancer.backends(),
-    "status.respond": (wire) => Effect.flatMap(statusRequest(wire), status.respond),
+    "status.respond": (wire) => Effect.flatMap(routed(wire), status.respond),
     "status.respondWithoutBackend": (wire) =>
-      Effect.map(Effect.flatMap(statusRequest(wire), status.respondWithoutBackend), Option.getOrUndefined),
-    "status.respondLegacy": (wire) => Effect.flatMap(legacyRequest(wire), status.respondLegacy),
+      Effect.map(Effect.flatMap(routed(wire), status.respondWithoutBackend), Option.getOrUndefined),
+    "status.respondLegacy": (wire) => Effect.flatMap(routed(wire), status.respondLegacy),
     "status.respondLegacyWithoutBackend": (wire) =>
-      Effect.map(Effect.flatMap(legacyRequest(wire), status.respondLegacyWithoutBackend), Option.getOrUndefined),
+      Effect.map(Effect.flatMap(routed(wire), status.respondLegacyWithoutBackend), Option.getOrUndefined),
     "config.reload": () => store.reload,
     "servers.reload": () => directory.reload
   }

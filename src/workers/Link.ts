@@ -39,7 +39,7 @@ export type Handlers<T extends OpTable, R> = {
   readonly [K in keyof T]: (payload: T[K]["payload"]) => Effect.Effect<T[K]["result"], T[K]["error"], R>
 }
 
-export type CastHandlers<C> = { readonly [K in keyof C]: (payload: C[K]) => void }
+type CastHandlers<C> = { readonly [K in keyof C]: (payload: C[K]) => void }
 
 export interface Link<Out extends OpTable, OutCasts> {
   readonly call: <K extends keyof Out & string>(
@@ -49,7 +49,8 @@ export interface Link<Out extends OpTable, OutCasts> {
   readonly cast: <K extends keyof OutCasts & string>(op: K, payload: OutCasts[K]) => void
 }
 
-type WireError = { readonly tag: string; readonly fields: Record<string, unknown> } | { readonly defect: string }
+/** A failure as it crosses: a typed error's tag and fields, or a defect as text. */
+export type WireError = { readonly tag: string; readonly fields: Record<string, unknown> } | { readonly defect: string }
 
 type Message =
   | {
@@ -64,13 +65,10 @@ type Message =
   | { readonly k: 2; readonly i: number; readonly e: WireError }
   | { readonly k: 3; readonly o: string; readonly p: unknown }
 
-/** The wire form of a cast, for senders that have no Link (a worker's logger). */
-export const castMessage = (op: string, payload: unknown): unknown => ({ k: 3, o: op, p: payload } satisfies Message)
-
 /** Rebuilds a typed failure from its fields. */
 export type ErrorCodecs = { readonly [tag: string]: (fields: Record<string, unknown>) => unknown }
 
-const encodeFailure = (cause: Cause.Cause<unknown>): WireError => {
+export const encodeFailure = (cause: Cause.Cause<unknown>): WireError => {
   const error = Cause.findErrorOption(cause)
   if (error._tag === "Some") {
     const e = error.value as { readonly _tag?: unknown }
@@ -80,6 +78,17 @@ const encodeFailure = (cause: Cause.Cause<unknown>): WireError => {
     }
   }
   return { defect: Cause.pretty(cause) }
+}
+
+/** The failure `e` stood for: the typed error rebuilt with `errors` (or a tagged Error), or a defect. */
+export const decodeFailure = (e: WireError, errors: ErrorCodecs): Cause.Cause<unknown> => {
+  if ("defect" in e) return Cause.die(new Error(`remote defect: ${e.defect}`))
+  const rebuild = errors[e.tag]
+  return Cause.fail(
+    rebuild !== undefined
+      ? rebuild(e.fields)
+      : Object.assign(new Error(String(e.fields["message"] ?? e.tag)), e.fields, { _tag: e.tag })
+  )
 }
 
 /** Posts `value`; the error structured clone threw, if any. (A plain JS boundary.) */
@@ -92,54 +101,74 @@ const tryPost = (port: PortLike, value: unknown): unknown => {
   }
 }
 
-export const makeLink = <Out extends OpTable, OutCasts, In extends OpTable, InCasts, R>(
+/**
+ * Messages leave a port in batches: everything sent during one turn of the event loop (a batch
+ * of fibers, a batch of received messages, log lines) goes in one postMessage at the end of it.
+ * Each postMessage costs a wake-up of the other thread, which under load is most of the cost.
+ * One outbox per port, shared by its Link and the senders that have none (a worker's logger,
+ * its fatal report), so their messages keep their order.
+ */
+interface Outbox {
+  readonly send: (message: Message) => void
+  /** Posts what is waiting now (before the port goes away). */
+  readonly flush: () => void
+  /** What becomes of a message structured clone refused (set by the port's Link; casts are dropped). */
+  unsent: (message: Message, error: unknown) => void
+}
+
+const outboxes = new WeakMap<PortLike, Outbox>()
+
+const outboxOf = (port: PortLike): Outbox => {
+  const known = outboxes.get(port)
+  if (known !== undefined) return known
+  let waiting: Array<Message> = []
+  const flush = () => {
+    const batch = waiting
+    waiting = []
+    if (batch.length === 0 || tryPost(port, batch.length === 1 ? batch[0] : batch) === undefined) return
+    // Something in the batch cannot be cloned (a bug): send the rest, report the culprit.
+    for (const message of batch) {
+      const error = tryPost(port, message)
+      if (error !== undefined) outbox.unsent(message, error)
+    }
+  }
+  const outbox: Outbox = {
+    send: (message) => {
+      waiting.push(message)
+      if (waiting.length === 1) queueMicrotask(flush)
+    },
+    flush,
+    unsent: () => {}
+  }
+  outboxes.set(port, outbox)
+  return outbox
+}
+
+/** Sends a cast over `port` without a Link (a worker's logger, its fatal report), batched with the Link's messages. */
+export const castOver = (port: PortLike, op: string, payload: unknown): void => outboxOf(port).send({ k: 3, o: op, p: payload })
+
+export const makeLink = <Out extends OpTable, OutCasts, In extends OpTable, InCasts>(
   port: PortLike,
-  serve: (link: Link<Out, OutCasts>) => {
-    readonly handlers: Handlers<In, R>
+  serve: {
+    readonly handlers: Handlers<In, never>
     readonly casts: CastHandlers<InCasts>
   },
   errors: ErrorCodecs
-): Effect.Effect<Link<Out, OutCasts>, never, Scope.Scope | R> =>
+): Effect.Effect<Link<Out, OutCasts>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pending = new Map<number, (reply: Effect.Effect<unknown, unknown>) => void>()
     let nextId = 1
 
-    /**
-     * Messages leave in batches: everything sent during one turn of the event loop (a batch
-     * of fibers, a batch of received messages) goes in one postMessage at the end of it. Each
-     * postMessage costs a wake-up of the other thread, which under load is most of the cost.
-     */
-    let outbox: Array<Message> = []
-    const flush = () => {
-      const batch = outbox
-      outbox = []
-      if (tryPost(port, batch.length === 1 ? batch[0] : batch) === undefined) return
-      // Something in the batch cannot be cloned (a bug): send the rest, fail the culprit.
-      for (const message of batch) {
-        const error = tryPost(port, message)
-        if (error === undefined) continue
-        if (message.k === 0) pending.get(message.i)?.(Effect.die(new Error(`request not transferable: ${String(error)}`)))
-        else if (message.k === 1 || message.k === 2) {
-          port.postMessage({ k: 2, i: message.i, e: { defect: `reply not transferable: ${String(error)}` } } satisfies Message)
-        }
+    const outbox = outboxOf(port)
+    const send = outbox.send
+    outbox.unsent = (message, error) => {
+      if (message.k === 0) pending.get(message.i)?.(Effect.die(new Error(`request not transferable: ${String(error)}`)))
+      else if (message.k === 1 || message.k === 2) {
+        port.postMessage({ k: 2, i: message.i, e: { defect: `reply not transferable: ${String(error)}` } } satisfies Message)
       }
     }
-    const send = (message: Message) => {
-      outbox.push(message)
-      if (outbox.length === 1) queueMicrotask(flush)
-    }
     const fibers = yield* FiberSet.make<unknown, unknown>()
-    const run = yield* FiberSet.runtime(fibers)<R>()
-
-    const decodeFailure = (e: WireError): Effect.Effect<never, unknown> => {
-      if ("defect" in e) return Effect.die(new Error(`remote defect: ${e.defect}`))
-      const rebuild = errors[e.tag]
-      return Effect.fail(
-        rebuild !== undefined
-          ? rebuild(e.fields)
-          : Object.assign(new Error(String(e.fields["message"] ?? e.tag)), e.fields, { _tag: e.tag })
-      )
-    }
+    const run = yield* FiberSet.runtime(fibers)<never>()
 
     const call = (op: string, payload: unknown): Effect.Effect<any, any> =>
       Effect.withFiber((fiber) => {
@@ -163,9 +192,8 @@ export const makeLink = <Out extends OpTable, OutCasts, In extends OpTable, InCa
       call,
       cast: (op, payload) => send({ k: 3, o: op, p: payload })
     }
-    const { casts, handlers } = serve(link)
-    const handlerOf = handlers as unknown as Record<string, ((p: unknown) => Effect.Effect<unknown, unknown, R>) | undefined>
-    const castOf = casts as unknown as Record<string, ((p: unknown) => void) | undefined>
+    const handlerOf = serve.handlers as unknown as Record<string, ((p: unknown) => Effect.Effect<unknown, unknown>) | undefined>
+    const castOf = serve.casts as unknown as Record<string, ((p: unknown) => void) | undefined>
 
     const serveRequest = (message: Extract<Message, { k: 0 }>) => {
       const handler = handlerOf[message.o]
@@ -191,7 +219,7 @@ export const makeLink = <Out extends OpTable, OutCasts, In extends OpTable, InCa
         case 1:
           return pending.get(message.i)?.(Effect.succeed(message.v))
         case 2:
-          return pending.get(message.i)?.(decodeFailure(message.e))
+          return pending.get(message.i)?.(Effect.failCause(decodeFailure(message.e, errors)))
         case 3:
           return castOf[message.o]?.(message.p)
       }
@@ -203,7 +231,7 @@ export const makeLink = <Out extends OpTable, OutCasts, In extends OpTable, InCa
     port.on("message", onMessage)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        if (outbox.length > 0) flush()
+        outbox.flush()
         port.off("message", onMessage)
         // The other side is gone: nobody will answer these.
         for (const resume of [...pending.values()]) resume(Effect.interrupt)

@@ -12,20 +12,18 @@
  */
 import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { BackendView } from "../backend/Balancer.ts"
-import type { Endpoint } from "../backend/BackendHandshake.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import type { Metric } from "effect"
 import type { LogLevel } from "effect"
-import type { Handshake } from "../protocol/Handshake.ts"
-import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
 import type { AuditEntry, BanEntry } from "../security/Ban.ts"
 import type { BanLookup } from "../security/BanIndex.ts"
 import type { BanInputError } from "../security/BanList.ts"
 import type { BanStoreError } from "../security/BanStore.ts"
 import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
 import type { SessionInfo } from "../services/Sessions.ts"
+import type { LegacyStatusRequest, StatusRequest } from "../status/StatusService.ts"
 import type { MirroredBans } from "./BanMirror.ts"
-import type { Op } from "./Link.ts"
+import type { Op, WireError } from "./Link.ts"
 
 /** A routed host as the status plane needs it; the coordinator looks the server up by id. */
 export interface WireRoute {
@@ -35,22 +33,11 @@ export interface WireRoute {
   readonly host: string
 }
 
-export interface WireStatusRequest {
-  readonly route: WireRoute | undefined
-  readonly handshake: Handshake
-  readonly rawHandshake: Uint8Array
-  readonly client: Endpoint
-  readonly local: Endpoint
-}
+/** StatusService's requests with the route as a server id. */
+export type WireStatusRequest = Omit<StatusRequest, "route"> & { readonly route: WireRoute | undefined }
+export type WireLegacyRequest = Omit<LegacyStatusRequest, "route"> & { readonly route: WireRoute | undefined }
 
-export interface WireLegacyRequest {
-  readonly request: LegacyPingRequest
-  readonly route: WireRoute | undefined
-  readonly client: Endpoint
-  readonly local: Endpoint
-}
-
-export interface WireBanInput {
+interface WireBanInput {
   readonly target: { readonly type: string; readonly value: string }
   readonly reason?: string | undefined
   readonly durationMs?: number | undefined
@@ -126,8 +113,8 @@ export interface WorkerCasts {
   readonly ready: void
   /** Bound; the port actually bound (port 0 resolves to the kernel's choice). */
   readonly listening: number
-  /** Start-up failed; the worker exits. */
-  readonly fatal: { readonly tag: string; readonly message: string; readonly fields: Record<string, unknown> }
+  /** Start-up failed; the worker exits. `message` is the failure's own, for the coordinator's log. */
+  readonly fatal: { readonly failure: WireError; readonly message: string }
   readonly release: number
   readonly metrics: ReadonlyArray<Metric.Metric.Snapshot>
   readonly log: WireLog

@@ -9,6 +9,7 @@
 import { Schema } from "effect"
 import { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { ListenError } from "../connection/Listener.ts"
 import { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import type { Route } from "../routing/Router.ts"
@@ -50,6 +51,8 @@ const fields = <A>(f: Record<string, unknown>): A => f as A
 /** The typed failures that cross the link. */
 export const errorCodecs: ErrorCodecs = {
   BackendConnectError: (f) => new BackendConnectError(fields(f)),
+  /** A worker's start-up failure (its `fatal` report). */
+  ListenError: (f) => new ListenError(fields(f)),
   BanInputError: (f) => new BanInputError(fields(f)),
   BanStoreError: (f) => new BanStoreError(fields(f))
 }

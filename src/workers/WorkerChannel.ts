@@ -9,7 +9,7 @@
  *   coordinator may kick (`kick` interrupts the connection's fiber);
  * - the `listen` and `stop` commands, and the hook a `flush` request runs (metrics).
  */
-import { Context, Deferred, Effect, type Fiber, Layer, Queue, SubscriptionRef } from "effect"
+import { Context, Deferred, Effect, type Fiber, Layer, Queue, type Scope, SubscriptionRef } from "effect"
 import { parentPort } from "node:worker_threads"
 import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
@@ -21,7 +21,7 @@ import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData
 import { decodeConfig, decodeServers, errorCodecs } from "./Wire.ts"
 
 /** A backend the coordinator wants this worker to dial for a login, and where the answer goes. */
-export interface DialJob {
+interface DialJob {
   readonly target: BackendTarget
   readonly done: Deferred.Deferred<void, BackendConnectError>
 }
@@ -37,8 +37,11 @@ export interface WorkerChannelShape {
   readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
   /** This worker's copy of the ban list (BanMirror.ts). */
   readonly bans: BanCopy
-  /** A new lease id (unique within this worker). */
-  readonly lease: () => number
+  /**
+   * A new lease (its id unique within this worker) holding `value` in `table` until the current
+   * Scope closes; then it leaves the table and the coordinator is told to `release` it.
+   */
+  readonly openLease: <A>(table: Map<number, A>, value: A) => Effect.Effect<number, never, Scope.Scope>
   /** Logins waiting on `balancer.connect`: their event queues. */
   readonly dialing: Map<number, Queue.Queue<LeaseEvent>>
   /** Registered sessions: the connection fiber a `kick` interrupts. */
@@ -47,8 +50,8 @@ export interface WorkerChannelShape {
   readonly listen: Deferred.Deferred<number>
   /** Completed by the coordinator's `stop`. */
   readonly stop: Deferred.Deferred<void>
-  /** Run by a `flush` request (set by the metrics shipper). */
-  onFlush: Effect.Effect<void>
+  /** Sets what a `flush` request runs (the metrics shipper's publish). */
+  readonly onFlush: (publish: Effect.Effect<void>) => void
 }
 
 export class WorkerChannel extends Context.Service<WorkerChannel, WorkerChannelShape>()("infrarust/workers/WorkerChannel") {
@@ -61,28 +64,16 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
   if (port === null) return yield* Effect.die(new Error("a worker channel needs a parent port"))
   const config = yield* SubscriptionRef.make(decodeConfig(data.config))
   const servers = yield* SubscriptionRef.make(decodeServers(data.servers))
+  const bans = makeBanCopy(data.bansVersion, data.bans)
   const dialing = new Map<number, Queue.Queue<LeaseEvent>>()
   const sessions = new Map<number, Fiber.Fiber<unknown, unknown>>()
   const listen = yield* Deferred.make<number>()
   const stop = yield* Deferred.make<void>()
   const runFork = Effect.runForkWith(yield* Effect.context<never>())
+  let flush: Effect.Effect<void> = Effect.void
   let nextLease = 1
 
-  const channel: { -readonly [K in keyof WorkerChannelShape]: WorkerChannelShape[K] } = {
-    data,
-    link: undefined as unknown as WorkerChannelShape["link"],
-    config,
-    servers,
-    bans: makeBanCopy(data.bansVersion, data.bans),
-    lease: () => nextLease++,
-    dialing,
-    sessions,
-    listen,
-    stop,
-    onFlush: Effect.void
-  }
-
-  channel.link = yield* makeLink<ToCoordinator, WorkerCasts, ToWorker, CoordinatorCasts, never>(port, () => ({
+  const link = yield* makeLink<ToCoordinator, WorkerCasts, ToWorker, CoordinatorCasts>(port, {
     handlers: {
       dial: ({ lease, target }) =>
         Effect.gen(function*() {
@@ -94,7 +85,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
           }
           return yield* Deferred.await(done)
         }),
-      flush: () => Effect.suspend(() => channel.onFlush)
+      flush: () => Effect.suspend(() => flush)
     },
     casts: {
       config: (wire) => {
@@ -103,7 +94,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
       servers: (wire) => {
         runFork(SubscriptionRef.set(servers, decodeServers(wire)))
       },
-      bans: (mirrored) => channel.bans.update(mirrored),
+      bans: (mirrored) => bans.update(mirrored),
       kick: (lease) => sessions.get(lease)?.interruptUnsafe(),
       listen: (port) => {
         Deferred.doneUnsafe(listen, Effect.succeed(port))
@@ -112,6 +103,35 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
         Deferred.doneUnsafe(stop, Effect.void)
       }
     }
-  }), errorCodecs)
-  return WorkerChannel.of(channel)
+  }, errorCodecs)
+
+  const openLease = <A>(table: Map<number, A>, value: A) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const id = nextLease++
+        table.set(id, value)
+        return id
+      }),
+      (id) =>
+        Effect.sync(() => {
+          table.delete(id)
+          link.cast("release", id)
+        })
+    )
+
+  return WorkerChannel.of({
+    data,
+    link,
+    config,
+    servers,
+    bans,
+    openLease,
+    dialing,
+    sessions,
+    listen,
+    stop,
+    onFlush: (publish) => {
+      flush = publish
+    }
+  })
 })

@@ -34,7 +34,7 @@ import * as RemoteStatus from "./remote/RemoteStatus.ts"
 import { WorkerChannel } from "./WorkerChannel.ts"
 
 /** How often a worker sends its metrics to the coordinator (and on every scrape). */
-export const METRICS_INTERVAL = Duration.seconds(1)
+const METRICS_INTERVAL = Duration.seconds(1)
 
 /** Traces only: this worker's metrics are exported by the coordinator. */
 const telemetry = Layer.unwrap(
@@ -52,7 +52,7 @@ const metricsShipper = Layer.effectDiscard(
     const context = yield* Effect.context<never>()
     const send = Effect.sync(() => channel.link.cast("metrics", Metric.snapshotUnsafe(context)))
     const publish = Effect.andThen(meters.publish, send)
-    channel.onFlush = publish
+    channel.onFlush(publish)
     yield* send.pipe(Effect.delay(METRICS_INTERVAL), Effect.forever, Effect.forkScoped)
     yield* Effect.addFinalizer(() => publish)
   })

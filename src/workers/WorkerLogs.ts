@@ -13,7 +13,7 @@
  */
 import { Cause, Effect, Layer, Logger, type LogLevel, References } from "effect"
 import * as Logging from "../observability/Logging.ts"
-import { castMessage, type PortLike } from "./Link.ts"
+import { castOver, type PortLike } from "./Link.ts"
 import type { WireLog, WorkerLogs } from "./Ops.ts"
 
 const render = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value) ?? String(value))
@@ -38,7 +38,8 @@ export const workerLogging = (logs: WorkerLogs, port: PortLike, index: number): 
       annotations,
       cause: cause.reasons.length > 0 ? Cause.pretty(cause) : undefined
     }
-    port.postMessage(castMessage("log", entry))
+    // Batched with the worker's other messages (Link.ts): one postMessage per turn, not per line.
+    castOver(port, "log", entry)
   })
   return Layer.mergeAll(Logger.layer([forward]), Layer.succeed(References.MinimumLogLevel, logs.level))
 }

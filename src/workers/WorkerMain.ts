@@ -9,8 +9,8 @@
  */
 import { Cause, Context, Deferred, Effect, Exit, Layer } from "effect"
 import { parentPort, workerData } from "node:worker_threads"
-import { castMessage } from "./Link.ts"
-import type { WorkerData } from "./Ops.ts"
+import { castOver, encodeFailure } from "./Link.ts"
+import type { WorkerCasts, WorkerData } from "./Ops.ts"
 import { WorkerChannel } from "./WorkerChannel.ts"
 import { workerLayer } from "./WorkerLayer.ts"
 import { workerLogging } from "./WorkerLogs.ts"
@@ -28,15 +28,15 @@ const program = Effect.gen(function*() {
 
 Effect.runFork(program).addObserver((exit) => {
   if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-    const error = Cause.squash(exit.cause) as { readonly _tag?: unknown; readonly message?: unknown }
-    const { _tag, ...fields } = typeof error === "object" && error !== null ? error as Record<string, unknown> : {}
-    port.postMessage(castMessage("fatal", {
-      tag: typeof _tag === "string" ? _tag : "Defect",
-      message: typeof error?.message === "string" ? error.message : String(error),
-      fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown>
-    }))
+    const error = Cause.squash(exit.cause) as { readonly message?: unknown } | null | undefined
+    const fatal: WorkerCasts["fatal"] = {
+      failure: encodeFailure(exit.cause),
+      message: typeof error?.message === "string" ? error.message : String(error)
+    }
+    castOver(port, "fatal", fatal)
   }
-  // After the microtasks that send the last batched messages (the final metrics snapshot).
+  // After the microtasks that send the last batched messages (the final metrics snapshot, the
+  // last log lines, the fatal report).
   const stopped = Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)
   setImmediate(() => process.exit(stopped ? 0 : 1))
 })

@@ -13,7 +13,7 @@ export type WorkerPlan =
   | { readonly _tag: "Workers"; readonly count: number; readonly requested: number }
 
 /** More threads than this are a configuration mistake, not a tuning choice. */
-export const MAX_WORKERS = 256
+const MAX_WORKERS = 256
 
 export const planWorkers = (
   requested: number,

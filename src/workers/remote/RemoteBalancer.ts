@@ -40,23 +40,18 @@ export const layer: Layer.Layer<Balancer, never, WorkerChannel> = Layer.effect(
       Effect.gen(function*() {
         const parent = yield* Scope.Scope
         const events = yield* Queue.unbounded<LeaseEvent>()
-        const lease = yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            const id = channel.lease()
-            channel.dialing.set(id, events)
-            return id
-          }),
-          (id) =>
-            Effect.gen(function*() {
-              channel.dialing.delete(id)
-              link.cast("release", id)
-              // Dials still queued will never run: their requests are answered as abandoned.
-              for (const event of yield* Queue.clear(events)) {
-                if (event._tag === "Dial") yield* Deferred.interrupt(event.job.done)
-              }
-              yield* Queue.shutdown(events)
-            })
+        // Runs after the lease's own release (finalizers run in reverse): once no new dial can
+        // be queued, the dials still queued will never run, so their requests are answered as
+        // abandoned.
+        yield* Effect.addFinalizer(() =>
+          Effect.gen(function*() {
+            for (const event of yield* Queue.clear(events)) {
+              if (event._tag === "Dial") yield* Deferred.interrupt(event.job.done)
+            }
+            yield* Queue.shutdown(events)
+          })
         )
+        const lease = yield* channel.openLease(channel.dialing, events)
         yield* link.call("balancer.connect", { lease, server: server.id }).pipe(
           // A link that closed (the worker is stopping) ends the login like "no backend".
           Effect.exit,

@@ -9,7 +9,7 @@
  * still sends the release (the coordinator ignores releases of leases it never granted).
  */
 import { Effect, Layer, Option } from "effect"
-import { Sessions } from "../../services/Sessions.ts"
+import { registerOf, Sessions } from "../../services/Sessions.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
 export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
@@ -20,28 +20,14 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
 
     const registerWithin = (info: Parameters<Sessions["Service"]["registerWithin"]>[0], maxPlayers: number) =>
       Effect.gen(function*() {
-        const fiber = yield* Effect.fiber
-        const lease = yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            const id = channel.lease()
-            channel.sessions.set(id, fiber)
-            return id
-          }),
-          (id) =>
-            Effect.sync(() => {
-              channel.sessions.delete(id)
-              link.cast("release", id)
-            })
-        )
+        const lease = yield* channel.openLease(channel.sessions, yield* Effect.fiber)
         const added = yield* link.call("sessions.register", { lease, info, maxPlayers })
         if (added === undefined) channel.sessions.delete(lease)
         return Option.fromUndefinedOr(added)
       })
 
     return Sessions.of({
-      register: (info) =>
-        Effect.flatMap(registerWithin(info, 0), (added) =>
-          Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused")),
+      register: registerOf(registerWithin),
       registerWithin,
       total: link.call("sessions.count", {}),
       countForServer: (server) => link.call("sessions.count", { server }),

@@ -6,15 +6,12 @@
  * answers from its own copy of that server.
  */
 import { Effect, Layer, Option } from "effect"
-import { StatusService } from "../../status/StatusService.ts"
+import { type LegacyStatusRequest, StatusService, type StatusRequest } from "../../status/StatusService.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 import type { WireLegacyRequest, WireStatusRequest } from "../Ops.ts"
 import { encodeRoute } from "../Wire.ts"
 
-type Request = Parameters<StatusService["Service"]["respond"]>[0]
-type LegacyRequest = Parameters<StatusService["Service"]["respondLegacy"]>[0]
-
-const wire = (r: Request): WireStatusRequest => ({
+const wire = (r: StatusRequest): WireStatusRequest => ({
   route: encodeRoute(r.route),
   // Only the fields of a handshake: the decoded one also carries frame offsets.
   handshake: {
@@ -28,7 +25,7 @@ const wire = (r: Request): WireStatusRequest => ({
   local: r.local
 })
 
-const wireLegacy = (r: LegacyRequest): WireLegacyRequest => ({
+const wireLegacy = (r: LegacyStatusRequest): WireLegacyRequest => ({
   request: r.request,
   route: encodeRoute(r.route),
   client: r.client,
