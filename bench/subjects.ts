@@ -21,7 +21,7 @@ export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "hapr
 
 /**
  * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
- * also the addon's two dup()ed sockets and two pipes (src/relay/splice/addon.c).
+ * also the addon's two dup()ed sockets and two pipes (src/native/addon.c).
  */
 export const fdsPerSession = (s: SubjectName): number => (s === "zero_copy" ? 8 : 2)
 

@@ -9,9 +9,9 @@
  */
 import { Duration, Effect, Schema, Scope } from "effect"
 import * as Net from "node:net"
-import { makeReadBuffer } from "../relay/ReadBuffer.ts"
+import { makeReadBuffer } from "../socket/ReadBuffer.ts"
 import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
-import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
+import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
 
 export class BackendConnectError extends Schema.TaggedError<BackendConnectError>()("BackendConnectError", {
   address: Schema.String,
@@ -20,6 +20,18 @@ export class BackendConnectError extends Schema.TaggedError<BackendConnectError>
 }) {
   override get message(): string {
     return `cannot connect to backend ${this.address}: ${this.detail}`
+  }
+}
+
+/**
+ * Every backend of a server failed to connect. Recorded on the `proxy.backend_connect` span;
+ * the login turns it into the player's `disconnect_message`.
+ */
+export class NoBackendReachable extends Schema.TaggedError<NoBackendReachable>()("NoBackendReachable", {
+  server: Schema.String
+}) {
+  override get message(): string {
+    return `no backend of '${this.server}' is reachable`
   }
 }
 

@@ -11,7 +11,7 @@
 import type { ServerConfig } from "../config/ServerConfig.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { encodeHandshake, type Handshake } from "../protocol/Handshake.ts"
-import { parseIp } from "../proxy-protocol/IpAddress.ts"
+import { parseIp } from "../address/IpAddress.ts"
 import { encodeProxyHeaderV2 } from "../proxy-protocol/ProxyHeader.ts"
 import { Result } from "effect"
 

@@ -4,11 +4,11 @@
  * call, so received bytes are copied into a per-probe buffer, bounded by `maxBuffered`.
  */
 import { Effect } from "effect"
-import { decodeBuffered } from "../connection/Inbound.ts"
+import { decodeBuffered } from "../socket/Inbound.ts"
 import type { Decode } from "../protocol/Decode.ts"
 import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import { BackendConnectError } from "./BackendDialer.ts"
-import { type BackendLink, pauseUntilTaken } from "./BackendLink.ts"
+import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
 
 export interface BackendReader {
   readonly link: BackendLink

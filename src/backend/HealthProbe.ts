@@ -21,9 +21,9 @@ import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshak
 import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import { encodeProxyHeaderV2Local } from "../proxy-protocol/ProxyHeader.ts"
 import { endAndAwaitClose } from "../socket/GracefulClose.ts"
-import { fetchBackendStatus } from "../status/BackendStatus.ts"
+import { fetchBackendStatus } from "./StatusProbe.ts"
 import { type BackendConnectError, dial } from "./BackendDialer.ts"
-import type { BackendDataHandler } from "./BackendLink.ts"
+import type { BackendDataHandler } from "../socket/BackendLink.ts"
 
 export class HealthCheckFailed extends Schema.TaggedError<HealthCheckFailed>()("HealthCheckFailed", {
   reason: Schema.String

@@ -9,7 +9,7 @@
  * IPv6 address without brackets (`"::1"` would be host `:` port 1).
  */
 import { Result, Schema } from "effect"
-import { formatIp, parseIp } from "../proxy-protocol/IpAddress.ts"
+import { formatIp, parseIp } from "../address/IpAddress.ts"
 import { parsedString } from "./TomlSchema.ts"
 
 /** The Minecraft default port, used when a backend address has none (`cfg/types/address.rs`). */

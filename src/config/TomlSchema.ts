@@ -9,7 +9,7 @@
  * transformations after the rename, which would report `statusWindow` for `status_window`.)
  */
 import { Effect, Result, Schema, SchemaGetter, SchemaIssue, SchemaTransformation } from "effect"
-import { parseCidr } from "../proxy-protocol/Cidr.ts"
+import { parseCidr } from "../address/Cidr.ts"
 
 /** `statusWindow` → `status_window`, at the type level. Digits stay attached (`ipv6Prefix`). */
 export type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`

@@ -10,7 +10,7 @@ import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
 import { decodeFirstPacket, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
-import { type Inbound, next, nextWithin, takePending } from "./Inbound.ts"
+import { type Inbound, next, nextWithin, takePending } from "../socket/Inbound.ts"
 
 /** How long a legacy ping may take to show whether (and what) more is coming. */
 const LEGACY_SETTLE = Duration.millis(150)

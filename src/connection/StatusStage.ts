@@ -10,8 +10,8 @@ import type * as Net from "node:net"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
 import type { StatusRequest, StatusService } from "../status/StatusService.ts"
-import { type Inbound, nextWithin } from "./Inbound.ts"
-import { sendAndClose } from "./Kick.ts"
+import { type Inbound, nextWithin } from "../socket/Inbound.ts"
+import { sendAndClose } from "../socket/Kick.ts"
 
 const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
 

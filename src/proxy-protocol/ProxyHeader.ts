@@ -13,7 +13,7 @@
  */
 import { type Decode, needMore } from "../protocol/Decode.ts"
 import { malformed, type ProtocolError } from "../protocol/ProtocolError.ts"
-import type { IpAddress } from "./IpAddress.ts"
+import type { IpAddress } from "../address/IpAddress.ts"
 import { decodeProxyHeaderV1, V1_SIGNATURE } from "./ProxyHeaderV1.ts"
 import { decodeProxyHeaderV2, V2_SIGNATURE } from "./ProxyHeaderV2.ts"
 

@@ -9,7 +9,7 @@
 import { Result } from "effect"
 import { type Decode, done, needMore } from "../protocol/Decode.ts"
 import { malformed, type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
-import { formatIp, type IpAddress, normalizeIp, parseIp } from "./IpAddress.ts"
+import { formatIp, type IpAddress, normalizeIp, parseIp } from "../address/IpAddress.ts"
 import type { IpEndpoint, ProxyEndpoint, ProxyHeader } from "./ProxyHeader.ts"
 
 /** "PROXY" (spec 2.1: "Seeing this string indicates that this is version 1"). */

@@ -10,7 +10,7 @@
  */
 import { type Decode, done, needMore } from "../protocol/Decode.ts"
 import { malformed, tooLarge } from "../protocol/ProtocolError.ts"
-import { formatIp, type IpAddress, ipv4FromBytes, ipv6FromBytes, normalizeIp } from "./IpAddress.ts"
+import { formatIp, type IpAddress, ipv4FromBytes, ipv6FromBytes, normalizeIp } from "../address/IpAddress.ts"
 import type { IpEndpoint, ProxyHeader } from "./ProxyHeader.ts"
 
 /** The 12-byte v2 signature (spec 2.2). */

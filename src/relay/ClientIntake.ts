@@ -13,7 +13,7 @@
  * forwards them first: nothing is lost or reordered.
  */
 import * as Net from "node:net"
-import { makeReadBuffer } from "./ReadBuffer.ts"
+import { makeReadBuffer } from "../socket/ReadBuffer.ts"
 
 export interface Adopted {
   /** The socket that now owns the connection: read through `onread`, written as usual. */

@@ -17,7 +17,7 @@
  */
 import { Effect } from "effect"
 import type * as Net from "node:net"
-import type { BackendLink } from "../backend/BackendLink.ts"
+import type { BackendLink } from "../socket/BackendLink.ts"
 import { adoptWithOnread } from "./ClientIntake.ts"
 import type { IdleWatch, Watched } from "./IdleWatch.ts"
 

@@ -8,10 +8,10 @@
  */
 import { Context, Effect, Layer, Ref } from "effect"
 import type * as Net from "node:net"
-import type { BackendLink } from "../backend/BackendLink.ts"
+import type { BackendLink } from "../socket/BackendLink.ts"
 import { relay, type RelayEndReason, type RelayOptions, type RelayOutcome } from "./Relay.ts"
 import { type SpliceResult, startSplice } from "./splice/Splice.ts"
-import { SpliceStartError } from "./splice/SpliceStartError.ts"
+import { SpliceStartError } from "../native/SpliceStartError.ts"
 
 const outcomeOf = (r: SpliceResult): RelayOutcome => {
   const reason: RelayEndReason = r.reason === "client_closed" || r.reason === "backend_closed"

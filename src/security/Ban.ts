@@ -11,8 +11,8 @@
  * `now >= expires_at`.
  */
 import { Result } from "effect"
-import { formatCidr, parseCidr } from "../proxy-protocol/Cidr.ts"
-import { formatIp, normalizeIp, parseIp } from "../proxy-protocol/IpAddress.ts"
+import { formatCidr, parseCidr } from "../address/Cidr.ts"
+import { formatIp, normalizeIp, parseIp } from "../address/IpAddress.ts"
 import { canonicalUuid } from "../protocol/Uuid.ts"
 
 export const banTargetTypes = ["ip", "cidr", "username", "uuid"] as const

@@ -7,8 +7,8 @@
  * the purge has run.
  */
 import { Result } from "effect"
-import { type Cidr, cidrContains, parseCidr } from "../proxy-protocol/Cidr.ts"
-import { formatIp, normalizeIp, parseRemoteAddress } from "../proxy-protocol/IpAddress.ts"
+import { type Cidr, cidrContains, parseCidr } from "../address/Cidr.ts"
+import { formatIp, normalizeIp, parseRemoteAddress } from "../address/IpAddress.ts"
 import { canonicalUuid } from "../protocol/Uuid.ts"
 import { type AuditEntry, type BanEntry, isExpired, MAX_AUDIT_ENTRIES, targetKey } from "./Ban.ts"
 import type { BanFileData } from "./BanFile.ts"

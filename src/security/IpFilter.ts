@@ -14,7 +14,7 @@
 import { Context, Effect, Layer, SubscriptionRef } from "effect"
 import type { IpFilterConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
-import { cidrSetOf } from "../proxy-protocol/Cidr.ts"
+import { cidrSetOf } from "../address/Cidr.ts"
 
 /** `config` absent = no filter. A non-empty whitelist wins over the blacklist. */
 export const allows = (config: IpFilterConfig | undefined, client: string): boolean => {

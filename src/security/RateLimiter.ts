@@ -16,7 +16,7 @@
 import { Clock, Context, Duration, Effect, Layer, Schedule, SubscriptionRef } from "effect"
 import type { RateLimitConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
-import { ipv6Prefix } from "../proxy-protocol/Cidr.ts"
+import { ipv6Prefix } from "../address/Cidr.ts"
 import { makeBucketTable } from "./TokenBucket.ts"
 
 export type RateKind = "login" | "status"

@@ -3,14 +3,14 @@
  *
  * Node's `socket.setKeepAlive(true, delay)` sets only the idle time before the first probe
  * (TCP_KEEPIDLE); libuv then fixes the probe interval and count itself. Where the native addon
- * is loaded (Linux, see relay/splice), TCP_KEEPINTVL and TCP_KEEPCNT are set too, so `interval`
+ * is loaded (Linux, see src/native), TCP_KEEPINTVL and TCP_KEEPCNT are set too, so `interval`
  * and `retries` apply exactly as configured; elsewhere only `time` applies (docs/load-balancer.md).
  */
 import { Duration } from "effect"
 import type * as Net from "node:net"
 import type { KeepaliveConfig } from "../config/GlobalTables.ts"
-import { defaultAddon } from "../relay/splice/Addon.ts"
-import { SpliceStartError } from "../relay/splice/SpliceStartError.ts"
+import { defaultAddon } from "../native/Addon.ts"
+import { SpliceStartError } from "../native/SpliceStartError.ts"
 
 export interface KeepaliveSettings {
   readonly idleMs: number

@@ -16,7 +16,7 @@ import { formatHumanDuration } from "../config/HumanDuration.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
 import { statusFetchDuration, tagged } from "../observability/Metrics.ts"
 import type { Handshake } from "../protocol/Handshake.ts"
-import { fetchBackendStatus } from "./BackendStatus.ts"
+import { fetchBackendStatus } from "../backend/StatusProbe.ts"
 import { type FetchOutcome, OFFLINE, UNREACHABLE } from "./StatusCache.ts"
 import { parseStatus } from "./StatusSnapshot.ts"
 

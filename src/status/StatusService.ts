@@ -32,7 +32,7 @@ import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshak
 import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
 import { NEWEST_KNOWN_PROTOCOL } from "../protocol/ProtocolVersion.ts"
 import type { Route } from "../routing/Router.ts"
-import { Sessions } from "../services/Sessions.ts"
+import { Sessions } from "../session/Sessions.ts"
 import { EMPTY_FAVICONS, type FaviconTable, faviconUses, loadFaviconTable } from "./Favicons.ts"
 import { encodeLegacyReply, type LegacyView, legacyMotdText, legacyViewOfBody } from "./LegacyStatus.ts"
 import { DEFAULT_STATE_TEXT, motdEntry, statusJson, SYNTHETIC_VERSION_NAME, type SyntheticStatus, UNKNOWN_DOMAIN_TEXT } from "./Motd.ts"

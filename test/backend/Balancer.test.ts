@@ -13,7 +13,7 @@ import { type LoadedServer, parseServerConfig } from "../../src/config/ConfigLoa
 import { backendConnectFailures, backendHealthy, backendPlayers } from "../../src/observability/Metrics.ts"
 import { Router } from "../../src/routing/Router.ts"
 import * as RoutingTable from "../../src/routing/RoutingTable.ts"
-import { Sessions } from "../../src/services/Sessions.ts"
+import { Sessions } from "../../src/session/Sessions.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 
 const server = (id: string, toml: string): LoadedServer => {

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { Decode } from "../../src/protocol/Decode.ts"
 import { decodeProxyHeader, encodeProxyHeaderV1, type ProxyHeader } from "../../src/proxy-protocol/ProxyHeader.ts"
-import { formatIp, normalizeIp, normalizeRemoteAddress } from "../../src/proxy-protocol/IpAddress.ts"
+import { formatIp, normalizeIp, normalizeRemoteAddress } from "../../src/address/IpAddress.ts"
 import { arbEndpoint, ascii, concat } from "./arbitraries.ts"
 
 const decodeText = (text: string): Decode<ProxyHeader> => decodeProxyHeader(ascii(text), 0)

@@ -8,7 +8,7 @@ import {
   MAX_V2_PAYLOAD_LENGTH,
   type ProxyHeader
 } from "../../src/proxy-protocol/ProxyHeader.ts"
-import { formatIp, normalizeIp, normalizeRemoteAddress } from "../../src/proxy-protocol/IpAddress.ts"
+import { formatIp, normalizeIp, normalizeRemoteAddress } from "../../src/address/IpAddress.ts"
 import { arbEndpoint, ascii, concat, crc32c, hex } from "./arbitraries.ts"
 
 const SIGNATURE = "0d0a0d0a000d0a515549540a"

@@ -5,7 +5,7 @@
  * build the exact HAProxy vector with a valid checksum.
  */
 import fc from "fast-check"
-import type { IpAddress } from "../../src/proxy-protocol/IpAddress.ts"
+import type { IpAddress } from "../../src/address/IpAddress.ts"
 import type { IpEndpoint } from "../../src/proxy-protocol/ProxyHeader.ts"
 import { port as arbPort } from "../protocol/Helpers.ts"
 

@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Option, Scope } from "effect"
-import { Sessions } from "../../src/services/Sessions.ts"
+import { Sessions } from "../../src/session/Sessions.ts"
 
 const info = (player: string) => ({
   client: "127.0.0.1",

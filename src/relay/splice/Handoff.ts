@@ -14,7 +14,7 @@
  *   `flushWrites` waits for an (empty) write's callback, which Writable calls in order.
  */
 import type * as Net from "node:net"
-import { SpliceStartError } from "./SpliceStartError.ts"
+import { SpliceStartError } from "../../native/SpliceStartError.ts"
 
 /** The libuv stream handle behind a net.Socket (not in @types/node). */
 interface StreamHandle {

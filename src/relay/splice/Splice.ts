@@ -17,9 +17,9 @@
  * in the counts.
  */
 import type * as Net from "node:net"
-import { defaultAddon, loadAddon, type NativePair } from "./Addon.ts"
+import { defaultAddon, loadAddon, type NativePair } from "../../native/Addon.ts"
 import { checkSocket, detach, flushWrites } from "./Handoff.ts"
-import { SpliceStartError } from "./SpliceStartError.ts"
+import { SpliceStartError } from "../../native/SpliceStartError.ts"
 
 export type SpliceEndReason = "client_closed" | "backend_closed" | "idle_timeout" | "cancelled" | "error"
 

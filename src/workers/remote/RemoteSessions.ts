@@ -9,7 +9,7 @@
  * still sends the release (the coordinator ignores releases of leases it never granted).
  */
 import { Effect, Layer, Option } from "effect"
-import { registerOf, Sessions } from "../../services/Sessions.ts"
+import { registerOf, Sessions } from "../../session/Sessions.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
 export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(

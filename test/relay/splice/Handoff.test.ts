@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Net from "node:net"
 import { checkSocket, detach } from "../../../src/relay/splice/Handoff.ts"
-import { SpliceStartError } from "../../../src/relay/splice/SpliceStartError.ts"
+import { SpliceStartError } from "../../../src/native/SpliceStartError.ts"
 import { sleep, waitFor } from "./rig.ts"
 
 /** A connected pair on 127.0.0.1: `near` is the server side (the one we detach). */

@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync } from "node:fs"
 import * as Net from "node:net"
 import { dirname, join } from "node:path"
-import { DEFAULT_ADDON_PATH, loadAddon, type SpliceAddon } from "../../../src/relay/splice/Addon.ts"
+import { DEFAULT_ADDON_PATH, loadAddon, type SpliceAddon } from "../../../src/native/Addon.ts"
 import { type SpliceHandle, type SpliceOptions, type SpliceResult, startSplice } from "../../../src/relay/splice/Splice.ts"
-import { SpliceStartError } from "../../../src/relay/splice/SpliceStartError.ts"
+import { SpliceStartError } from "../../../src/native/SpliceStartError.ts"
 
 const ADDON_DIR = join(dirname(DEFAULT_ADDON_PATH), "..", "..")
 

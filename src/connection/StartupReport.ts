@@ -4,10 +4,10 @@
  * addresses and mode. Said once per process, whether one thread accepts or several workers.
  */
 import { Effect } from "effect"
-import type { LoadedServer } from "./config/ConfigLoader.ts"
-import { formatHostPort } from "./config/HostPort.ts"
-import type { ProxyConfig } from "./config/ProxyConfig.ts"
-import type { RoutingTable } from "./routing/RoutingTable.ts"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { formatHostPort } from "../config/HostPort.ts"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
+import type { RoutingTable } from "../routing/RoutingTable.ts"
 
 export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
   if (table.entries.length === 0) return ["no servers loaded yet: add .toml files to the servers directory"]

@@ -6,9 +6,9 @@
  */
 import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
-import { dial } from "../backend/BackendDialer.ts"
-import { backendHandshake, type Endpoint, proxyHeaderFor } from "../backend/BackendHandshake.ts"
-import { makeBackendReader, readFromBackend } from "../backend/BackendReader.ts"
+import { dial } from "./BackendDialer.ts"
+import { backendHandshake, type Endpoint, proxyHeaderFor } from "./BackendHandshake.ts"
+import { makeBackendReader, readFromBackend } from "./BackendReader.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import { type Handshake, NextState } from "../protocol/Handshake.ts"

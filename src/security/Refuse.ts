@@ -7,8 +7,8 @@ import { Effect, type LogLevel } from "effect"
 import type * as Net from "node:net"
 import { LogThrottle } from "../observability/LogThrottle.ts"
 import { settleOutcome } from "../observability/ConnectionReport.ts"
-import type { Refusal } from "../security/Refusal.ts"
-import { kick } from "./Kick.ts"
+import type { Refusal } from "./Refusal.ts"
+import { kick } from "../socket/Kick.ts"
 
 /**
  * Warnings a peer can trigger at will (PROXY mismatches, untrusted peers) are said once a

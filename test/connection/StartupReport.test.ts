@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import { parseProxyConfig, parseServerConfig } from "../src/config/ConfigLoader.ts"
-import * as RoutingTable from "../src/routing/RoutingTable.ts"
-import { inactiveSettings } from "../src/StartupReport.ts"
+import { parseProxyConfig, parseServerConfig } from "../../src/config/ConfigLoader.ts"
+import * as RoutingTable from "../../src/routing/RoutingTable.ts"
+import { inactiveSettings } from "../../src/connection/StartupReport.ts"
 
 const global = (text: string) => Result.getOrThrow(parseProxyConfig(text, "infrarust.toml")).config
 const table = (servers: Record<string, string>) =>

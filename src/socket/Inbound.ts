@@ -11,11 +11,10 @@
  * The buffer is bounded (`maxBuffered`): a peer that sends more than any valid prefix can be
  * without completing it is cut off, so this stage never grows without limit.
  */
-import { type Duration, Effect, Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
 import type * as Net from "node:net"
 import type { Decode } from "../protocol/Decode.ts"
 import { type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
-import { StageTimeout } from "./ConnectionError.ts"
 
 export class ClientClosed extends Schema.TaggedError<ClientClosed>()("ClientClosed", {
   /** What we were waiting for when the client went away. */
@@ -24,6 +23,16 @@ export class ClientClosed extends Schema.TaggedError<ClientClosed>()("ClientClos
 }) {
   override get message(): string {
     return `client closed the connection during ${this.stage}${this.detail === "" ? "" : `: ${this.detail}`}`
+  }
+}
+
+/** A stage's bytes did not arrive in time (slowloris, a stalled client). */
+export class StageTimeout extends Schema.TaggedError<StageTimeout>()("StageTimeout", {
+  stage: Schema.String,
+  after: Schema.Duration
+}) {
+  override get message(): string {
+    return `no complete ${this.stage} within ${Duration.format(this.after)}`
   }
 }
 

@@ -9,8 +9,8 @@ import {
   normalizeRemoteAddress,
   parseIp,
   parseRemoteAddress
-} from "../../src/proxy-protocol/IpAddress.ts"
-import { arbIp, arbIpv4, arbIpv6 } from "./arbitraries.ts"
+} from "../../src/address/IpAddress.ts"
+import { arbIp, arbIpv4, arbIpv6 } from "../proxy-protocol/arbitraries.ts"
 
 const parsed = (text: string): IpAddress => {
   const r = parseIp(text)

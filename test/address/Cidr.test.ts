@@ -9,9 +9,9 @@ import {
   makeCidrSet,
   parseCidr,
   parseCidrSet
-} from "../../src/proxy-protocol/Cidr.ts"
-import { formatIp, type IpAddress, normalizeIp } from "../../src/proxy-protocol/IpAddress.ts"
-import { arbIp, arbIpv4, arbIpv6 } from "./arbitraries.ts"
+} from "../../src/address/Cidr.ts"
+import { formatIp, type IpAddress, normalizeIp } from "../../src/address/IpAddress.ts"
+import { arbIp, arbIpv4, arbIpv6 } from "../proxy-protocol/arbitraries.ts"
 
 const cidr = (text: string): Cidr => {
   const r = parseCidr(text)

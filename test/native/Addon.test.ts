@@ -3,14 +3,14 @@ import { execFile } from "node:child_process"
 import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
-import { ADDON_PATH_ENV, addonPath, DEFAULT_ADDON_PATH, isAvailable, loadError } from "../../../src/relay/splice/Addon.ts"
-import { startSplice } from "../../../src/relay/splice/Splice.ts"
-import { SpliceStartError } from "../../../src/relay/splice/SpliceStartError.ts"
-import { ensureAddon, fdCount, threadCount, waitFor } from "./rig.ts"
+import { ADDON_PATH_ENV, addonPath, DEFAULT_ADDON_PATH, isAvailable, loadError } from "../../src/native/Addon.ts"
+import { startSplice } from "../../src/relay/splice/Splice.ts"
+import { SpliceStartError } from "../../src/native/SpliceStartError.ts"
+import { ensureAddon, fdCount, threadCount, waitFor } from "../relay/splice/rig.ts"
 
 const addon = ensureAddon()
 const MISSING = "/nonexistent/infrarust/zero_copy.node"
-const program = (name: string) => fileURLToPath(new URL(`./programs/${name}`, import.meta.url))
+const program = (name: string) => fileURLToPath(new URL(`../relay/splice/programs/${name}`, import.meta.url))
 
 const runChild = (args: Array<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

@@ -9,7 +9,7 @@ import { Duration, type Effect } from "effect"
 import type * as Net from "node:net"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { encodeLoginDisconnect } from "../protocol/Disconnect.ts"
-import { endAndAwaitClose } from "../socket/GracefulClose.ts"
+import { endAndAwaitClose } from "./GracefulClose.ts"
 
 /** How long a kicked client gets to read the message and close its side. */
 const KICK_LINGER = Duration.seconds(2)

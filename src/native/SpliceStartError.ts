@@ -5,7 +5,7 @@
 import { Schema } from "effect"
 
 export const SpliceStartErrorReason = Schema.Literals([
-  /** The addon is not loaded: not Linux, not built (see src/relay/splice/build.log), or broken. */
+  /** The addon is not loaded: not Linux, not built (see src/native/build.log), or broken. */
   "Unavailable",
   /** A socket cannot be handed over: destroyed, still connecting, ended, corked, or read by listeners. */
   "BadSocket",
