@@ -30,6 +30,8 @@ import { BanList } from "./security/BanList.ts"
 import { IpFilter } from "./security/IpFilter.ts"
 import { RateLimiter } from "./security/RateLimiter.ts"
 import { Sessions } from "./session/Sessions.ts"
+import { EventBus } from "./event/EventBus.ts"
+import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
@@ -89,7 +91,8 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
-  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer)
+  // Events sit low: every service above may fire them, and plugins listen from the top.
+  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
   const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
   // The status cache is its own layer so a test or a plugin can swap it.
@@ -104,7 +107,7 @@ const singleProcess = (options: ProxyOptions) => {
   const dataPlane = Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer).pipe(
     Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
   )
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(dataPlane))
+  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(dataPlane))
   return ListenerLive(options).pipe(Layer.provide(handler))
 }
 

@@ -14,11 +14,7 @@ import { encodeHandshake, type Handshake } from "../protocol/Handshake.ts"
 import { parseIp } from "../address/IpAddress.ts"
 import { encodeProxyHeaderV2 } from "../proxy-protocol/ProxyHeader.ts"
 import { Result } from "effect"
-
-export interface Endpoint {
-  readonly address: string
-  readonly port: number
-}
+import type { Endpoint } from "../address/Endpoint.ts"
 
 /** The host the backend should see, or undefined to forward the client's bytes unchanged. */
 const rewrittenHost = (server: ServerConfig): string | undefined => {

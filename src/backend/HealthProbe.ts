@@ -21,6 +21,7 @@ import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshak
 import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import { encodeProxyHeaderV2Local } from "../proxy-protocol/ProxyHeader.ts"
 import { endAndAwaitClose } from "../socket/GracefulClose.ts"
+import { backendHandshake } from "./BackendHandshake.ts"
 import { fetchBackendStatus } from "./StatusProbe.ts"
 import { type BackendConnectError, dial } from "./BackendDialer.ts"
 import type { BackendDataHandler } from "../socket/BackendLink.ts"
@@ -48,7 +49,6 @@ const checkHost = (server: LoadedServer, target: BackendTarget): string =>
   server.config.domains.find((d) => !d.includes("*") && !d.includes("?")) ?? target.host
 
 const LOCAL_HEADER = encodeProxyHeaderV2Local()
-const NOWHERE = { address: "0.0.0.0", port: 0 }
 
 const statusCheck = (
   server: LoadedServer,
@@ -63,16 +63,11 @@ const statusCheck = (
   }
   const raw = encodeHandshake(handshake)
   if (!isEncodedBytes(raw)) return Effect.fail(new HealthCheckFailed({ reason: `cannot encode a handshake: ${raw.message}` }))
-  return fetchBackendStatus({
-    server,
-    target,
-    handshake,
-    rawHandshake: raw,
-    client: NOWHERE,
-    local: NOWHERE,
-    connectTimeout: check.timeout,
-    preamble: LOCAL_HEADER
-  }).pipe(Effect.asVoid)
+  const hello = {
+    preamble: server.config.sendProxyProtocol ? LOCAL_HEADER : undefined,
+    handshake: backendHandshake(server.config, handshake, raw)
+  }
+  return fetchBackendStatus(target, hello, check.timeout).pipe(Effect.asVoid)
 }
 
 /** How long a TCP check waits for the peer to close after our FIN before dropping the socket. */

@@ -11,17 +11,15 @@
  * `LegacyUndecided` and the caller waits briefly before settling them.
  */
 import { type Decode, done, needMore } from "../protocol/Decode.ts"
-import { type DecodedHandshake, decodeHandshake } from "../protocol/Handshake.ts"
-import { decodeLegacyPing, detectLegacyPing, isLegacyLogin, type LegacyPingRequest } from "../protocol/LegacyPing.ts"
+import { decodeHandshake } from "../protocol/Handshake.ts"
+import { decodeLegacyPing, detectLegacyPing, isLegacyLogin } from "../protocol/LegacyPing.ts"
 import { unsupported } from "../protocol/ProtocolError.ts"
 import { matchSignature } from "../proxy-protocol/ProxyHeader.ts"
 import { V1_SIGNATURE } from "../proxy-protocol/ProxyHeaderV1.ts"
 import { V2_SIGNATURE } from "../proxy-protocol/ProxyHeaderV2.ts"
+import type { Opening } from "../session/ConnectionContext.ts"
 
-export type FirstPacket =
-  | { readonly _tag: "Handshake"; readonly handshake: DecodedHandshake; readonly raw: Uint8Array }
-  | { readonly _tag: "LegacyPing"; readonly request: LegacyPingRequest; readonly raw: Uint8Array }
-  | { readonly _tag: "LegacyUndecided" }
+export type FirstPacket = Opening | { readonly _tag: "LegacyUndecided" }
 
 /** `field` of the error for a PROXY header that arrived while receiving them is off. */
 export const UNEXPECTED_PROXY_HEADER_FIELD = "proxy.unexpected"

@@ -1,17 +1,30 @@
 /**
- * The status exchange with the client (server list): read its status request, answer with
- * the JSON from `StatusService`, then answer its ping with a pong carrying the same payload
- * and close. The client's reads are bounded by {@link STATUS_CLIENT_TIMEOUT}, as in
+ * A modern server-list ping (next state 1), from its handshake to the pong:
+ *
+ * - the status bucket of the client's address (`[rate_limit]`): a limited ping is answered only
+ *   when that costs no backend work (a cached response, a proxy-made MOTD), else closed;
+ * - an unknown domain gets `[default_motd]` (or is dropped with `unknown_domain_behavior = "drop"`);
+ * - the server's own `[ip_filter]` closes a filtered ping without a word;
+ * - the reply comes from StatusService (cache, MOTD states), then ProxyPing listeners may change
+ *   it — cached replies included — before the client reads it.
+ *
+ * The exchange: read the status request, answer with the JSON, answer the ping with a pong of the
+ * same payload and close. The client's reads are bounded by {@link STATUS_CLIENT_TIMEOUT}, as in
  * Infrarust ("status request read timed out" / "ping request read timed out").
  */
-import { Duration, Effect } from "effect"
+import { Duration, Effect, LogLevel, Option } from "effect"
+import { Events } from "../event/EventBus.ts"
+import type { PingReply } from "../event/ProxyEvent.ts"
+import { settleOutcome } from "../observability/ConnectionReport.ts"
 import { traced } from "../observability/Tracing.ts"
-import type * as Net from "node:net"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
-import type { StatusRequest, StatusService } from "../status/StatusService.ts"
+import { admitRate, admitToServer } from "../security/Admission.ts"
+import { refuseConnection } from "../security/Refuse.ts"
+import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { type Inbound, nextWithin } from "../socket/Inbound.ts"
 import { sendAndClose } from "../socket/Kick.ts"
+import { StatusService } from "../status/StatusService.ts"
 
 const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
 
@@ -36,23 +49,61 @@ const responseFrame = (json: string): Uint8Array | undefined => {
   return encoded
 }
 
-export const serveStatus = Effect.fnUntraced(function*(
-  socket: Net.Socket,
+/** ProxyPing listeners see the reply as JSON and may return another; a reply that is not an object passes untouched. */
+const firePing = (ctx: HandshakeContext, json: string) =>
+  Effect.gen(function*() {
+    const events = yield* Events
+    if (!events.wants("ProxyPing")) return json
+    const parsed = yield* Effect.option(Effect.try(() => JSON.parse(json) as unknown))
+    if (Option.isNone(parsed) || typeof parsed.value !== "object" || parsed.value === null) return json
+    const reply = parsed.value as PingReply
+    const event = { _tag: "ProxyPing", client: ctx.client, host: ctx.host, server: ctx.route?.entry.id, protocolVersion: ctx.protocolVersion } as const
+    const changed = yield* events.fire(event, reply)
+    return changed === reply ? json : JSON.stringify(changed)
+  })
+
+const exchange = Effect.fnUntraced(function*(
+  ctx: HandshakeContext,
   inbound: Inbound,
-  request: StatusRequest,
-  status: StatusService["Service"],
   /** An answer already at hand (a rate-limited ping gets `respondWithoutBackend`'s). */
   prepared?: string
 ) {
+  const socket = inbound.socket
   const first = yield* readStatusPacket(inbound, "status request")
   if (first._tag === "PingRequest") {
     // Some tools ping without asking for the status first: answer the ping alone.
     return yield* sendAndClose(socket, encodePongResponse(first.payload))
   }
-  const json = prepared ?? (yield* status.respond(request))
+  const status = yield* StatusService
+  const json = yield* firePing(ctx, prepared ?? (yield* status.respond(ctx)))
   const response = responseFrame(json)
   if (response !== undefined) socket.write(response)
   const ping = yield* readStatusPacket(inbound, "ping").pipe(Effect.option)
   const pong = ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0)
   yield* sendAndClose(socket, pong)
 }, traced("proxy.status_exchange"))
+
+const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
+
+export const answerStatus = Effect.fnUntraced(function*(ctx: HandshakeContext, inbound: Inbound) {
+  const limited = yield* admitRate("status", ctx.client.address)
+  if (ctx.route === undefined) {
+    yield* settleOutcome("unknown_domain")
+    if (ctx.config.unknownDomainBehavior === "drop") return yield* logAt("Debug", `unknown domain '${shorten(ctx.host)}': dropped`)
+  } else {
+    const filtered = yield* admitToServer(ctx.route.entry.value, ctx.client.address, true)
+    if (filtered !== undefined) return yield* refuseConnection(inbound.socket, filtered)
+  }
+  if (limited === undefined) {
+    yield* settleOutcome("status")
+    return yield* exchange(ctx, inbound)
+  }
+  // Rate limited: answer only if that costs no backend work (cache, proxy MOTD), else close.
+  const cheap = yield* (yield* StatusService).respondWithoutBackend(ctx)
+  yield* settleOutcome(Option.isSome(cheap) ? "status" : "refused")
+  yield* logAt(limited.level, `${limited.reason}: ${Option.isSome(cheap) ? "answered without the backend" : "closed"}`)
+  if (Option.isSome(cheap)) yield* exchange(ctx, inbound, cheap.value)
+})
+
+/** Hosts come from the client: keep log lines and kick texts bounded. */
+export const shorten = (host: string): string => (host.length > 64 ? `${host.slice(0, 64)}…` : host)

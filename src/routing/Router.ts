@@ -47,6 +47,7 @@ const make = (reportIssues: boolean) =>
     )
     return Router.of({
       table,
+      server: (id) => Effect.map(SubscriptionRef.get(table), (t) => t.byId.get(id)?.value),
       resolve: (rawHost) =>
         Effect.map(SubscriptionRef.get(table), (t) => {
           const host = normalizeHost(rawHost)
@@ -57,6 +58,8 @@ const make = (reportIssues: boolean) =>
 
 export class Router extends Context.Service<Router, {
   readonly table: SubscriptionRef.SubscriptionRef<RoutingTable.RoutingTable<LoadedServer>>
+  /** The server with this id in the current snapshot. */
+  readonly server: (id: string) => Effect.Effect<LoadedServer | undefined>
   /** Normalises the handshake host once and looks it up in the current snapshot. */
   readonly resolve: (rawHost: string) => Effect.Effect<Resolution>
 }>()("infrarust/routing/Router") {

@@ -20,7 +20,6 @@ import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
 import { rejections, taggedEach } from "../observability/Metrics.ts"
-import { Sessions } from "../session/Sessions.ts"
 import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
 import { BanList } from "./BanList.ts"
 import { IpFilter } from "./IpFilter.ts"
@@ -106,13 +105,12 @@ export interface LoginAdmission {
   readonly client: string
   readonly username: string
   readonly uuid?: string | undefined
-  readonly server: LoadedServer
 }
 
 /**
  * At login start: bans by IP, name (any case) and UUID — the player reads the reason and how
- * long the ban lasts — then `max_players` against the live sessions of the server. (The count
- * is checked again, atomically, when the session is registered: see Sessions.registerWithin.)
+ * long the ban lasts. (`max_players` is checked when the session opens, atomically with its
+ * registration: see Sessions.open.)
  */
 export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
   const bans = yield* BanList
@@ -127,11 +125,6 @@ export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
         kickMessage(ban.value, now)
       )
     )
-  }
-  const max = login.server.config.maxPlayers
-  if (max > 0) {
-    const sessions = yield* Sessions
-    if ((yield* sessions.countForServer(login.server.id)) >= max) return yield* serverFull(login.server)
   }
   return undefined
 }, traced("proxy.admission"))

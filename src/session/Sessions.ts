@@ -1,113 +1,174 @@
 /**
- * The registry of live player sessions (logins that reached a backend).
+ * The registry of live player sessions, keyed by session id, with lookups by UUID and by name
+ * (any case).
  *
- * A session is registered in the connection's Scope and removed when that scope closes, so
- * the counts can never drift from the connections that actually exist. Counts per server and
- * per backend address feed `max_players`, the `least_players` balancer, MOTD player counts
- * and metrics; `kick` interrupts the session's fiber (its scope then closes both sockets).
+ * A session is registered in a Scope and removed when that scope closes, so the counts can never
+ * drift from the sessions that exist. Counts per server and per backend address follow each
+ * session's state (Session.ts) and feed `max_players`, the `least_players` balancer, MOTD player
+ * counts and metrics; `kick` interrupts the fiber that opened the session (its scopes then close
+ * both sockets).
+ *
+ * A second session with the same UUID ends the older one when the newer identity is verified
+ * (offline name or online authentication: see `replacesOlder`): the older session's removal
+ * deletes only its own entry, so the newer one stays (Infrarust's registry removed the newer one).
+ * A `claimed` UUID (forwarding modes) never ends anyone: the backend authenticates, and anyone can
+ * claim anyone's UUID in a login start.
  */
 import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
 import { playersOnline, tagged } from "../observability/Metrics.ts"
+import { backendOf, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
 
-export interface SessionInfo {
-  readonly id: number
-  /** The client's address after PROXY protocol resolution. */
-  readonly client: string
-  readonly player: string
-  readonly uuid?: string | undefined
-  readonly serverId: string
-  /** The backend address ("host:port") the session is relayed to. */
-  readonly backend: string
-  readonly protocolVersion: number
-  readonly mode: string
-  readonly startedAt: number
-}
+export type { SessionInfo } from "./Session.ts"
 
 interface Entry {
-  readonly info: SessionInfo
+  info: SessionInfo
   readonly fiber: Fiber.Fiber<unknown, unknown>
 }
 
 /** Adds `delta` to the count of `key`; a count that reaches 0 leaves the map. */
-export const bump = (map: Map<string, number>, key: string, delta: number): void => {
+export const bump = (map: Map<string, number>, key: string | undefined, delta: number): void => {
+  if (key === undefined) return
   const next = (map.get(key) ?? 0) + delta
   if (next <= 0) map.delete(key)
   else map.set(key, next)
 }
 
-type SessionsShape = Sessions["Service"]
-
-/** `register` is `registerWithin` without a limit, which always registers (in a worker too). */
-export const registerOf = (registerWithin: SessionsShape["registerWithin"]): SessionsShape["register"] => (partial) =>
-  Effect.flatMap(registerWithin(partial, 0), (added) =>
-    Option.isSome(added) ? Effect.succeed(added.value) : Effect.die("a session without a limit was refused"))
+const nameKey = (name: string) => name.toLowerCase()
 
 export class Sessions extends Context.Service<Sessions, {
-  /** Registers the calling fiber's session until the current Scope closes. */
-  readonly register: (info: Omit<SessionInfo, "id" | "startedAt">) => Effect.Effect<SessionInfo, never, Scope.Scope>
   /**
-   * Like `register`, unless the server already has `maxPlayers` sessions (`max_players`;
-   * 0 = no limit): then nothing is registered and the result is None. The check and the
-   * insert are one synchronous step, so two logins can never both take the last slot.
+   * Registers the calling fiber's session in `state` until the current Scope closes, unless the
+   * server it counts against already has `maxPlayers` sessions (`max_players`; 0 = no limit):
+   * then nothing is registered and the result is None. Check and insert are one synchronous step,
+   * so two logins can never both take the last slot.
    */
-  readonly registerWithin: (
-    info: Omit<SessionInfo, "id" | "startedAt">,
-    maxPlayers: number
-  ) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
+  readonly open: (init: SessionInit, state: SessionState, maxPlayers: number) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
   /**
-   * Counts are Effects so that a worker thread can ask the coordinator, which holds the
-   * registry for every worker (src/workers/): there is no local copy to go stale.
+   * Moves a session to `state`, within `maxPlayers` of the server it will count against (when
+   * that server changes). False when that server is full (the state is then unchanged) or the
+   * session is gone.
+   */
+  readonly transition: (id: number, state: SessionState, maxPlayers: number) => Effect.Effect<boolean>
+  /**
+   * Counts and lookups are Effects so that a worker thread can ask the coordinator, which holds
+   * the registry for every worker (src/workers/): there is no local copy to go stale.
    */
   readonly total: Effect.Effect<number>
   readonly countForServer: (serverId: string) => Effect.Effect<number>
   readonly countForBackend: (address: string) => Effect.Effect<number>
   readonly list: Effect.Effect<ReadonlyArray<SessionInfo>>
+  readonly get: (id: number) => Effect.Effect<Option.Option<SessionInfo>>
+  /** The newest session of a player name, in any case. */
+  readonly findByName: (name: string) => Effect.Effect<Option.Option<SessionInfo>>
+  /** The newest session of a UUID. */
+  readonly findByUuid: (uuid: string) => Effect.Effect<Option.Option<SessionInfo>>
   /** Interrupts the session; false if there is no such session. */
   readonly kick: (id: number) => Effect.Effect<boolean>
-}>()("infrarust/services/Sessions") {
+}>()("infrarust/session/Sessions") {
   static readonly layer = Layer.sync(Sessions, () => {
     const entries = new Map<number, Entry>()
     const perServer = new Map<string, number>()
     const perBackend = new Map<string, number>()
+    const byName = new Map<string, Set<number>>()
+    const byUuid = new Map<string, Set<number>>()
     let nextId = 1
+
+    const index = (map: Map<string, Set<number>>, key: string | undefined, id: number, add: boolean) => {
+      if (key === undefined) return
+      const ids = map.get(key)
+      if (add) {
+        if (ids === undefined) map.set(key, new Set([id]))
+        else ids.add(id)
+      } else if (ids !== undefined) {
+        ids.delete(id)
+        if (ids.size === 0) map.delete(key)
+      }
+    }
+    const newest = (ids: Set<number> | undefined): Option.Option<SessionInfo> => {
+      let best: number | undefined
+      for (const id of ids ?? []) if (best === undefined || id > best) best = id
+      return best === undefined ? Option.none() : Option.some(entries.get(best)!.info)
+    }
     /** `infrarust.players.online` {server} follows the count, so it can never drift. */
-    const publishPlayers = (server: string) =>
-      Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
-    const registerWithin = (partial: Omit<SessionInfo, "id" | "startedAt">, maxPlayers: number) =>
+    const publishPlayers = (server: string | undefined) =>
+      server === undefined ? Effect.void : Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
+    const full = (server: string | undefined, maxPlayers: number) =>
+      server !== undefined && maxPlayers > 0 && (perServer.get(server) ?? 0) >= maxPlayers
+    const count = (state: SessionState, delta: number) => {
+      bump(perServer, serverOf(state), delta)
+      bump(perBackend, backendOf(state), delta)
+    }
+
+    const remove = (id: number) =>
+      Effect.suspend(() => {
+        const entry = entries.get(id)
+        if (entry === undefined) return Effect.void
+        entries.delete(id)
+        count(entry.info.state, -1)
+        index(byName, nameKey(entry.info.player), id, false)
+        index(byUuid, entry.info.uuid, id, false)
+        return publishPlayers(serverOf(entry.info.state))
+      })
+
+    /** Older sessions of a verified UUID end; the caller does not wait for them. */
+    const endOlder = (uuid: string, newer: number) =>
+      Effect.forEach(
+        Array.from(byUuid.get(uuid) ?? []).filter((id) => id !== newer),
+        (id) => {
+          const fiber = entries.get(id)?.fiber
+          return fiber === undefined ? Effect.void : Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
+        },
+        { discard: true }
+      )
+
+    const open = (init: SessionInit, state: SessionState, maxPlayers: number) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const fiber = yield* Effect.fiber
         const scope = yield* Scope.Scope
-        // On the scope itself (not `acquireRelease`): the release keeps no copy of the
-        // registering fiber's context alive for the whole session.
         const added = yield* Effect.uninterruptible(Effect.suspend(() => {
-          if (maxPlayers > 0 && (perServer.get(partial.serverId) ?? 0) >= maxPlayers) return Effect.succeedNone
-          const info: SessionInfo = { ...partial, id: nextId++, startedAt }
+          if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
+          const info: SessionInfo = { ...init, id: nextId++, startedAt, state, lastServer: serverOf(state) }
           entries.set(info.id, { info, fiber })
-          bump(perServer, info.serverId, 1)
-          bump(perBackend, info.backend, 1)
-          return Effect.as(
-            Scope.addFinalizer(
-              scope,
-              Effect.sync(() => {
-                entries.delete(info.id)
-                bump(perServer, info.serverId, -1)
-                bump(perBackend, info.backend, -1)
-              }).pipe(Effect.andThen(publishPlayers(info.serverId)))
-            ),
-            Option.some(info)
-          )
+          count(state, 1)
+          index(byName, nameKey(info.player), info.id, true)
+          index(byUuid, info.uuid, info.id, true)
+          // On the scope itself (not `acquireRelease`): the release keeps no copy of the
+          // registering fiber's context alive for the whole session.
+          return Effect.as(Scope.addFinalizer(scope, remove(info.id)), Option.some(info))
         }))
-        if (Option.isSome(added)) yield* publishPlayers(added.value.serverId)
+        if (Option.isSome(added)) {
+          yield* publishPlayers(serverOf(state))
+          if (replacesOlder(init)) yield* endOlder(init.uuid!, added.value.id)
+        }
         return added
       })
+
+    const transition = (id: number, state: SessionState, maxPlayers: number) =>
+      Effect.suspend(() => {
+        const entry = entries.get(id)
+        if (entry === undefined) return Effect.succeed(false)
+        const before = serverOf(entry.info.state)
+        const after = serverOf(state)
+        if (after !== before && full(after, maxPlayers)) return Effect.succeed(false)
+        count(entry.info.state, -1)
+        count(state, 1)
+        entry.info = { ...entry.info, state, lastServer: after ?? entry.info.lastServer }
+        return before === after
+          ? Effect.succeed(true)
+          : Effect.as(Effect.andThen(publishPlayers(before), publishPlayers(after)), true)
+      })
+
     return Sessions.of({
-      register: registerOf(registerWithin),
-      registerWithin,
+      open,
+      transition,
       total: Effect.sync(() => entries.size),
       countForServer: (serverId) => Effect.sync(() => perServer.get(serverId) ?? 0),
       countForBackend: (address) => Effect.sync(() => perBackend.get(address) ?? 0),
       list: Effect.sync(() => Array.from(entries.values(), (e) => e.info)),
+      get: (id) => Effect.sync(() => Option.fromUndefinedOr(entries.get(id)?.info)),
+      findByName: (name) => Effect.sync(() => newest(byName.get(nameKey(name)))),
+      findByUuid: (uuid) => Effect.sync(() => newest(byUuid.get(uuid))),
       kick: (id) =>
         Effect.suspend(() => {
           const entry = entries.get(id)

@@ -8,41 +8,38 @@
  */
 import { Clock, Effect, Metric } from "effect"
 import { traced } from "../observability/Tracing.ts"
-import type { Endpoint } from "../backend/BackendHandshake.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { formatHumanDuration } from "../config/HumanDuration.ts"
 import { connectTimeoutOf } from "../config/ServerConfig.ts"
 import { statusFetchDuration, tagged } from "../observability/Metrics.ts"
-import type { Handshake } from "../protocol/Handshake.ts"
-import { fetchBackendStatus } from "../backend/StatusProbe.ts"
+import { fetchBackendStatus, type ProbeHello } from "../backend/StatusProbe.ts"
 import { type FetchOutcome, OFFLINE, UNREACHABLE } from "./StatusCache.ts"
 import { parseStatus } from "./StatusSnapshot.ts"
 
-export interface FetchRequest {
-  readonly server: LoadedServer
-  readonly handshake: Handshake
-  readonly rawHandshake: Uint8Array
-  readonly client: Endpoint
-  readonly local: Endpoint
-  readonly config: ProxyConfig
+/** Where a server's status may come from: its status candidates, unless health checks know them all down. */
+export interface StatusBackends {
   readonly candidates: Effect.Effect<ReadonlyArray<BackendTarget>>
   /** True when health checks know every backend of the server is down. */
   readonly knownDown: Effect.Effect<boolean>
 }
 
-export const fetchStatus = Effect.fnUntraced(function*(request: FetchRequest) {
-  const { server, config } = request
-  const targets = yield* request.candidates
-  if (targets.length === 0 || (yield* request.knownDown)) {
+export const fetchStatus = Effect.fnUntraced(function*(
+  server: LoadedServer,
+  hello: ProbeHello,
+  config: ProxyConfig,
+  backends: StatusBackends
+) {
+  const targets = yield* backends.candidates
+  if (targets.length === 0 || (yield* backends.knownDown)) {
     yield* Effect.logInfo(`status of '${server.id}': health checks report every backend down; showing its offline MOTD`)
     return OFFLINE
   }
   const connectTimeout = connectTimeoutOf(server.config, config.connectTimeout)
   const started = yield* Clock.currentTimeMillis
   const attempts = targets.map((target) =>
-    fetchBackendStatus({ ...request, target, connectTimeout }).pipe(
+    fetchBackendStatus(target, hello, connectTimeout).pipe(
       Effect.tapError((e) => Effect.logDebug(`status from ${target.text} failed: ${e.message}`))
     )
   )

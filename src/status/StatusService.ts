@@ -18,7 +18,7 @@
  */
 import { Context, Effect, FileSystem, Layer, Metric, Option, Semaphore, Stream, SubscriptionRef } from "effect"
 import { traced } from "../observability/Tracing.ts"
-import type { Endpoint } from "../backend/BackendHandshake.ts"
+import { backendHandshake, proxyHeaderFor } from "../backend/BackendHandshake.ts"
 import { Balancer } from "../backend/Balancer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { MotdState } from "../config/MotdConfig.ts"
@@ -29,9 +29,9 @@ import { diffServers } from "../config/ServerList.ts"
 import { statusCacheLookups, taggedEach } from "../observability/Metrics.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { encodeHandshake, type Handshake, NextState } from "../protocol/Handshake.ts"
-import type { LegacyPingRequest } from "../protocol/LegacyPing.ts"
 import { NEWEST_KNOWN_PROTOCOL } from "../protocol/ProtocolVersion.ts"
 import type { Route } from "../routing/Router.ts"
+import type { ConnectionContext, HandshakeContext, LegacyPingOpening } from "../session/ConnectionContext.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { EMPTY_FAVICONS, type FaviconTable, faviconUses, loadFaviconTable } from "./Favicons.ts"
 import { encodeLegacyReply, type LegacyView, legacyMotdText, legacyViewOfBody } from "./LegacyStatus.ts"
@@ -40,22 +40,6 @@ import { ServerStates } from "./ServerStates.ts"
 import { type CacheKey, type FetchOutcome, type Lookup, type LookupSource, StatusCache } from "./StatusCache.ts"
 import { fetchStatus } from "./StatusFetch.ts"
 import { applyOverrides, type Overrides, protocolBucket, renderStatus, type StatusSnapshot } from "./StatusSnapshot.ts"
-
-export interface StatusRequest {
-  readonly route: Route | undefined
-  readonly handshake: Handshake
-  readonly rawHandshake: Uint8Array
-  readonly client: Endpoint
-  readonly local: Endpoint
-}
-
-export interface LegacyStatusRequest {
-  readonly request: LegacyPingRequest
-  /** The 1.6 ping's host, routed; undefined for unknown hosts and the host-less Beta/1.4 pings. */
-  readonly route: Route | undefined
-  readonly client: Endpoint
-  readonly local: Endpoint
-}
 
 /**
  * A proxy-made reply, built once per (config, favicon table) and state: the MOTD text is parsed
@@ -85,22 +69,25 @@ type Find<U extends undefined> = (key: CacheKey, fetch: () => Effect.Effect<Fetc
 
 const lookups = taggedEach(statusCacheLookups, "result", ["hit", "stale", "miss"] satisfies ReadonlyArray<LookupSource>)
 
+/** A pre-1.7 ping's connection. */
+export type LegacyContext = ConnectionContext<LegacyPingOpening>
+
 /** Legacy pings are fetched as the newest release would be, and share its cache entry. */
 const LEGACY_FETCH_PROTOCOL = NEWEST_KNOWN_PROTOCOL
 
 export class StatusService extends Context.Service<StatusService, {
   /** The status JSON for this ping; never fails. */
-  readonly respond: (request: StatusRequest) => Effect.Effect<string>
+  readonly respond: (ctx: HandshakeContext) => Effect.Effect<string>
   /**
    * The answer without contacting any backend, if one is at hand (a cached response within
    * its grace, a cached failure, or a proxy-made MOTD): what a rate-limited ping gets, at
    * the lowest possible cost. None = close without a reply.
    */
-  readonly respondWithoutBackend: (request: StatusRequest) => Effect.Effect<Option.Option<string>>
+  readonly respondWithoutBackend: (ctx: HandshakeContext) => Effect.Effect<Option.Option<string>>
   /** The legacy reply bytes (an 0xFF kick) for a pre-1.7 ping; never fails. */
-  readonly respondLegacy: (request: LegacyStatusRequest) => Effect.Effect<Uint8Array>
+  readonly respondLegacy: (ctx: LegacyContext) => Effect.Effect<Uint8Array>
   /** As {@link respondWithoutBackend}, for legacy pings. */
-  readonly respondLegacyWithoutBackend: (request: LegacyStatusRequest) => Effect.Effect<Option.Option<Uint8Array>>
+  readonly respondLegacyWithoutBackend: (ctx: LegacyContext) => Effect.Effect<Option.Option<Uint8Array>>
 }>()("infrarust/status/StatusService") {
   static readonly layer = Layer.effect(
     StatusService,
@@ -258,36 +245,40 @@ export class StatusService extends Context.Service<StatusService, {
         })
       const backendsOf = (server: LoadedServer) => ({ candidates: balancer.statusCandidates(server), knownDown: knownDown(server) })
 
-      const modernFetch = (request: StatusRequest, config: ProxyConfig) => (server: LoadedServer) =>
-        fetchStatus({ ...request, server, config, ...backendsOf(server) })
+      /** The probe speaks for the client: its PROXY header, and its handshake as the server's rewrite rules say. */
+      const helloFor = (ctx: ConnectionContext, server: LoadedServer, handshake: Handshake, raw: Uint8Array) => ({
+        preamble: server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined,
+        handshake: backendHandshake(server.config, handshake, raw, NextState.Status)
+      })
+
+      const modernFetch = (ctx: HandshakeContext) => (server: LoadedServer) =>
+        fetchStatus(server, helloFor(ctx, server, ctx.opening.handshake, ctx.opening.raw), ctx.config, backendsOf(server))
 
       /** A legacy ping is fetched with a synthetic handshake of {@link LEGACY_FETCH_PROTOCOL}. */
-      const legacyFetch = (request: LegacyStatusRequest, config: ProxyConfig) => (server: LoadedServer) => {
+      const legacyFetch = (ctx: LegacyContext) => (server: LoadedServer) => {
+        const request = ctx.opening.request
         const handshake: Handshake = {
           protocolVersion: LEGACY_FETCH_PROTOCOL,
-          serverAddress: request.request._tag === "V1_6" ? request.request.host : server.config.domains[0] ?? "",
-          serverPort: request.request._tag === "V1_6" ? request.request.port : 25565,
+          serverAddress: request._tag === "V1_6" ? request.host : server.config.domains[0] ?? "",
+          serverPort: request._tag === "V1_6" ? request.port : 25565,
           nextState: NextState.Status
         }
         const encoded = encodeHandshake(handshake)
-        const rawHandshake = isEncodedBytes(encoded) ? encoded : new Uint8Array(0)
-        return fetchStatus({ ...request, handshake, rawHandshake, server, config, ...backendsOf(server) })
+        const raw = isEncodedBytes(encoded) ? encoded : new Uint8Array(0)
+        return fetchStatus(server, helloFor(ctx, server, handshake, raw), ctx.config, backendsOf(server))
       }
 
-      const modern = <U extends undefined>(request: StatusRequest, find: Find<U>): Effect.Effect<string | U> =>
-        Effect.gen(function*() {
-          const config = yield* SubscriptionRef.get(store.config)
-          const protocol = request.handshake.protocolVersion
-          const answer = yield* answerFor(request.route, config, protocol, find, modernFetch(request, config))
-          return answer === undefined ? answer : modernJson(answer, protocol)
-        })
+      const modern = <U extends undefined>(ctx: HandshakeContext, find: Find<U>): Effect.Effect<string | U> =>
+        Effect.map(
+          answerFor(ctx.route, ctx.config, ctx.protocolVersion, find, modernFetch(ctx)),
+          (answer) => answer === undefined ? answer : modernJson(answer, ctx.protocolVersion)
+        )
 
-      const legacy = <U extends undefined>(request: LegacyStatusRequest, find: Find<U>): Effect.Effect<Uint8Array | U> =>
-        Effect.gen(function*() {
-          const config = yield* SubscriptionRef.get(store.config)
-          const answer = yield* answerFor(request.route, config, LEGACY_FETCH_PROTOCOL, find, legacyFetch(request, config))
-          return answer === undefined ? answer : encodeLegacyReply(request.request, legacyView(answer))
-        })
+      const legacy = <U extends undefined>(ctx: LegacyContext, find: Find<U>): Effect.Effect<Uint8Array | U> =>
+        Effect.map(
+          answerFor(ctx.route, ctx.config, LEGACY_FETCH_PROTOCOL, find, legacyFetch(ctx)),
+          (answer) => answer === undefined ? answer : encodeLegacyReply(ctx.opening.request, legacyView(answer))
+        )
 
       return StatusService.of({
         respond: (request) => traced("proxy.status")(modern(request, withFetch)),

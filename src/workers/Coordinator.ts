@@ -25,6 +25,8 @@ import { Worker } from "node:worker_threads"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
+import { EventBus, Events } from "../event/EventBus.ts"
+import type { EventOf, NotifiedTag } from "../event/ProxyEvent.ts"
 import { Router } from "../routing/Router.ts"
 import { announceListening } from "../connection/StartupReport.ts"
 import type { BanMirror } from "./BanMirror.ts"
@@ -85,13 +87,15 @@ interface Running {
   stack: string | undefined
 }
 
-export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenError | WorkerFailed, CoordinatorServices | MetricsHub> =>
+export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenError | WorkerFailed, CoordinatorServices | MetricsHub | EventBus> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const store = yield* ProxyConfigStore
     const directory = yield* ServersDirectory
     const router = yield* Router
     const hub = yield* MetricsHub
-    const context = yield* Effect.context<CoordinatorServices | MetricsHub>()
+    const bus = yield* EventBus
+    const events = yield* Events
+    const context = yield* Effect.context<CoordinatorServices | MetricsHub | EventBus>()
     const runFork = Effect.runForkWith(context)
     const initial = yield* SubscriptionRef.get(store.config)
     const slots = makeSlots(options.count, initial.maxConnections)
@@ -105,7 +109,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
      * current one. (A stream starts with the value current when it subscribes: one published
      * meanwhile is not lost.)
      */
-    const follow = <K extends "config" | "servers", A>(
+    const follow = <K extends "config" | "servers" | "interest", A>(
       op: K,
       ref: SubscriptionRef.SubscriptionRef<A>,
       encode: (value: A) => CoordinatorCasts[K]
@@ -128,6 +132,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
       })
     const wireConfig = yield* follow("config", store.config, encodeConfig)
     const wireServers = yield* follow("servers", directory.servers, encodeServers)
+    const wireInterest = yield* follow("interest", bus.interest, (tags) => tags)
 
     options.bans.onChange = (mirrored) => {
       for (const r of live()) r.peer.link.cast("bans", mirrored)
@@ -147,6 +152,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           slots: slots.buffer,
           bans: options.bans.current(),
           bansVersion: options.bans.buffer,
+          interest: wireInterest(),
           logs: options.logs
         }
         const worker = yield* Effect.acquireRelease(
@@ -203,6 +209,9 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
             metrics: (snapshot) => hub.update(index, snapshot),
             log: (entry) => {
               runFork(relog(entry))
+            },
+            event: (event) => {
+              runFork(events.notify(event as EventOf<NotifiedTag>))
             }
           }
         }, errorCodecs).pipe(Scope.provide(scope))
@@ -212,6 +221,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
         if (wireConfig() !== data.config) link.cast("config", wireConfig())
         if (wireServers() !== data.servers) link.cast("servers", wireServers())
         if (options.bans.current() !== data.bans) link.cast("bans", options.bans.current())
+        if (wireInterest() !== data.interest) link.cast("interest", wireInterest())
         return r
       })
 

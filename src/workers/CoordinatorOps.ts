@@ -19,11 +19,14 @@ import { LogThrottle } from "../observability/LogThrottle.ts"
 import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { RateLimiter } from "../security/RateLimiter.ts"
+import { Events } from "../event/EventBus.ts"
+import type { AwaitedTag, EventOf, ResultOf } from "../event/ProxyEvent.ts"
+import type { Opening } from "../session/ConnectionContext.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Handlers, Link } from "./Link.ts"
-import type { CoordinatorCasts, ToCoordinator, ToWorker, WireRoute } from "./Ops.ts"
-import { decodeRoute } from "./Wire.ts"
+import type { CoordinatorCasts, ToCoordinator, ToWorker, WireContext } from "./Ops.ts"
+import { decodeContext } from "./Wire.ts"
 
 /** What the coordinator serves workers from. */
 export type CoordinatorServices =
@@ -36,6 +39,7 @@ export type CoordinatorServices =
   | RateLimiter
   | BanList
   | LogThrottle
+  | Events
 
 interface Lease {
   fiber: Fiber.Fiber<unknown, unknown> | undefined
@@ -104,15 +108,17 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
   const limiter = yield* RateLimiter
   const bans = yield* BanList
   const throttle = yield* LogThrottle
+  const events = yield* Events
 
   const serverById = (id: string): Effect.Effect<LoadedServer | undefined> =>
     Effect.map(SubscriptionRef.get(router.table), (table) => table.byId.get(id)?.value)
   const withServer = <A>(id: string, orElse: A, f: (server: LoadedServer) => Effect.Effect<A>) =>
     Effect.flatMap(serverById(id), (server) => (server === undefined ? Effect.succeed(orElse) : f(server)))
 
-  /** A status request with the coordinator's own route for the worker's. */
-  const routed = <W extends { readonly route: WireRoute | undefined }>(wire: W) =>
-    Effect.map(SubscriptionRef.get(router.table), (table) => ({ ...wire, route: decodeRoute(table, wire.route) }))
+  /** A worker's connection context with the coordinator's own route and config. */
+  const routed = <O extends Opening>(wire: WireContext<O>) =>
+    Effect.zipWith(SubscriptionRef.get(router.table), SubscriptionRef.get(store.config), (table, config) =>
+      decodeContext(table, config, wire))
 
   /**
    * The dial step of Balancer.connect, done by the worker. An abandoned dial (the worker's
@@ -151,13 +157,20 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
         : sessions.total,
     "sessions.list": () => sessions.list,
     "sessions.kick": (id) => sessions.kick(id),
-    "sessions.register": ({ info, lease, maxPlayers }) =>
+    "sessions.open": ({ init, lease, maxPlayers, state }) =>
       hold(peer, lease, (reply) =>
         Effect.gen(function*() {
-          const added = yield* sessions.registerWithin(info, maxPlayers)
+          const added = yield* sessions.open(init, state, maxPlayers)
           reply(Option.getOrUndefined(added))
           if (Option.isSome(added)) yield* Effect.never
         })),
+    "sessions.transition": ({ id, maxPlayers, state }) => sessions.transition(id, state, maxPlayers),
+    "sessions.find": (q) =>
+      Effect.map(
+        q.id !== undefined ? sessions.get(q.id) : q.name !== undefined ? sessions.findByName(q.name) : sessions.findByUuid(q.uuid ?? ""),
+        Option.getOrUndefined
+      ),
+    "events.fire": ({ event, initial }) => events.fire(event as EventOf<AwaitedTag>, initial as ResultOf<AwaitedTag>),
     "balancer.candidates": (id) => withServer(id, [], (server) => balancer.candidates(server)),
     "balancer.statusCandidates": (id) => withServer(id, [], (server) => balancer.statusCandidates(server)),
     "balancer.report": ({ ok, server: id, target }) =>

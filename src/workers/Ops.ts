@@ -20,8 +20,9 @@ import type { BanLookup } from "../security/BanIndex.ts"
 import type { BanInputError } from "../security/BanList.ts"
 import type { BanStoreError } from "../security/BanStore.ts"
 import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
-import type { SessionInfo } from "../session/Sessions.ts"
-import type { LegacyStatusRequest, StatusRequest } from "../status/StatusService.ts"
+import type { EventTag, ProxyEvent } from "../event/ProxyEvent.ts"
+import type { ConnectionContext, HandshakeOpening, LegacyPingOpening, Opening } from "../session/ConnectionContext.ts"
+import type { SessionInfo, SessionInit, SessionState } from "../session/Session.ts"
 import type { MirroredBans } from "./BanMirror.ts"
 import type { Op, WireError } from "./Link.ts"
 
@@ -33,9 +34,12 @@ export interface WireRoute {
   readonly host: string
 }
 
-/** StatusService's requests with the route as a server id. */
-export type WireStatusRequest = Omit<StatusRequest, "route"> & { readonly route: WireRoute | undefined }
-export type WireLegacyRequest = Omit<LegacyStatusRequest, "route"> & { readonly route: WireRoute | undefined }
+/**
+ * A connection's context as it crosses to the coordinator: the route as a server id (the
+ * coordinator resolves its own copy) and no config (the coordinator answers with its own, which
+ * the worker's mirrors).
+ */
+export type WireContext<O extends Opening = Opening> = Omit<ConnectionContext<O>, "route" | "config"> & { readonly route: WireRoute | undefined }
 
 interface WireBanInput {
   readonly target: { readonly type: string; readonly value: string }
@@ -79,10 +83,15 @@ export type ToCoordinator = {
   readonly "sessions.count": Op<{ readonly server?: string; readonly backend?: string }, number>
   readonly "sessions.list": Op<void, ReadonlyArray<SessionInfo>>
   readonly "sessions.kick": Op<number, boolean>
-  readonly "sessions.register": Op<
-    { readonly lease: number; readonly info: Omit<SessionInfo, "id" | "startedAt">; readonly maxPlayers: number },
+  readonly "sessions.open": Op<
+    { readonly lease: number; readonly init: SessionInit; readonly state: SessionState; readonly maxPlayers: number },
     SessionInfo | undefined
   >
+  readonly "sessions.transition": Op<{ readonly id: number; readonly state: SessionState; readonly maxPlayers: number }, boolean>
+  /** By id, by name (any case) or by UUID; the newest match. */
+  readonly "sessions.find": Op<{ readonly id?: number; readonly name?: string; readonly uuid?: string }, SessionInfo | undefined>
+  /** An awaited event fired on a worker, run by the coordinator's listeners; the final result. */
+  readonly "events.fire": Op<{ readonly event: ProxyEvent; readonly initial: unknown }, unknown>
   readonly "balancer.candidates": Op<string, ReadonlyArray<BackendTarget>>
   readonly "balancer.statusCandidates": Op<string, ReadonlyArray<BackendTarget>>
   readonly "balancer.report": Op<{ readonly server: string; readonly target: string; readonly ok: boolean }, void>
@@ -93,10 +102,10 @@ export type ToCoordinator = {
    */
   readonly "balancer.connect": Op<{ readonly lease: number; readonly server: string }, BackendTarget | undefined>
   readonly "balancer.backends": Op<void, ReadonlyArray<BackendView>>
-  readonly "status.respond": Op<WireStatusRequest, string>
-  readonly "status.respondWithoutBackend": Op<WireStatusRequest, string | undefined>
-  readonly "status.respondLegacy": Op<WireLegacyRequest, Uint8Array>
-  readonly "status.respondLegacyWithoutBackend": Op<WireLegacyRequest, Uint8Array | undefined>
+  readonly "status.respond": Op<WireContext<HandshakeOpening>, string>
+  readonly "status.respondWithoutBackend": Op<WireContext<HandshakeOpening>, string | undefined>
+  readonly "status.respondLegacy": Op<WireContext<LegacyPingOpening>, Uint8Array>
+  readonly "status.respondLegacyWithoutBackend": Op<WireContext<LegacyPingOpening>, Uint8Array | undefined>
   readonly "config.reload": Op<void, boolean>
   readonly "servers.reload": Op<void, void>
 }
@@ -118,6 +127,8 @@ export interface WorkerCasts {
   readonly release: number
   readonly metrics: ReadonlyArray<Metric.Metric.Snapshot>
   readonly log: WireLog
+  /** A notification fired on this worker, for the coordinator's listeners and subscribers. */
+  readonly event: ProxyEvent
 }
 
 export interface CoordinatorCasts {
@@ -126,6 +137,8 @@ export interface CoordinatorCasts {
   readonly servers: ReadonlyArray<WireServer>
   /** The active ban list, after every change (BanMirror.ts). */
   readonly bans: MirroredBans
+  /** The event tags someone listens to (EventBus.interest): only those are sent. */
+  readonly interest: ReadonlyArray<EventTag>
   /** The coordinator's Sessions.kick reached this worker's session. */
   readonly kick: number
   readonly listen: number
@@ -150,5 +163,6 @@ export interface WorkerData {
   /** BanMirror.ts: the list, and the shared version that says whether a copy is current. */
   readonly bans: MirroredBans
   readonly bansVersion: SharedArrayBuffer
+  readonly interest: ReadonlyArray<EventTag>
   readonly logs: WorkerLogs
 }

@@ -17,7 +17,8 @@ import type { RoutingTable } from "../routing/RoutingTable.ts"
 import { BanInputError } from "../security/BanList.ts"
 import { BanStoreError } from "../security/BanStore.ts"
 import type { ErrorCodecs } from "./Link.ts"
-import type { WireRoute, WireServer } from "./Ops.ts"
+import type { ConnectionContext, Opening } from "../session/ConnectionContext.ts"
+import type { WireContext, WireRoute, WireServer } from "./Ops.ts"
 
 const encodeProxy = Schema.encodeSync(ProxyConfig)
 const decodeProxy = Schema.decodeUnknownSync(ProxyConfig)
@@ -35,6 +36,19 @@ export const decodeServers = (wire: ReadonlyArray<WireServer>): ReadonlyArray<Lo
 
 export const encodeRoute = (route: Route | undefined): WireRoute | undefined =>
   route === undefined ? undefined : { id: route.entry.id, kind: route.kind, pattern: route.pattern, host: route.host }
+
+/** A connection's context for the coordinator (Ops.ts WireContext). */
+export const encodeContext = <O extends Opening>(ctx: ConnectionContext<O>): WireContext<O> => {
+  const { config: _config, route, ...rest } = ctx
+  return { ...rest, route: encodeRoute(route) }
+}
+
+/** The coordinator's view of a worker's context: its own route and config. */
+export const decodeContext = <O extends Opening>(
+  table: RoutingTable<LoadedServer>,
+  config: ProxyConfig,
+  wire: WireContext<O>
+): ConnectionContext<O> => ({ ...wire, route: decodeRoute(table, wire.route), config })
 
 /** The coordinator's own route for a worker's: undefined when the server is gone meanwhile. */
 export const decodeRoute = (

@@ -15,6 +15,7 @@ import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
+import type { EventTag } from "../event/ProxyEvent.ts"
 import { type BanCopy, makeBanCopy } from "./BanMirror.ts"
 import { type Link, makeLink, type PortLike } from "./Link.ts"
 import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData } from "./Ops.ts"
@@ -37,6 +38,8 @@ export interface WorkerChannelShape {
   readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
   /** This worker's copy of the ban list (BanMirror.ts). */
   readonly bans: BanCopy
+  /** The event tags the coordinator's listeners and subscribers want (RemoteEvents.ts). */
+  readonly interest: () => ReadonlySet<EventTag>
   /**
    * A new lease (its id unique within this worker) holding `value` in `table` until the current
    * Scope closes; then it leaves the table and the coordinator is told to `release` it.
@@ -72,6 +75,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
   const runFork = Effect.runForkWith(yield* Effect.context<never>())
   let flush: Effect.Effect<void> = Effect.void
   let nextLease = 1
+  let interest: ReadonlySet<EventTag> = new Set(data.interest)
 
   const link = yield* makeLink<ToCoordinator, WorkerCasts, ToWorker, CoordinatorCasts>(port, {
     handlers: {
@@ -95,6 +99,9 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
         runFork(SubscriptionRef.set(servers, decodeServers(wire)))
       },
       bans: (mirrored) => bans.update(mirrored),
+      interest: (tags) => {
+        interest = new Set(tags)
+      },
       kick: (lease) => sessions.get(lease)?.interruptUnsafe(),
       listen: (port) => {
         Deferred.doneUnsafe(listen, Effect.succeed(port))
@@ -125,6 +132,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
     config,
     servers,
     bans,
+    interest: () => interest,
     openLease,
     dialing,
     sessions,

@@ -17,6 +17,7 @@
 import { Deferred, Duration, Effect, Layer, Metric, SubscriptionRef } from "effect"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ConnectionHandler } from "../connection/ConnectionHandler.ts"
+import { ProxyModes } from "../mode/ProxyModes.ts"
 import { listen } from "../connection/Listener.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import * as Telemetry from "../observability/Telemetry.ts"
@@ -29,6 +30,7 @@ import type { WorkerData } from "./Ops.ts"
 import * as RemoteBalancer from "./remote/RemoteBalancer.ts"
 import * as RemoteConfig from "./remote/RemoteConfig.ts"
 import * as RemoteSecurity from "./remote/RemoteSecurity.ts"
+import * as RemoteEvents from "./remote/RemoteEvents.ts"
 import * as RemoteSessions from "./remote/RemoteSessions.ts"
 import * as RemoteStatus from "./remote/RemoteStatus.ts"
 import { WorkerChannel } from "./WorkerChannel.ts"
@@ -94,6 +96,7 @@ export const workerLayer = (data: WorkerData) => {
   const services = Layer.mergeAll(
     Router.layerQuiet,
     RemoteSessions.layer,
+    RemoteEvents.layer,
     RemoteBalancer.layer,
     RemoteStatus.layer,
     RemoteSecurity.layer,
@@ -101,6 +104,6 @@ export const workerLayer = (data: WorkerData) => {
     IdleWatch.layer,
     ZeroCopy.layer
   ).pipe(Layer.provideMerge(observability))
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(services))
+  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(services))
   return listener.pipe(Layer.provideMerge(handler))
 }

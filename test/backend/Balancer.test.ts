@@ -46,7 +46,7 @@ const harness = (initial: ReadonlyArray<LoadedServer>, probe: Probe) => {
   const { lines: logs, layer: logLayer } = captureLogs()
   const router = Layer.effect(
     Router,
-    Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, resolve: () => Effect.die("unused") }))
+    Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, server: () => Effect.die("unused"), resolve: () => Effect.die("unused") }))
   )
   const layer = Balancer.layerWithProbe(probe).pipe(
     Layer.provideMerge(Layer.merge(router, Sessions.layer)),
@@ -285,14 +285,14 @@ describe("Balancer (TestClock, fake probe)", () => {
       const sessions = yield* Sessions
       const s3 = yield* Scope.make()
       for (let i = 0; i < 2; i++) {
-        yield* Scope.provide(s3)(sessions.register({
+        yield* Scope.provide(s3)(sessions.open({
           client: "127.0.0.1",
           player: `p${i}`,
-          serverId: "c2",
-          backend: A,
+          uuid: undefined,
+          identity: "claimed",
           protocolVersion: 765,
           mode: "passthrough"
-        }))
+        }, { _tag: "Playing", server: "c2", backend: A }, 0))
       }
       assert.deepStrictEqual(yield* firstPicks(lp, 1), [B])
     }).pipe(Effect.provide(layer))

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { NodeFileSystem } from "@effect/platform-node"
-import { Effect, Layer, Metric, Option } from "effect"
+import { Effect, Layer, Metric, Option, SubscriptionRef } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,14 +14,14 @@ import { Balancer } from "../../src/backend/Balancer.ts"
 import { ProxyConfigStore } from "../../src/config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../../src/config/ServersDirectory.ts"
 import { statusCacheLookups, statusFetchDuration } from "../../src/observability/Metrics.ts"
-import { isEncodedBytes } from "../../src/protocol/ByteWriter.ts"
-import { encodeHandshake, NextState } from "../../src/protocol/Handshake.ts"
+import { NextState } from "../../src/protocol/Handshake.ts"
 import { decodeLegacyKick } from "../../src/protocol/LegacyKick.ts"
 import { Router } from "../../src/routing/Router.ts"
 import { Sessions } from "../../src/session/Sessions.ts"
 import { type ServerState, ServerStates } from "../../src/status/ServerStates.ts"
 import { StatusCache } from "../../src/status/StatusCache.ts"
 import { StatusService } from "../../src/status/StatusService.ts"
+import { handshakeContext, legacyContext } from "../support/Contexts.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 import { type ProxyDir, writeProxyDir } from "../support/ProxyDir.ts"
 import { makePng } from "./support/Png.ts"
@@ -69,16 +69,15 @@ const stack = (f: Fixture, options: { calls: Array<string>; states?: Record<stri
   )
 }
 
-const endpoint = { address: "127.0.0.1", port: 40000 }
-
 const request = (host: string, protocol = 765) =>
   Effect.gen(function*() {
     const router = yield* Router
-    const handshake = { protocolVersion: protocol, serverAddress: host, serverPort: 25565, nextState: NextState.Status }
-    const raw = encodeHandshake(handshake)
-    if (!isEncodedBytes(raw)) throw new Error("handshake")
-    return { route: (yield* router.resolve(host)).route, handshake, rawHandshake: raw, client: endpoint, local: endpoint }
+    const config = yield* SubscriptionRef.get((yield* ProxyConfigStore).config)
+    return handshakeContext({ host, route: (yield* router.resolve(host)).route, nextState: NextState.Status, protocol, config })
   })
+
+const routeOf = (host: string) => Effect.map(request(host), (ctx) => ctx.route)
+const configNow = Effect.flatMap(ProxyConfigStore, (store) => SubscriptionRef.get(store.config))
 
 const respond = (host: string, protocol = 765) =>
   Effect.gen(function*() {
@@ -109,7 +108,7 @@ describe("StatusService", () => {
           assert.include(yield* respond("nowhere.test"), "Unknown server")
           yield* respond("dead.test")
           yield* status.respondWithoutBackend(yield* request("awake.test"))
-          yield* status.respondLegacy({ request: { _tag: "V1_6", protocolVersion: 74, host: "sleepy.test", port: 1 }, route: (yield* request("sleepy.test")).route, client: endpoint, local: endpoint })
+          yield* status.respondLegacy(legacyContext({ _tag: "V1_6", protocolVersion: 74, host: "sleepy.test", port: 1 }, yield* routeOf("sleepy.test"), yield* configNow))
         }
         assert.strictEqual(backend.served(), 1, "one fetch for awake, none for sleepy")
         assert.deepStrictEqual(calls.filter((c) => !READ_ONLY.has(c)), [])
@@ -180,7 +179,7 @@ describe("StatusService", () => {
         yield* respond("dead.test")
         assert.include(Option.getOrThrow(yield* cheap("a.test")), "cached motd")
         assert.include(Option.getOrThrow(yield* cheap("dead.test")), "down!")
-        const legacy = yield* status.respondLegacyWithoutBackend({ request: { _tag: "V1_4" }, route: undefined, client: endpoint, local: endpoint })
+        const legacy = yield* status.respondLegacyWithoutBackend(legacyContext({ _tag: "V1_4" }, undefined, yield* configNow))
         const kick = decodeLegacyKick(Option.getOrThrow(legacy), 0)
         assert.isTrue(kick._tag === "Done" && kick.value.text.includes("Unknown server"))
         assert.strictEqual(backend.served(), 1)

@@ -1,0 +1,73 @@
+/**
+ * The early stages of every connection, in Infrarust's order (reference §2.4): PROXY header
+ * (when `receive_proxy_protocol`), the global `[ip_filter]` and IP bans, the first packet (a
+ * handshake or a pre-1.7 ping) under `[limits] handshake_timeout`, and the route of the host it
+ * asks for. Their result is the connection's one context (session/ConnectionContext.ts), or
+ * nothing when the connection already ended here (refused, or only a PROXY health check).
+ */
+import { Effect } from "effect"
+import type { Endpoint } from "../address/Endpoint.ts"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
+import { handshakeCompleted } from "../observability/ConnectionReport.ts"
+import { traced } from "../observability/Tracing.ts"
+import { NO_PROTOCOL } from "../session/ConnectionContext.ts"
+import { Router } from "../routing/Router.ts"
+import { admitConnection } from "../security/Admission.ts"
+import { isRefusal } from "../security/Refusal.ts"
+import { refuseConnection } from "../security/Refuse.ts"
+import type { Inbound } from "../socket/Inbound.ts"
+import { readFirstPacket } from "./HandshakeStage.ts"
+import { receiveProxyHeader } from "./ProxyHeaderStage.ts"
+
+const routeHost = (host: string) =>
+  Effect.flatMap(Router, (router) => router.resolve(host)).pipe(
+    Effect.tap(({ host, route }) =>
+      Effect.annotateCurrentSpan({ "server.address": host, ...(route === undefined ? {} : { "proxy.route": route.entry.id }) })
+    ),
+    traced("proxy.route")
+  )
+
+export const arrive = Effect.fnUntraced(function*(
+  inbound: Inbound,
+  peer: Endpoint,
+  local: Endpoint,
+  config: ProxyConfig
+) {
+  const socket = inbound.socket
+  let client = peer
+  if (config.receiveProxyProtocol) {
+    const resolved = yield* receiveProxyHeader(inbound, peer, config)
+    if (isRefusal(resolved)) return yield* Effect.as(refuseConnection(socket, resolved), undefined)
+    client = resolved
+    if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
+  }
+  yield* Effect.annotateCurrentSpan({
+    "client.address": client.address,
+    "client.port": client.port,
+    "network.peer.address": peer.address,
+    "network.peer.port": peer.port,
+    "network.transport": "tcp"
+  })
+  // Global [ip_filter] and IP bans: nothing more is read from a refused address.
+  const admitted = yield* admitConnection(client.address)
+  if (admitted !== undefined) return yield* Effect.as(refuseConnection(socket, admitted), undefined)
+
+  const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout)
+  yield* handshakeCompleted
+  if (first._tag === "LegacyPing") {
+    // Beta and 1.4 pings name no host: they are unknown domains.
+    const host = first.request._tag === "V1_6" ? first.request.host : undefined
+    const route = host === undefined ? undefined : (yield* routeHost(host)).route
+    return { peer, client, local, opening: first, host: host ?? "", route, protocolVersion: NO_PROTOCOL, config }
+  }
+  if (first._tag !== "Handshake") return undefined
+  const handshake = first.handshake
+  yield* Effect.annotateCurrentSpan({ "mc.protocol_version": handshake.protocolVersion, "server.port": handshake.serverPort })
+  const { host, route } = yield* routeHost(handshake.serverAddress)
+  yield* Effect.annotateCurrentSpan("server.address", host)
+  if (route !== undefined) {
+    yield* Effect.annotateLogsScoped({ server: route.entry.id })
+    yield* Effect.annotateCurrentSpan({ "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
+  }
+  return { peer, client, local, opening: first, host, route, protocolVersion: handshake.protocolVersion, config }
+})

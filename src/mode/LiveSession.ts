@@ -1,0 +1,75 @@
+/**
+ * Opening a player session, the same way in every mode: a scope of its own (a child of the
+ * connection's), an entry in the registry (against `max_players` of the server it counts for),
+ * and, when the scope closes, the Disconnect event with the last server — fired before the entry
+ * leaves the registry, so listeners can still look the player up.
+ *
+ * The backend connection is not part of the session scope itself but of a *leg*, a child scope
+ * that can be closed and replaced (server switching, limbo) without ending the player's session.
+ */
+import { Effect, Exit, Option, Scope } from "effect"
+import type { PlayerRef } from "../event/ProxyEvent.ts"
+import { Events } from "../event/EventBus.ts"
+import { type SessionInfo, type SessionInit, type SessionState, serverOf } from "../session/Session.ts"
+import { Sessions } from "../session/Sessions.ts"
+
+export interface LiveSession {
+  readonly info: SessionInfo
+  readonly player: PlayerRef
+  readonly scope: Scope.Closeable
+  /** The state as this session last set it (the registry holds the same, maybe in another thread). */
+  readonly state: () => SessionState
+  /** Moves to `state` within `maxPlayers` of the server it then counts against; false when full. */
+  readonly transition: (state: SessionState, maxPlayers: number) => Effect.Effect<boolean>
+  /** A new leg for a backend connection; closing it leaves the session open. */
+  readonly openLeg: Effect.Effect<Scope.Closeable>
+}
+
+export const playerRef = (info: SessionInfo): PlayerRef => ({
+  session: info.id,
+  name: info.player,
+  uuid: info.uuid,
+  identity: info.identity,
+  client: info.client,
+  protocolVersion: info.protocolVersion,
+  mode: info.mode
+})
+
+/** Registers the session in a new child of the current scope; None when its server is full. */
+export const openSession = (init: SessionInit, state: SessionState, maxPlayers: number) =>
+  Effect.gen(function*() {
+    const sessions = yield* Sessions
+    const events = yield* Events
+    const parent = yield* Scope.Scope
+    const scope = yield* Scope.fork(parent)
+    const opened = yield* sessions.open(init, state, maxPlayers).pipe(Scope.provide(scope))
+    if (Option.isNone(opened)) {
+      yield* Scope.close(scope, Exit.void)
+      return Option.none<LiveSession>()
+    }
+    const info = opened.value
+    const player = playerRef(info)
+    let current = state
+    let lastServer = serverOf(state)
+    // Added after the registration, so it runs before the entry is removed.
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.suspend(() => events.fire({ _tag: "Disconnect", player, lastServer }, undefined))
+    )
+    const session: LiveSession = {
+      info,
+      player,
+      scope,
+      state: () => current,
+      transition: (next, max) =>
+        Effect.map(sessions.transition(info.id, next, max), (moved) => {
+          if (moved) {
+            current = next
+            lastServer = serverOf(next) ?? lastServer
+          }
+          return moved
+        }),
+      openLeg: Scope.fork(scope)
+    }
+    return Option.some(session)
+  })
