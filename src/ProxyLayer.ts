@@ -31,6 +31,9 @@ import { IpFilter } from "./security/IpFilter.ts"
 import { RateLimiter } from "./security/RateLimiter.ts"
 import { Sessions } from "./session/Sessions.ts"
 import { EventBus } from "./event/EventBus.ts"
+import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
+import { ReloadEvents } from "./event/ReloadEvents.ts"
+import { PluginHost } from "./plugin/PluginHost.ts"
 import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
 import { StatusCache } from "./status/StatusCache.ts"
@@ -80,6 +83,7 @@ const ListenerLive = (options: ProxyOptions) =>
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })
+      yield* initialized
     })
   )
 
@@ -98,7 +102,11 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   // The status cache is its own layer so a test or a plugin can swap it.
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
   // Rate limits and bans follow the live [rate_limit] and [ban].
-  return Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
+  const security = Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
+  // Plugins load last, over every service they may use, with ConfigReload events beside them;
+  // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
+  // (Above the plugins, so it is released before they unload.)
+  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(PluginHost.layer, ReloadEvents)), Layer.provideMerge(security))
 }
 
 /** Everything in one process, as before worker threads existed. */

@@ -19,7 +19,7 @@ const command = parseCli(process.argv.slice(2), process.env)
 const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) return 0
   const error = Cause.squash(exit.cause) as { readonly _tag?: string }
-  return error?._tag === "ConfigError" ? 2 : 1
+  return error?._tag === "ConfigError" || error?._tag === "PluginConfigError" ? 2 : 1
 }
 
 switch (command._tag) {

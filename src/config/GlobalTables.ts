@@ -127,11 +127,18 @@ export type PermissionsConfig = typeof PermissionsConfig.Type
 /** The keys `[permissions]` knows, as written in the file, for the unknown-key warning. */
 export const permissionsKeys: ReadonlyArray<string> = Object.keys(permissionsFields).map(snakeCase)
 
-/** `[plugins.<id>]`: per-plugin settings. */
+/**
+ * `[plugins.<id>]`: per-plugin settings. `path` is the plugin's module (.ts or .js); `permissions`
+ * is parsed as Infrarust parses it (and, as there, grants nothing yet); infrarust-ts adds
+ * `listener_timeout` (the cut-off of one listener call) and `[plugins.<id>.config]`, the plugin's
+ * own settings, handed to it as parsed TOML.
+ */
 export const PluginConfig = table({
   path: Schema.optionalKey(Str),
   permissions: withDefault(StringList, []),
-  enabled: withDefault(Bool, true)
+  enabled: withDefault(Bool, true),
+  listenerTimeout: withDefault(HumanDuration, "5s"),
+  config: withDefault(Schema.Record(Schema.String, Schema.Unknown).annotate({ expected: "a table of plugin settings" }), {})
 })
 export type PluginConfig = typeof PluginConfig.Type
 

@@ -28,7 +28,7 @@ export type Listener<T extends EventTag> = (event: EventOf<T>, current: ResultOf
 export interface ListenOptions {
   /** Who registered it (a plugin id), for log lines. */
   readonly owner: string
-  readonly priority?: number
+  readonly priority?: number | undefined
   /** Cut-off for one call; default {@link DEFAULT_LISTENER_TIMEOUT}. */
   readonly timeout?: Duration.Duration
 }

@@ -26,6 +26,7 @@ import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
 import { EventBus, Events } from "../event/EventBus.ts"
+import { initialized } from "../event/Lifecycle.ts"
 import type { EventOf, NotifiedTag } from "../event/ProxyEvent.ts"
 import { Router } from "../routing/Router.ts"
 import { announceListening } from "../connection/StartupReport.ts"
@@ -315,4 +316,5 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     const current = yield* SubscriptionRef.get(store.config)
     yield* announceListening(options.bind.host, port, current, yield* SubscriptionRef.get(router.table), ` (${options.count} workers)`)
     options.onListening?.({ host: options.bind.host, port })
+    yield* initialized
   }))

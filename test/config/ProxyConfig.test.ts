@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Duration } from "effect"
 import { parseProxyConfig } from "../../src/config/ConfigLoader.ts"
 import { expectOk, plain } from "./support.ts"
 
@@ -164,11 +165,25 @@ describe("ProxyConfig", () => {
     })
   })
 
-  it("[plugins.<id>]", () =>
-    assert.deepStrictEqual(parse(`[plugins.auth]\npath = "x"\npermissions = ["a"]\n[plugins.queue]\nenabled = false`).config.plugins, {
-      auth: { path: "x", permissions: ["a"], enabled: true },
-      queue: { permissions: [], enabled: false }
-    }))
+  it("[plugins.<id>], its listener_timeout and its own [plugins.<id>.config] table", () => {
+    const plugins = parse(
+      `[plugins.auth]\npath = "x"\npermissions = ["a"]\nlistener_timeout = "250ms"\n[plugins.auth.config]\nattempts = 3\nnames = ["a", "b"]\n[plugins.auth.config.nested]\nflag = true\n[plugins.queue]\nenabled = false`
+    ).config.plugins
+    assert.deepStrictEqual({ ...plugins["auth"]!, listenerTimeout: Duration.toMillis(plugins["auth"]!.listenerTimeout) }, {
+      path: "x",
+      permissions: ["a"],
+      enabled: true,
+      listenerTimeout: 250,
+      // Plugin settings are handed over as TOML parsed them, keys untouched.
+      config: { attempts: 3, names: ["a", "b"], nested: { flag: true } }
+    })
+    assert.deepStrictEqual({ ...plugins["queue"]!, listenerTimeout: Duration.toMillis(plugins["queue"]!.listenerTimeout) }, {
+      permissions: [],
+      enabled: false,
+      listenerTimeout: 5000,
+      config: {}
+    })
+  })
 
   it("[permissions] keeps unknown keys out, with a warning (Infrarust does not reject them)", () => {
     const parsed = parse(`[permissions]\nadmins = ["Notch"]\nprovider = "builtin"`)

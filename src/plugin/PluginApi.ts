@@ -1,0 +1,93 @@
+/**
+ * What a plugin author imports (`import { PluginContext, type PluginDefinition } from "infrarust-ts/plugin"`).
+ *
+ * A plugin is a module whose default export is a {@link PluginDefinition}: an id, a version, the
+ * ids it depends on, and an Effect Layer. The proxy builds the Layer once at start-up with a
+ * {@link PluginContext} for that plugin; from it the plugin registers event listeners and reaches
+ * players, servers, bans, its configuration and a scheduler. Everything the Layer acquires (its
+ * listeners, scheduled tasks, files) belongs to the plugin's scope and is released when the proxy
+ * stops, in reverse load order. docs/plugins.md teaches it with the two examples in
+ * examples/plugins/.
+ */
+import { Context, type Duration, type Effect, type Layer, type Option } from "effect"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
+import type { ProxyMode } from "../config/ServerConfig.ts"
+import type { Listener } from "../event/EventBus.ts"
+import type { EventTag } from "../event/ProxyEvent.ts"
+import type { BanEntry } from "../security/Ban.ts"
+import type { SessionInfo } from "../session/Session.ts"
+
+export * from "../event/ProxyEvent.ts"
+export type { Listener } from "../event/EventBus.ts"
+export type { SessionInfo, SessionState } from "../session/Session.ts"
+
+export interface PluginDefinition {
+  /** Unique among loaded plugins; also its data directory's name. */
+  readonly id: string
+  readonly version: string
+  /** Ids of plugins that must load first; a missing one keeps this plugin from loading. */
+  readonly dependencies?: ReadonlyArray<string>
+  readonly layer: Layer.Layer<never, unknown, PluginContext>
+}
+
+/** A server as plugins see it. */
+export interface ServerView {
+  readonly id: string
+  readonly domains: ReadonlyArray<string>
+  readonly addresses: ReadonlyArray<string>
+  readonly proxyMode: ProxyMode
+  readonly maxPlayers: number
+  readonly network: string | undefined
+}
+
+export interface BanRequest {
+  readonly target: { readonly type: "ip" | "cidr" | "username" | "uuid"; readonly value: string }
+  readonly reason?: string
+  /** Absent: permanent. */
+  readonly duration?: Duration.Duration
+}
+
+export interface PluginContextShape {
+  readonly id: string
+  readonly version: string
+  /** `<plugins_dir>/<id>`, created before the plugin loads. */
+  readonly dataDir: string
+  /** The `[plugins.<id>.config]` table as parsed TOML (empty when absent): validate it yourself. */
+  readonly config: Readonly<Record<string, unknown>>
+  /** The proxy's configuration as it is now (it changes on reload). */
+  readonly proxyConfig: Effect.Effect<ProxyConfig>
+  readonly events: {
+    /**
+     * Registers a listener for the plugin's lifetime. Awaited events pass the result so far and
+     * take the one returned (return nothing to keep it). A listener that fails or outlasts the
+     * plugin's `listener_timeout` is logged and skipped for that event.
+     */
+    readonly on: <T extends EventTag>(tag: T, listener: Listener<T>, options?: { readonly priority?: number }) => Effect.Effect<void>
+  }
+  readonly players: {
+    readonly list: Effect.Effect<ReadonlyArray<SessionInfo>>
+    /** By name (any case) or UUID; the newest session. */
+    readonly find: (nameOrUuid: string) => Effect.Effect<Option.Option<SessionInfo>>
+    /**
+     * Ends the player's session. In the forwarding modes the proxy cannot write into the
+     * session, so the connection is closed without a message.
+     */
+    readonly kick: (nameOrUuid: string) => Effect.Effect<boolean>
+  }
+  readonly servers: {
+    readonly list: Effect.Effect<ReadonlyArray<ServerView>>
+    readonly get: (id: string) => Effect.Effect<Option.Option<ServerView>>
+  }
+  readonly bans: {
+    readonly add: (ban: BanRequest) => Effect.Effect<BanEntry, unknown>
+    readonly remove: (target: BanRequest["target"]) => Effect.Effect<boolean, unknown>
+    readonly list: Effect.Effect<ReadonlyArray<BanEntry>>
+  }
+  /** Background work in the plugin's scope, its failures logged with the plugin id. */
+  readonly schedule: {
+    readonly every: (interval: Duration.Input, task: Effect.Effect<void, unknown>) => Effect.Effect<void>
+    readonly after: (delay: Duration.Input, task: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  }
+}
+
+export class PluginContext extends Context.Service<PluginContext, PluginContextShape>()("infrarust/plugin/PluginContext") {}

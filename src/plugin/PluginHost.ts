@@ -1,0 +1,181 @@
+/**
+ * Loads the plugins `[plugins.<id>]` names, at start-up, in dependency order, each in a scope of
+ * its own with its own PluginContext (PluginApi.ts), and unloads them in reverse order when the
+ * proxy stops.
+ *
+ * - An entry is loaded when `enabled` (default) and it has a `path`; the module's own id is the
+ *   plugin's id (a config key that differs is used for its settings and warned about).
+ * - Duplicate ids and dependency cycles stop start-up with a message that names them: the
+ *   configuration says two incompatible things, and guessing would be worse.
+ * - A plugin that cannot load (missing file, not a plugin, a dependency that could not load, a
+ *   Layer that fails) is logged with its id and left out; the proxy and the other plugins go on.
+ *
+ * Plugins run where the shared state lives: in the one process, or in the coordinator when worker
+ * threads serve connections (their events reach it: src/workers/remote/RemoteEvents.ts).
+ */
+import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Schema, Scope, SubscriptionRef } from "effect"
+import * as NodePath from "node:path"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
+import type { PluginConfig } from "../config/GlobalTables.ts"
+import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import { EventBus } from "../event/EventBus.ts"
+import { Router } from "../routing/Router.ts"
+import { BanList } from "../security/BanList.ts"
+import { Sessions } from "../session/Sessions.ts"
+import { PluginContext, type PluginContextShape, type PluginDefinition, type ServerView } from "./PluginApi.ts"
+import { importPlugin } from "./PluginModule.ts"
+import { orderPlugins } from "./PluginOrder.ts"
+
+/** The configuration cannot be loaded as written (duplicate ids, a dependency cycle): start-up stops. */
+export class PluginConfigError extends Schema.TaggedError<PluginConfigError>()("PluginConfigError", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `[plugins]: ${this.detail}`
+  }
+}
+
+export interface LoadedPlugin {
+  readonly id: string
+  readonly version: string
+  readonly path: string
+  readonly dependencies: ReadonlyArray<string>
+}
+
+export class PluginHost extends Context.Service<PluginHost, {
+  /** The plugins that loaded, in load order. */
+  readonly loaded: ReadonlyArray<LoadedPlugin>
+}>()("infrarust/plugin/PluginHost") {
+  static readonly layer = Layer.effect(PluginHost, Effect.suspend(() => make))
+}
+
+const serverView = (s: LoadedServer): ServerView => ({
+  id: s.id,
+  domains: s.config.domains,
+  addresses: s.config.addresses.map((a) => a.text),
+  proxyMode: s.config.proxyMode,
+  maxPlayers: s.config.maxPlayers,
+  network: s.config.network
+})
+
+interface Candidate {
+  readonly key: string
+  readonly entry: PluginConfig
+  readonly path: string
+  readonly definition: PluginDefinition
+}
+
+const make = Effect.gen(function*() {
+  const store = yield* ProxyConfigStore
+  const config = yield* SubscriptionRef.get(store.config)
+  const fs = yield* FileSystem.FileSystem
+  const bus = yield* EventBus
+  const sessions = yield* Sessions
+  const router = yield* Router
+  const bans = yield* BanList
+  const hostScope = yield* Scope.Scope
+
+  const candidates: Array<Candidate> = []
+  for (const [key, entry] of Object.entries(config.plugins)) {
+    if (!entry.enabled) {
+      yield* Effect.logInfo(`plugin '${key}' is disabled ([plugins.${key}] enabled = false)`)
+      continue
+    }
+    if (entry.path === undefined) {
+      yield* Effect.logError(`plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name: not loaded`)
+      continue
+    }
+    const imported = yield* Effect.result(importPlugin(key, entry.path))
+    if (imported._tag === "Failure") {
+      yield* Effect.logError(`${imported.failure.message}: not loaded`)
+      continue
+    }
+    const definition = imported.success
+    if (definition.id !== key) {
+      yield* Effect.logWarning(`[plugins.${key}] loads the plugin '${definition.id}' (${entry.path}); its settings apply to '${definition.id}'`)
+    }
+    candidates.push({ key, entry, path: entry.path, definition })
+  }
+
+  const ordered = orderPlugins(candidates.map((c) => ({ id: c.definition.id, source: c.path, dependencies: c.definition.dependencies ?? [] })))
+  if (ordered._tag === "Invalid") return yield* new PluginConfigError({ detail: ordered.message })
+  for (const skip of ordered.skipped) yield* Effect.logError(`plugin '${skip.id}' is not loaded: ${skip.reason}`)
+
+  const byId = new Map(candidates.map((c) => [c.definition.id, c]))
+  const failed = new Set<string>()
+  const loaded: Array<LoadedPlugin> = []
+  for (const id of ordered.order) {
+    const candidate = byId.get(id)!
+    const { definition, entry } = candidate
+    const dependency = (definition.dependencies ?? []).find((d) => failed.has(d))
+    if (dependency !== undefined) {
+      failed.add(id)
+      yield* Effect.logError(`plugin '${id}' is not loaded: it depends on '${dependency}', which failed to load`)
+      continue
+    }
+    const scope = yield* Scope.fork(hostScope)
+    const dataDir = NodePath.join(config.pluginsDir, id)
+    const context = makeContext({ definition, entry, dataDir, scope })
+    const built = yield* fs.makeDirectory(dataDir, { recursive: true }).pipe(
+      Effect.andThen(Layer.buildWithScope(definition.layer, scope)),
+      Effect.provideService(PluginContext, context),
+      Effect.annotateLogs({ plugin: id }),
+      Effect.exit
+    )
+    if (Exit.isFailure(built)) {
+      failed.add(id)
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.logError(`plugin '${id}' failed to load and is left out`, Cause.pretty(built.cause))
+      continue
+    }
+    loaded.push({ id, version: definition.version, path: candidate.path, dependencies: definition.dependencies ?? [] })
+    yield* Effect.logInfo(`plugin '${id}' ${definition.version} loaded from ${candidate.path}`)
+  }
+  return PluginHost.of({ loaded })
+
+  function makeContext(options: {
+    readonly definition: PluginDefinition
+    readonly entry: PluginConfig
+    readonly dataDir: string
+    readonly scope: Scope.Scope
+  }): PluginContextShape {
+    const { definition, entry, scope } = options
+    const owner = definition.id
+    const inScope = <A>(effect: Effect.Effect<A, never, Scope.Scope>) => Scope.provide(scope)(effect)
+    const isolated = (task: Effect.Effect<void, unknown>) =>
+      task.pipe(
+        Effect.catchCause((cause) => Effect.logError(`plugin '${owner}': a scheduled task failed`, Cause.pretty(cause))),
+        Effect.annotateLogs({ plugin: owner })
+      )
+    const find = (nameOrUuid: string) =>
+      Effect.flatMap(sessions.findByName(nameOrUuid), (byName) => (Option.isSome(byName) ? Effect.succeed(byName) : sessions.findByUuid(nameOrUuid.toLowerCase())))
+    return {
+      id: owner,
+      version: definition.version,
+      dataDir: options.dataDir,
+      config: entry.config,
+      proxyConfig: SubscriptionRef.get(store.config),
+      events: {
+        on: (tag, listener, opts) => inScope(bus.listen(tag, listener, { owner, priority: opts?.priority, timeout: entry.listenerTimeout }))
+      },
+      players: {
+        list: sessions.list,
+        find,
+        kick: (nameOrUuid) => Effect.flatMap(find(nameOrUuid), (found) => (Option.isSome(found) ? sessions.kick(found.value.id) : Effect.succeed(false)))
+      },
+      servers: {
+        list: Effect.map(SubscriptionRef.get(router.table), (t) => t.entries.map((e) => serverView(e.value))),
+        get: (id) => Effect.map(router.server(id), (s) => Option.map(Option.fromUndefinedOr(s), serverView))
+      },
+      bans: {
+        add: (ban) => bans.add({ target: ban.target, reason: ban.reason, duration: ban.duration, source: owner }),
+        remove: (target) => bans.remove(target, owner),
+        list: bans.list
+      },
+      schedule: {
+        every: (interval, task) => Effect.asVoid(Effect.forkIn(Effect.repeat(isolated(task), Schedule.spaced(interval)), scope)),
+        after: (delay, task) => Effect.asVoid(Effect.forkIn(Effect.delay(isolated(task), delay), scope))
+      }
+    }
+  }
+})
