@@ -157,6 +157,7 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   }
   const backend = link.value
   yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
+  yield* session.joined
   const events = yield* Events
   yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
 

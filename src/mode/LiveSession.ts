@@ -4,6 +4,11 @@
  * and, when the scope closes, the Disconnect event with the last server — fired before the entry
  * leaves the registry, so listeners can still look the player up.
  *
+ * Disconnect fires only for a session that *joined*: it reached a server (forwarding modes) or
+ * finished logging in with the proxy (intercepted modes). A login refused before that (a plugin's
+ * Denied, a full server, no backend) was never a player on the network, so it leaves no trace in
+ * the event stream but its log line.
+ *
  * The backend connection is not part of the session scope itself but of a *leg*, a child scope
  * that can be closed and replaced (server switching, limbo) without ending the player's session.
  */
@@ -23,6 +28,8 @@ export interface LiveSession {
   readonly transition: (state: SessionState, maxPlayers: number) => Effect.Effect<boolean>
   /** A new leg for a backend connection; closing it leaves the session open. */
   readonly openLeg: Effect.Effect<Scope.Closeable>
+  /** The player is on the network now: its end will fire Disconnect. */
+  readonly joined: Effect.Effect<void>
 }
 
 export const playerRef = (info: SessionInfo): PlayerRef => ({
@@ -51,10 +58,11 @@ export const openSession = (init: SessionInit, state: SessionState, maxPlayers: 
     const player = playerRef(info)
     let current = state
     let lastServer = serverOf(state)
+    let hasJoined = false
     // Added after the registration, so it runs before the entry is removed.
     yield* Scope.addFinalizer(
       scope,
-      Effect.suspend(() => events.fire({ _tag: "Disconnect", player, lastServer }, undefined))
+      Effect.suspend(() => (hasJoined ? events.fire({ _tag: "Disconnect", player, lastServer }, undefined) : Effect.void))
     )
     const session: LiveSession = {
       info,
@@ -69,7 +77,10 @@ export const openSession = (init: SessionInit, state: SessionState, maxPlayers: 
           }
           return moved
         }),
-      openLeg: Scope.fork(scope)
+      openLeg: Scope.fork(scope),
+      joined: Effect.sync(() => {
+        hasJoined = true
+      })
     }
     return Option.some(session)
   })

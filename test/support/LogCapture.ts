@@ -6,6 +6,8 @@ import { Logger, References } from "effect"
 export interface LogLine {
   readonly level: string
   readonly message: string
+  /** The fiber's log annotations (e.g. `plugin`, `player`, `worker`), when captured with `annotations`. */
+  readonly annotations?: Readonly<Record<string, unknown>>
 }
 
 export interface CaptureOptions {
@@ -17,10 +19,10 @@ export interface CaptureOptions {
 export const capturingLogger = (lines: Array<LogLine>, options: CaptureOptions = {}) =>
   Logger.make<unknown, void>(({ logLevel, message, fiber }) => {
     const parts = Array.isArray(message) ? message : [message]
-    const suffix = options.annotations === true
-      ? Object.entries(fiber.getRef(References.CurrentLogAnnotations)).map(([k, v]) => ` ${k}=${String(v)}`).join("")
-      : ""
-    lines.push({ level: logLevel, message: parts.map(String).join(" ") + suffix })
+    const annotations = options.annotations === true ? fiber.getRef(References.CurrentLogAnnotations) : undefined
+    const suffix = annotations === undefined ? "" : Object.entries(annotations).map(([k, v]) => ` ${k}=${String(v)}`).join("")
+    const text = parts.map(String).join(" ") + suffix
+    lines.push(annotations === undefined ? { level: logLevel, message: text } : { level: logLevel, message: text, annotations })
   })
 
 /** A logger that keeps every line, and the layer that installs it. */
