@@ -110,14 +110,18 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
 }
 
 /** Everything in one process, as before worker threads existed. */
-const singleProcess = (options: ProxyOptions) => {
-  // The data plane's own services; IP filters follow the live [ip_filter].
-  const dataPlane = Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer).pipe(
-    Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
-  )
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(dataPlane))
-  return ListenerLive(options).pipe(Layer.provide(handler))
-}
+/**
+ * Every service of the one-process proxy below the connection handler: the control plane and the
+ * data plane's own services (IP filters follow the live [ip_filter]). Tests drive the pipeline's
+ * stages over it with in-memory sockets.
+ */
+export const proxyServices = ProxyModes.layer.pipe(
+  Layer.provideMerge(Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer)),
+  Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
+)
+
+const singleProcess = (options: ProxyOptions) =>
+  ListenerLive(options).pipe(Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices))))
 
 /** A scrape first asks every worker for its numbers. */
 const coordinatorMeters = Layer.effect(

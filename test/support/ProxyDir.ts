@@ -35,8 +35,8 @@ const setsTopLevel = (toml: string, key: string): boolean =>
 /**
  * Writes `infrarust.toml` and `servers/` into `dir` (which must exist). Defaults, each only
  * when `global` does not set it: `bind = "127.0.0.1:0"` (a free port, read back from the log
- * or `onListening`), `plugins_dir = "<dir>/plugins"` (plugin data stays out of the repository)
- * and `worker_threads` as above.
+ * or `onListening`), `plugins_dir = "<dir>/plugins"` and `[ban] file = "<dir>/bans.json"` (plugin
+ * data and bans stay out of the repository) and `worker_threads` as above.
  */
 export const writeProxyDir = (dir: string, files: ProxyDirFiles = {}): ProxyDir => {
   const serversDir = join(dir, "servers")
@@ -48,7 +48,9 @@ export const writeProxyDir = (dir: string, files: ProxyDirFiles = {}): ProxyDir 
     const bind = setsTopLevel(global, "bind") ? "" : `bind = "127.0.0.1:0"\n`
     const threads = workers === "proxy default" || setsTopLevel(global, "worker_threads") ? "" : `worker_threads = ${workers}\n`
     const plugins = setsTopLevel(global, "plugins_dir") ? "" : `plugins_dir = ${JSON.stringify(join(dir, "plugins"))}\n`
-    writeFileSync(configPath, `${bind}servers_dir = ${JSON.stringify(serversDir)}\n${plugins}${threads}${global}\n`)
+    // Tables come last: a default [ban] file keeps test bans out of the working directory.
+    const bans = /^\s*\[ban\]/m.test(global) ? "" : `\n[ban]\nfile = ${JSON.stringify(join(dir, "bans.json"))}\n`
+    writeFileSync(configPath, `${bind}servers_dir = ${JSON.stringify(serversDir)}\n${plugins}${threads}${global}\n${bans}`)
   }
   for (const [name, toml] of Object.entries(files.servers ?? {})) writeServer(name, toml)
   writeGlobal(files.global ?? "")
