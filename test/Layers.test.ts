@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url"
 const SRC = fileURLToPath(new URL("../src/", import.meta.url))
 
 /** Lower numbers sit lower; a folder may import only from strictly lower layers. */
-export const LAYERS: Readonly<Record<string, number>> = {
+const LAYERS: Readonly<Record<string, number>> = {
   protocol: 0,
   address: 0,
   "proxy-protocol": 1,
@@ -71,6 +71,15 @@ describe("layers", () => {
       }
     }
     assert.deepStrictEqual(upward, [])
+  })
+
+  it("docs/internals/architecture.md shows the same layers", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../docs/internals/architecture.md", import.meta.url)), "utf8")
+    const documented: Record<string, number> = {}
+    for (const m of doc.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)) {
+      for (const folder of m[2]!.matchAll(/`([^`]+)`/g)) documented[folder[1] === "src/*.ts" ? "." : folder[1]!] = Number(m[1])
+    }
+    assert.deepStrictEqual(documented, { ...LAYERS })
   })
 
   it("pure folders import neither node:* nor the Effect runtime", () => {

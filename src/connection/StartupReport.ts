@@ -36,7 +36,6 @@ export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<Loaded
   if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
     not("[permissions]", "there are no in-game /ir commands")
   }
-  if (Object.keys(config.plugins).length > 0) not("[plugins]", "there is no plugin loader")
   for (const entry of table.entries) {
     const server = entry.value.config
     if (server.serverManager !== undefined) not(`[server_manager] of '${entry.id}'`, "the backend is not started or stopped automatically")

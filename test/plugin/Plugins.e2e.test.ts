@@ -11,12 +11,16 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { joinAndStay, loginExpectingKick, loginOutcome, ping, reasonText } from "../support/McClients.ts"
 import { mcServer } from "../support/McPeers.ts"
+import { docBlock } from "../support/DocBlocks.ts"
 import { waitUntil } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.21.4"
 const example = (name: string) => fileURLToPath(new URL(`../../examples/plugins/${name}`, import.meta.url))
 const testPlugin = (name: string) => fileURLToPath(new URL(`../support/plugins/${name}`, import.meta.url))
+/** A plugin table of docs/plugins.md, its relative path made absolute (the test runs elsewhere). */
+const documented = (block: string, file: string) =>
+  docBlock("plugins.md", block).replace(`path = "examples/plugins/${file}"`, `path = ${JSON.stringify(example(file))}`)
 
 /** The lines the recorder plugin wrote so far. */
 const recorded = (dir: string): Array<Record<string, unknown>> => {
@@ -25,32 +29,38 @@ const recorded = (dir: string): Array<Record<string, unknown>> => {
 }
 
 describe("plugins", () => {
-  it.live("maintenance example: a denied login shows the plugin's reason; a listed name still joins", () =>
+  it.live("maintenance example, as documented: a denied login shows the plugin's reason; a listed name still joins", () =>
     Effect.gen(function*() {
       const backend = yield* mcServer(VERSION)
       const proxy = yield* startProxy({
-        global: `[plugins.maintenance]\npath = ${JSON.stringify(example("maintenance.ts"))}\n[plugins.maintenance.config]\nallowed = ["Admin"]\nmessage = "Back in 10 minutes!"\n`,
+        global: documented("maintenance-config", "maintenance.ts"),
         servers: { "mc.toml": serverToml(["play.example.com"], [backend.address]) }
       })
       const kick = yield* Effect.promise(() => loginExpectingKick(VERSION, proxy.port, "play.example.com", "Visitor"))
-      assert.strictEqual(reasonText(kick), "Back in 10 minutes!")
-      assert.strictEqual(yield* Effect.promise(() => loginOutcome(VERSION, proxy.port, "play.example.com", "admin")), "joined")
+      assert.strictEqual(reasonText(kick), "We are upgrading the server. Back in 10 minutes!")
+      assert.strictEqual(yield* Effect.promise(() => loginOutcome(VERSION, proxy.port, "play.example.com", "notch")), "joined")
       assert.strictEqual(backend.logins(), 1, "the denied login never reached the backend")
       assert.isTrue(proxy.logs.some((l) => l.message.startsWith("kept Visitor out of 'mc' during maintenance") && l.annotations?.["plugin"] === "maintenance"))
     }), { timeout: 30_000 })
 
-  it.live("motd_rewrite example: the MOTD players see is rewritten, also when the reply comes from the status cache", () =>
+  it.live("motd_rewrite example, as documented: the MOTD is rewritten, also when the reply comes from the status cache", () =>
     Effect.gen(function*() {
       const backend = yield* mcServer(VERSION, { motd: "original" })
       const proxy = yield* startProxy({
-        global: `[plugins.motd_rewrite]\npath = ${JSON.stringify(example("motd-rewrite.ts"))}\n[plugins.motd_rewrite.config]\nmotd = "{server} via {host}: {online}/{max}"\n[status_cache]\nttl = "60s"\n`,
-        servers: { "lobby.toml": serverToml(["lobby.example.com"], [backend.address]) }
+        global: `${documented("motd-config", "motd-rewrite.ts")}\n[status_cache]\nttl = "60s"\n`,
+        servers: {
+          "survival.toml": serverToml(["survival.example.com"], [backend.address]),
+          "lobby.toml": serverToml(["lobby.example.com"], [backend.address])
+        }
       })
       for (let i = 0; i < 3; i++) {
-        const status = yield* Effect.promise(() => ping(VERSION, proxy.port, "lobby.example.com"))
-        assert.deepStrictEqual(status["description"], { text: "lobby via lobby.example.com: 0/20" })
+        const status = yield* Effect.promise(() => ping(VERSION, proxy.port, "survival.example.com"))
+        assert.deepStrictEqual(status["description"], { text: "§6survival §7— 0 playing" })
       }
       assert.strictEqual(backend.pings(), 1, "the second and third replies came from the cache")
+      // Not listed in `servers`: untouched.
+      const lobby = yield* Effect.promise(() => ping(VERSION, proxy.port, "lobby.example.com"))
+      assert.include(JSON.stringify(lobby["description"]), "original")
     }), { timeout: 30_000 })
 
   it.live("ConnectTo: a plugin sends a login to another server of the same family", () =>
