@@ -45,7 +45,7 @@ const customPayloads = payloads.map((data) => ({ name: "custom_payload", params:
 
 /** minecraft-protocol's packet bodies (`VarInt id | payload`) for the server's side of play. */
 const serverBodies = (version: string): Promise<Array<Buffer>> =>
-  through(customPayloads, mc.createSerializer({ state: mc.states.PLAY, isServer: true, version }))
+  through(customPayloads, mc.createSerializer({ state: mc.states.PLAY, isServer: true, version, customPackets: {} }))
 
 const expectCustomPayloads = (parsed: ReadonlyArray<{ data: { name: string; params: { data: Buffer } } }>): void => {
   assert.deepStrictEqual(parsed.map((p) => p.data.name), customPayloads.map((p) => p.name))
@@ -89,7 +89,7 @@ describe("Interop with minecraft-protocol's transforms", () => {
         encryption.createDecipher(secret),
         framing.createSplitter(),
         compression.createDecompressor(THRESHOLD),
-        mc.createDeserializer({ state: mc.states.PLAY, isServer: false, version, noErrorLogging: true })
+        mc.createDeserializer({ state: mc.states.PLAY, isServer: false, version, customPackets: {} })
       )
       expectCustomPayloads(parsed)
     })
@@ -114,7 +114,7 @@ describe("Interop with minecraft-protocol's transforms", () => {
         clientWire,
         encryption.createDecipher(secret),
         framing.createSplitter(),
-        mc.createDeserializer({ state: mc.states.PLAY, isServer: false, version, noErrorLogging: true })
+        mc.createDeserializer({ state: mc.states.PLAY, isServer: false, version, customPackets: {} })
       )
       expectCustomPayloads(parsed)
     })
