@@ -1,6 +1,7 @@
 /**
  * Framing for a leg with a given compression threshold (negative = off): new packets by
  * vanilla's sender rule, and frames read on one leg re-framed for another with the least work.
+ * The functions plan a frame (what follows the length prefix); FrameWriter writes the plan.
  *
  * What receivers validate (so what a re-framed frame must satisfy):
  * - vanilla `CompressionDecoder` (1.8–1.16 always, 1.17+ on the server side): a compressed
@@ -20,69 +21,67 @@ import { varIntByteLength, writeVarInt } from "../protocol/VarInt.ts"
 import { deflateBody, MAX_UNCOMPRESSED_LENGTH } from "./Compression.ts"
 import type { ReadFrame } from "./ReadFrame.ts"
 
+/** A frame to write: `VarInt length | [VarInt dataLength] | data`. */
+export interface FramePlan {
+  /** -1: no data-length field (compression off); 0: `data` is the plain body; else its uncompressed size. */
+  readonly dataLength: number
+  /** The plain body (`VarInt id | payload`) or, when `dataLength` > 0, its zlib stream. */
+  readonly data: Uint8Array
+  /** Total wire bytes (length prefix included). */
+  readonly size: number
+}
+
 /**
- * A frame for `body` (`VarInt id | payload`, uncompressed) on a leg with this threshold:
+ * The frame of a new packet `body` (`VarInt id | payload`) on a leg with this threshold:
  * compressed when the leg has compression and the body is at least the threshold.
  */
-export const encodeBody = (body: Uint8Array, threshold: number): Uint8Array | ProtocolError => {
-  if (threshold < 0) return plainFrame(body)
+export const planPacket = (body: Uint8Array, threshold: number): FramePlan | ProtocolError => {
+  if (threshold < 0) return plan(-1, body)
   if (body.length > MAX_UNCOMPRESSED_LENGTH) {
     return tooLarge("packet", `${body.length} bytes uncompressed, limit ${MAX_UNCOMPRESSED_LENGTH}`)
   }
-  return body.length < threshold ? uncompressedFrame(body) : compressedFrame(body)
+  return body.length < threshold ? plan(0, body) : compressed(body)
 }
 
 /**
  * `frame` (read on any leg) for a leg with this threshold: `undefined` when its own wire bytes
- * are already valid there (forward them as they are), else new bytes or an error.
+ * are already valid there (forward them as they are), else the frame to write, or an error.
  */
-export const reframe = (frame: ReadFrame, threshold: number): Uint8Array | ProtocolError | undefined => {
+export const planReframe = (frame: ReadFrame, threshold: number): FramePlan | ProtocolError | undefined => {
   const source = frame.threshold
   if (threshold < 0) {
     if (source < 0) return undefined
     const body = frame.packet()
-    return body instanceof Uint8Array ? plainFrame(body) : body
+    return body instanceof Uint8Array ? plan(-1, body) : body
   }
   if (source >= 0) {
     if (frame.dataLength === 0 || frame.dataLength >= threshold) return undefined
     const body = frame.packet()
-    return body instanceof Uint8Array ? uncompressedFrame(body) : body
+    return body instanceof Uint8Array ? plan(0, body) : body
   }
   const body = frame.bytes.subarray(frame.bodyStart, frame.end)
   // Only a body too big for an uncompressed frame is deflated (it is above any sane threshold).
-  if (body.length + 1 <= MAX_FRAME_LENGTH || body.length < threshold) return uncompressedFrame(body)
-  return compressedFrame(body)
+  if (body.length + 1 <= MAX_FRAME_LENGTH || body.length < threshold) return plan(0, body)
+  return compressed(body)
 }
 
-/** `VarInt length | body` (compression off). */
-const plainFrame = (body: Uint8Array): Uint8Array | ProtocolError => {
-  if (body.length > MAX_FRAME_LENGTH) return frameTooLarge(body.length)
-  return framed(body.length, -1, body)
+/** Writes `p` at `out[at]` (room for `p.size` bytes); returns the offset after it. */
+export const writePlan = (p: FramePlan, out: Uint8Array, at: number): number => {
+  const fieldBytes = p.dataLength < 0 ? 0 : varIntByteLength(p.dataLength)
+  let pos = writeVarInt(out, at, fieldBytes + p.data.length)
+  if (p.dataLength >= 0) pos = writeVarInt(out, pos, p.dataLength)
+  out.set(p.data, pos)
+  return pos + p.data.length
 }
 
-/** `VarInt length | 0 | body` (compression on, body sent as it is). */
-const uncompressedFrame = (body: Uint8Array): Uint8Array | ProtocolError => {
-  if (body.length + 1 > MAX_FRAME_LENGTH) return frameTooLarge(body.length + 1)
-  return framed(body.length + 1, 0, body)
+/** A plan, or TooLarge when the frame would be over 2^21 - 1 bytes (vanilla's frame limit). */
+const plan = (dataLength: number, data: Uint8Array): FramePlan | ProtocolError => {
+  const length = (dataLength < 0 ? 0 : varIntByteLength(dataLength)) + data.length
+  if (length > MAX_FRAME_LENGTH) return tooLarge("frame.length", `${length} bytes, limit ${MAX_FRAME_LENGTH}`)
+  return { dataLength, data, size: varIntByteLength(length) + length }
 }
 
-/** `VarInt length | VarInt uncompressed size | zlib(body)`. */
-const compressedFrame = (body: Uint8Array): Uint8Array | ProtocolError => {
+const compressed = (body: Uint8Array): FramePlan | ProtocolError => {
   const z = deflateBody(body)
-  if (!(z instanceof Uint8Array)) return z
-  const length = varIntByteLength(body.length) + z.length
-  if (length > MAX_FRAME_LENGTH) return frameTooLarge(length)
-  return framed(length, body.length, z)
+  return z instanceof Uint8Array ? plan(body.length, z) : z
 }
-
-/** Length prefix, then the data-length field unless `dataLength` is -1, then `data`. */
-const framed = (length: number, dataLength: number, data: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(varIntByteLength(length) + length)
-  let at = writeVarInt(out, 0, length)
-  if (dataLength >= 0) at = writeVarInt(out, at, dataLength)
-  out.set(data, at)
-  return out
-}
-
-const frameTooLarge = (length: number): ProtocolError =>
-  tooLarge("frame.length", `${length} bytes, limit ${MAX_FRAME_LENGTH}`)

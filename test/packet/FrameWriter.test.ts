@@ -115,6 +115,36 @@ describe("FrameWriter", () => {
     assert.strictEqual(toHex(writes[0]!), toHex(wire))
   })
 
+  it("encrypts a whole flush in one cipher call, relayed and re-framed frames mixed", () => {
+    const secret = Crypto.randomBytes(16)
+    const packets = Array.from({ length: 40 }, (_, i) => body(i, semiCompressible(i * 40, i + 1)))
+    const wire = concat(...packets.map((p) => frameOf(p, 256)))
+    const out = writerFor({ threshold: 512, secret }) // frames of 256–511 bytes are re-framed
+    let updates = 0
+    const cipher = makeEncryptor(secret) as StreamCipher
+    out.setEncryption({ update: (b) => (updates++, cipher.update(b)) })
+    const writes: Array<Uint8Array> = []
+    feed(readerFor({ threshold: 256, secret: undefined }), [wire], (f) => ok(out.forward(f)), () => out.flush((b) => writes.push(b)))
+    assert.strictEqual(updates, 1)
+    assert.strictEqual(writes.length, 1)
+    const received = feed(readerFor({ threshold: 512, secret }), writes, seen).frames
+    assert.deepStrictEqual(received.map((f) => toHex(f.packet)), packets.map(toHex))
+  })
+
+  it("never reuses a buffer it handed out in clear (the socket may still hold it)", () => {
+    const w = writerFor({ threshold: 0, secret: undefined }) // every packet built in the writer's buffer
+    const held: Array<Uint8Array> = []
+    const expected: Array<string> = []
+    for (let i = 0; i < 50; i++) {
+      const p = body(i, semiCompressible(100 + i * 10, i))
+      ok(w.writeBody(p))
+      w.flush((b) => held.push(b)) // views, not copies: a socket holding pending writes
+      expected.push(toHex(p))
+    }
+    const frames = feed(readerFor({ threshold: 0, secret: undefined }), [concat(...held)], seen).frames
+    assert.deepStrictEqual(frames.map((f) => toHex(f.packet)), expected)
+  })
+
   it("compresses new packets by vanilla's rule: size >= threshold", () => {
     fc.assert(fc.property(packetsArb, thresholdArb, (packets, threshold) => {
       const w = writerFor({ threshold, secret: undefined })

@@ -10,24 +10,11 @@ import type { FrameReader } from "../../src/packet/FrameReader.ts"
 import type { ReadFrame } from "../../src/packet/ReadFrame.ts"
 import { ProtocolError } from "../../src/protocol/ProtocolError.ts"
 import { encodeVarInt } from "../../src/protocol/VarInt.ts"
+import { semiCompressible } from "../support/GameBytes.ts"
+
+export { semiCompressible }
 
 export const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => new Uint8Array(Buffer.concat(parts))
-
-/**
- * Bytes that deflate to about a quarter (level 6) or a third (level 1), like chunk data: runs
- * of 1–8 equal small values.
- */
-export const semiCompressible = (n: number, seed = 1): Uint8Array => {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0 || 1
-  let i = 0
-  while (i < n) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    const value = x >>> 28
-    for (let run = 1 + ((x >>> 8) & 7); run > 0 && i < n; run--) out[i++] = value
-  }
-  return out
-}
 
 /** A packet as `VarInt id | payload`. */
 export const body = (id: number, payload: Uint8Array): Uint8Array => concat(encodeVarInt(id), payload)
