@@ -100,11 +100,12 @@ export class FrameReader {
    */
   push(chunk: Uint8Array): void {
     if (this.failure !== undefined) return
+    const unread = this.pos < this.input.length
+    if (unread && this.borrowed) throw new Error("FrameReader.push: the previous chunk was not read to NeedMore")
     this.lent = -1
     let data = this.decipher === undefined ? chunk : this.decipher.update(chunk)
     let borrowed = this.decipher === undefined
-    if (this.pos < this.input.length) {
-      if (this.borrowed) throw new Error("FrameReader.push: the previous chunk was not read to NeedMore")
+    if (unread) {
       data = concat(this.input.subarray(this.pos), data)
       borrowed = false
     }

@@ -216,7 +216,7 @@ describe("FrameReader", () => {
     assert.isAtMost(grown, declaredSize + 256 * 1024, `grew by ${grown} bytes`)
   })
 
-  it("detach keeps unread frames across a reuse of the chunk's buffer", () => {
+  it("detach keeps unread frames across a reuse of the chunk's buffer and a later push", () => {
     const packets = [body(1, new Uint8Array([1])), body(2, new Uint8Array([2, 2])), body(3, new Uint8Array(70))]
     const buf = new Uint8Array(concat(...packets.map((p) => frameOf(p, 64))))
     const reader = readerWith(64)
@@ -224,10 +224,13 @@ describe("FrameReader", () => {
     const first = reader.next()
     assert.strictEqual(first._tag === "Frame" && first.packetId(), 1)
     reader.detach()
-    buf.fill(0xff) // the socket reuses its buffer
+    buf.fill(0xff) // the socket reuses its buffer...
+    const more = body(4, new Uint8Array(100).fill(4))
+    buf.set(frameOf(more, 64)) // ...for the next read, pushed before the rest is read
+    reader.push(buf.subarray(0, frameOf(more, 64).length))
     const rest: Array<SeenFrame> = []
     for (let f = reader.next(); f._tag === "Frame"; f = reader.next()) rest.push(seen(f))
-    assert.deepStrictEqual(rest.map((f) => toHex(f.packet)), packets.slice(1).map(toHex))
+    assert.deepStrictEqual(rest.map((f) => toHex(f.packet)), [...packets.slice(1), more].map(toHex))
   })
 
   it("throws on misuse only: a push while the previous chunk is unread", () => {
