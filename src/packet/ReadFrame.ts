@@ -105,7 +105,7 @@ export class FrameView implements ReadFrame {
 }
 
 /** The packet id at `bytes[from]`, ending before `end`; a missing, over-long or negative id is Malformed. */
-export const readId = (bytes: Uint8Array, from: number, end: number): number | ProtocolError => {
+const readId = (bytes: Uint8Array, from: number, end: number): number | ProtocolError => {
   const id = decodeVarInt(bytes, from, end)
   if (id._tag === "NeedMore") return malformed("frame.packet_id", "runs past the end of the frame")
   if (id._tag === "ProtocolError") return malformed("frame.packet_id", id.detail)
