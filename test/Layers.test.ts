@@ -15,6 +15,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   protocol: 0,
   address: 0,
   "proxy-protocol": 1,
+  packet: 1,
   config: 2,
   routing: 3,
   observability: 3,
