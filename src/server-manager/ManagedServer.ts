@@ -27,6 +27,7 @@ import {
   transition
 } from "./ServerStateMachine.ts"
 import type { ProviderError, ProviderKind, ProviderReport, ServerProvider } from "./ServerProvider.ts"
+import { makeOutbox } from "./Outbox.ts"
 import { notManaged, type StartOutcome } from "./StartOutcome.ts"
 
 /** A state change, as the event bus and SSE will carry it. */
@@ -77,8 +78,16 @@ export interface ManagedServerOptions {
   readonly provider: (poke: Effect.Effect<void>) => Effect.Effect<ServerProvider, never, Scope.Scope>
   /** Live players on this server (the session registry). */
   readonly players: Effect.Effect<number>
-  /** Called, in order, with every state change. */
+  /** Called with every state change, in order (synchronously: it may wake other fibers). */
   readonly publish: (change: StateChange) => void
+}
+
+interface Applied {
+  readonly reply: Reply | undefined
+  readonly joined: Deferred.Deferred<StartOutcome> | undefined
+  /** The states before and after the transition (later transitions may already have moved on). */
+  readonly from: ManagedState
+  readonly state: ManagedState
 }
 
 type Command = { readonly _tag: "Launch"; readonly attempt: number } | { readonly _tag: "Stop" } | { readonly _tag: "Poll" }
@@ -102,55 +111,77 @@ export const makeManagedServer = Effect.fnUntraced(function*(options: ManagedSer
       Metric.update(tagged(serverManagerState, { server: id, state }), machine.state === state ? 1 : 0), { discard: true })
   )
 
-  const runAction = (action: MachineAction, now: number): Effect.Effect<void> => {
+  /** Ordered deliveries: see Outbox.ts for why they cannot simply happen where they are produced. */
+  type Delivery =
+    | { readonly _tag: "Command"; readonly command: Command }
+    | { readonly _tag: "Change"; readonly change: StateChange }
+    | { readonly _tag: "Settle"; readonly waiter: Deferred.Deferred<StartOutcome>; readonly outcome: StartOutcome }
+  const outbox = makeOutbox<Delivery>((item) => {
+    switch (item._tag) {
+      case "Command":
+        return void Queue.offerUnsafe(inbox, item.command)
+      case "Change":
+        return options.publish(item.change)
+      case "Settle":
+        return void Deferred.doneUnsafe(item.waiter, Effect.succeed(item.outcome))
+    }
+  })
+
+  /** Queues what must be delivered in order; returns what may run whenever (logs, metrics, timers). */
+  const plan = (action: MachineAction, now: number): Effect.Effect<void> => {
     switch (action._tag) {
       case "Launch":
-        return Queue.offer(inbox, { _tag: "Launch", attempt: action.attempt }).pipe(Effect.asVoid)
+        outbox.push({ _tag: "Command", command: { _tag: "Launch", attempt: action.attempt } })
+        return Effect.void
       case "RequestStop":
-        return Queue.offer(inbox, { _tag: "Stop" }).pipe(Effect.asVoid)
+        outbox.push({ _tag: "Command", command: { _tag: "Stop" } })
+        return Effect.void
       case "PollNow":
-        return Queue.offer(inbox, { _tag: "Poll" }).pipe(Effect.asVoid)
-      case "Arm":
-        return Effect.sleep(Duration.millis(settings.startTimeoutMs)).pipe(
+        outbox.push({ _tag: "Command", command: { _tag: "Poll" } })
+        return Effect.void
+      case "Arm": {
+        const after = Duration.millis(settings.startTimeoutMs)
+        return Effect.sleep(after).pipe(
           Effect.andThen(apply({ _tag: "Deadline", attempt: action.attempt })),
           Effect.forkIn(scope),
           Effect.asVoid
         )
+      }
       case "Settle": {
         const waiter = waiters.get(action.attempt)
         waiters.delete(action.attempt)
+        if (waiter !== undefined) outbox.push({ _tag: "Settle", waiter, outcome: action.outcome })
         const seconds = (now - action.startedAt) / 1000
-        return Effect.all([
-          waiter === undefined ? Effect.void : Deferred.succeed(waiter, action.outcome),
-          Metric.update(tagged(serverStartDuration, { server: id, outcome: outcomeLabel(action.outcome) }), seconds)
-        ], { discard: true })
+        return Metric.update(tagged(serverStartDuration, { server: id, outcome: outcomeLabel(action.outcome) }), seconds)
       }
     }
   }
 
   /**
-   * Applies an event. The machine is read and written with no yield in between; the returned
-   * Deferred is the attempt the caller joined (captured now, so a settle that happens before the
-   * caller awaits it is not lost).
+   * Applies an event: reads and writes the machine with no yield in between, queues the
+   * deliveries in transition order and flushes them. Nothing after the flush reads `machine`
+   * (a delivery may have run other transitions). The returned Deferred is the attempt the
+   * caller joined, captured before any delivery could settle it.
    */
-  const apply = (event: MachineEvent): Effect.Effect<{ readonly reply: Reply | undefined; readonly joined: Deferred.Deferred<StartOutcome> | undefined }> =>
+  const apply = (event: MachineEvent): Effect.Effect<Applied> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.suspend(() => {
         const before = machine
-        const step = transition(machine, event, now, settings)
-        machine = step.machine
-        const attempt = machine.attempt
+        const step = transition(before, event, now, settings)
+        const after = step.machine
+        machine = after
+        const attempt = after.attempt
         if (attempt !== undefined && !waiters.has(attempt.id)) waiters.set(attempt.id, Deferred.makeUnsafe())
         const joined = step.reply?._tag === "Join" ? waiters.get(step.reply.attempt) : undefined
-        const changed = before.state !== machine.state
-        // Published synchronously, in transition order, whatever the fibers do next.
-        if (changed) options.publish({ server: id, from: before.state, to: machine.state, at: now, detail: machine.detail })
-        const log = changed
-          ? Effect.logInfo(`server '${id}': ${before.state} → ${machine.state}${machine.detail !== undefined ? ` (${machine.detail})` : ""}`)
-          : Effect.void
-        return Effect.all([log, changed ? publishGauge : Effect.void, Effect.forEach(step.actions, (a) => runAction(a, now), { discard: true })], {
-          discard: true
-        }).pipe(Effect.as({ reply: step.reply, joined }))
+        const effects: Array<Effect.Effect<void>> = []
+        if (before.state !== after.state) {
+          outbox.push({ _tag: "Change", change: { server: id, from: before.state, to: after.state, at: now, detail: after.detail } })
+          const why = after.detail !== undefined ? ` (${after.detail})` : ""
+          effects.push(Effect.logInfo(`server '${id}': ${before.state} → ${after.state}${why}`), publishGauge)
+        }
+        for (const action of step.actions) effects.push(plan(action, now))
+        outbox.flush()
+        return Effect.all(effects, { discard: true }).pipe(Effect.as({ reply: step.reply, joined, from: before.state, state: after.state }))
       })
     )
 
@@ -242,18 +273,15 @@ export const makeManagedServer = Effect.fnUntraced(function*(options: ManagedSer
     reply?._tag === "Now" ? Effect.succeed(reply.outcome) : joined !== undefined ? Deferred.await(joined) : Effect.succeed(notManaged)
   )
 
-  const start: Effect.Effect<AdminResult> = Effect.suspend(() => {
-    const before = machine.state
-    return Effect.map(apply({ _tag: "Wake" }), ({ reply }): AdminResult =>
-      reply?._tag === "Now" && reply.outcome._tag === "Stopping"
-        ? { _tag: "Refused", state: machine.state, reason: reply.outcome.detail }
-        : before === "starting" || before === "online"
-        ? { _tag: "Unchanged", state: machine.state }
-        : { _tag: "Accepted", state: machine.state })
-  })
+  const start: Effect.Effect<AdminResult> = Effect.map(apply({ _tag: "Wake" }), ({ from, reply, state }): AdminResult =>
+    reply?._tag === "Now" && reply.outcome._tag === "Stopping"
+      ? { _tag: "Refused", state, reason: reply.outcome.detail }
+      : from === "starting" || from === "online"
+      ? { _tag: "Unchanged", state }
+      : { _tag: "Accepted", state })
 
-  const stop: Effect.Effect<AdminResult> = Effect.map(apply({ _tag: "Stop" }), ({ reply }): AdminResult =>
-    reply?._tag === "Accepted" ? { _tag: "Accepted", state: machine.state } : { _tag: "Unchanged", state: machine.state })
+  const stop: Effect.Effect<AdminResult> = Effect.map(apply({ _tag: "Stop" }), ({ reply, state }): AdminResult =>
+    reply?._tag === "Accepted" ? { _tag: "Accepted", state } : { _tag: "Unchanged", state })
 
   const managed: ManagedServer = {
     id,

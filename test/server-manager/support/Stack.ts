@@ -36,8 +36,11 @@ export interface Recorder {
   readonly seen: Array<StateChange>
   /** The server's states in order, starting from the state it was in when recording began. */
   readonly states: (server: string) => Array<ManagedState>
-  /** Returns at once if the server is in `state`, else waits for a change to it. */
-  readonly until: (server: string, state: ManagedState) => Effect.Effect<void>
+  /**
+   * Returns at once if the server is in `state`, else waits for a change to it; fails after
+   * 15 s (of the test's clock: tests on the TestClock only wait for what needs no time).
+   */
+  readonly until: (server: string, state: ManagedState) => Effect.Effect<void, Error>
 }
 
 /** Records every state change from now on (in the current scope). */
@@ -69,7 +72,10 @@ export const recordChanges = Effect.gen(function*() {
         if (manager.stateOf(server) === state) return Effect.void
         const done = Deferred.makeUnsafe<void>()
         waiters.push({ match: (c) => c.server === server && c.to === state, done })
-        return Deferred.await(done)
+        return Deferred.await(done).pipe(Effect.timeoutOrElse({
+          duration: "15 seconds",
+          orElse: () => Effect.fail(new Error(`'${server}' did not become ${state}; states seen: ${recorder.states(server).join(" → ")}`))
+        }))
       })
   }
   return recorder
