@@ -115,12 +115,22 @@ const make = Effect.gen(function*() {
       return entry === undefined ? Effect.succeed(otherwise) : f(entry.server)
     })
 
+  const notManagedAdmin: AdminResult = { _tag: "NotManaged" }
   return ServerManager.of({
-    ensureStarted: (id) => withServer(id, (s) => s.ensureStarted, notManaged),
+    ensureStarted: Effect.fn("ServerManager.ensureStarted")(function*(id: string) {
+      yield* Effect.annotateCurrentSpan("proxy.route", id)
+      return yield* withServer(id, (s) => s.ensureStarted, notManaged)
+    }),
     stateOf: (id) => entries.get(id)?.server.status().state,
     list: Effect.sync(() => [...entries.values()].map((e) => e.server.status()).sort((a, b) => a.server.localeCompare(b.server))),
-    start: (id) => withServer<AdminResult>(id, (s) => s.start, { _tag: "NotManaged" }),
-    stop: (id) => withServer<AdminResult>(id, (s) => s.stop, { _tag: "NotManaged" }),
+    start: Effect.fn("ServerManager.start")(function*(id: string) {
+      yield* Effect.annotateCurrentSpan("proxy.route", id)
+      return yield* withServer(id, (s) => s.start, notManagedAdmin)
+    }),
+    stop: Effect.fn("ServerManager.stop")(function*(id: string) {
+      yield* Effect.annotateCurrentSpan("proxy.route", id)
+      return yield* withServer(id, (s) => s.stop, notManagedAdmin)
+    }),
     changes: Stream.fromPubSub(changes),
     subscribe: Effect.map(PubSub.subscribe(changes), Stream.fromSubscription)
   })

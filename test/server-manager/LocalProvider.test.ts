@@ -151,4 +151,28 @@ describe("LocalProvider", () => {
         }))
       )
   }, { timeout: 30_000 })
+
+  it.live("a command that cannot be started is a crash whose detail says why", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const files = yield* tempDir()
+      yield* files.write("survival.toml", [
+        `domains = ["survival.test"]`,
+        `addresses = ["127.0.0.1:25565"]`,
+        `[server_manager]`,
+        `type = "local"`,
+        `command = "infrarust-ts-no-such-command"`,
+        `working_dir = ${JSON.stringify(files.dir)}`
+      ].join("\n"))
+      yield* Effect.gen(function*() {
+        const manager = yield* ServerManager
+        const outcome = yield* manager.ensureStarted("survival")
+        assert.strictEqual(outcome._tag, "Crashed")
+        if (outcome._tag === "Crashed") {
+          assert.match(outcome.detail, /^Spawn: NotFound: .*infrarust-ts-no-such-command/)
+        }
+        assert.strictEqual(manager.stateOf("survival"), "crashed")
+      }).pipe(Effect.provide(managerLayer(files.dir)))
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
+  }, { timeout: 20_000 })
 })

@@ -7,7 +7,8 @@
  */
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import { serverManagerState, serverStartDuration, tagged } from "../../src/observability/Metrics.ts"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 import { type Panel, panelPeer, type PanelCall } from "./support/Panels.ts"
@@ -75,6 +76,18 @@ describe("PterodactylProvider", () => {
           "stopping",
           "sleeping"
         ])
+        // One series per state: 1 for the current one. One start, recorded as ready.
+        const gauge = (state: string) => Metric.value(tagged(serverManagerState, { server: "events", state })).pipe(Effect.map((s) => s.value))
+        const gauges = Effect.all([gauge("sleeping"), gauge("online"), gauge("starting")])
+        // The gauge follows the change (it is written right after the change is delivered).
+        const values = yield* gauges.pipe(
+          Effect.filterOrFail((v) => v[0] === 1, () => new Error("gauge not updated yet")),
+          Effect.retry(Schedule.spaced("10 millis")),
+          Effect.timeout("5 seconds")
+        )
+        assert.deepStrictEqual(values, [1, 0, 0])
+        const starts = yield* Metric.value(tagged(serverStartDuration, { server: "events", outcome: "ready" }))
+        assert.strictEqual(starts.count, 1)
         // Every call went to the two documented endpoints.
         assert.deepStrictEqual([...new Set(panel.calls.map((c) => `${c.method} ${c.path}`))].sort(), [`GET ${RESOURCES}`, `POST ${POWER}`])
       })), { timeout: 20_000 })
