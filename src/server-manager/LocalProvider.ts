@@ -18,9 +18,10 @@
  * uncaught exception), a synchronous `exit` hook still SIGKILLs the group; only a SIGKILL of the
  * proxy itself can leave the group running.
  */
-import { Cause, Deferred, Duration, Effect, Exit, Option, Result, Scope, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Option, Scope, Stream } from "effect"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import type { LocalManagerConfig } from "../config/ServerManagerConfig.ts"
+import type { ExitGuard } from "./ExitGuard.ts"
 import { ProviderError, type ProviderReport, type ServerProvider } from "./ServerProvider.ts"
 
 type LocalConfig = typeof LocalManagerConfig.Type
@@ -48,7 +49,12 @@ const describeExit = (exit: Exit.Exit<number, unknown>): { readonly code: number
  * `config` is read at each use, so `ready_pattern` and `shutdown_timeout` edits apply without
  * replacing the provider (and the running process).
  */
-export const makeLocalProvider = Effect.fnUntraced(function*(serverId: string, config: () => LocalConfig, poke: Effect.Effect<void>) {
+export const makeLocalProvider = Effect.fnUntraced(function*(
+  serverId: string,
+  config: () => LocalConfig,
+  poke: Effect.Effect<void>,
+  exitGuard: ExitGuard
+) {
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const providerScope = yield* Scope.Scope
   let current: Proc | undefined
@@ -118,9 +124,7 @@ export const makeLocalProvider = Effect.fnUntraced(function*(serverId: string, c
       graceSpent: false
     }
     // Last line of defence against orphans when the proxy exits without running finalizers.
-    const killGroup = () => void Result.try(() => process.kill(-proc.pid, "SIGKILL"))
-    process.once("exit", killGroup)
-    yield* Scope.addFinalizer(scope, Effect.sync(() => process.off("exit", killGroup)))
+    yield* exitGuard.track(proc.pid).pipe(Scope.provide(scope))
     yield* readLines(handle.stdout, (line) =>
       Effect.logDebug(`[${serverId}] ${line}`).pipe(
         Effect.andThen(Effect.suspend(() => {

@@ -257,8 +257,10 @@ export const makeManagedServer = Effect.fnUntraced(function*(options: ManagedSer
   const monitor = Effect.gen(function*() {
     for (;;) {
       const command = yield* nextCommand
-      if (Option.isSome(command)) yield* runCommand(command.value)
-      else yield* observe(false)
+      yield* (Option.isSome(command) ? runCommand(command.value) : observe(false)).pipe(
+        // A bug in a provider must not end the monitoring of this server silently.
+        Effect.catchDefect((defect) => Effect.logError(`server '${id}': monitor step failed unexpectedly: ${String(defect)}`))
+      )
     }
   })
 

@@ -12,6 +12,7 @@ import { HttpClient } from "effect/http"
 import { ChildProcessSpawner } from "effect/process"
 import type { ServerManagerConfig } from "../config/ServerManagerConfig.ts"
 import { makeCraftyProvider } from "./CraftyProvider.ts"
+import { makeExitGuard } from "./ExitGuard.ts"
 import { makeLocalProvider } from "./LocalProvider.ts"
 import { makePterodactylProvider } from "./PterodactylProvider.ts"
 import type { ServerProvider } from "./ServerProvider.ts"
@@ -35,6 +36,7 @@ export class ServerProviders extends Context.Service<ServerProviders, {
     Effect.gen(function*() {
       const http = yield* HttpClient.HttpClient
       const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+      const exitGuard = yield* makeExitGuard
       return ServerProviders.of({
         make: (serverId, config, poke) => {
           const initial = config()
@@ -45,7 +47,7 @@ export class ServerProviders extends Context.Service<ServerProviders, {
                 const now = config()
                 return now.type === "local" ? now : initial as LocalConfig
               }
-              return makeLocalProvider(serverId, local, poke).pipe(
+              return makeLocalProvider(serverId, local, poke, exitGuard).pipe(
                 Effect.provideService(ChildProcessSpawner.ChildProcessSpawner, spawner)
               )
             }

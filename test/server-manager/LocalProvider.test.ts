@@ -8,16 +8,18 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, References, type Scope } from "effect"
+import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 import { ping } from "../support/McClients.ts"
 import { waitUntil } from "../support/Poll.ts"
 import { freeLowPort } from "../support/Ports.ts"
-import { isAlive, readLaunches } from "./support/Processes.ts"
+import { isAlive, killLeftovers, readLaunches } from "./support/Processes.ts"
 import { managerLayer, recordChanges, tempDir } from "./support/Stack.ts"
 
 const SCRIPT = fileURLToPath(new URL("../support/ManagedMcServer.ts", import.meta.url))
+const CRASHING_PROXY = fileURLToPath(new URL("./support/CrashingProxy.ts", import.meta.url))
 
 interface LocalOptions {
   readonly port: number
@@ -52,6 +54,7 @@ const withLocalServer = <A>(
     const port = yield* Effect.promise(freeLowPort)
     const files = yield* tempDir()
     const launches = files.path("launches.txt")
+    yield* Effect.addFinalizer(() => Effect.sync(() => killLeftovers(launches)))
     yield* files.write("survival.toml", localServerFile({ ...options, port, dir: files.dir, launches }))
     return yield* body({ port, launches, logs }).pipe(Effect.provide(managerLayer(files.dir)))
   }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)), Effect.provideService(References.MinimumLogLevel, "Debug"))
@@ -175,4 +178,25 @@ describe("LocalProvider", () => {
       }).pipe(Effect.provide(managerLayer(files.dir)))
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
   }, { timeout: 20_000 })
+
+  it.live("a proxy that dies without running finalizers still takes the process group with it", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freeLowPort)
+      const files = yield* tempDir()
+      const launches = files.path("launches.txt")
+      yield* Effect.addFinalizer(() => Effect.sync(() => killLeftovers(launches)))
+      yield* files.write("survival.toml", localServerFile({ port, dir: files.dir, launches, scriptArgs: ["--grandchild"] }))
+      const proxy = spawn(process.execPath, [CRASHING_PROXY, files.dir], { stdio: ["ignore", "pipe", "pipe"] })
+      let output = ""
+      proxy.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      proxy.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      const code = yield* Effect.promise(() => new Promise<number | null>((resolve) => proxy.once("exit", resolve)))
+      assert.include(output, "OUTCOME Ready")
+      assert.include(output, "simulated proxy crash")
+      assert.notStrictEqual(code, 0)
+      const launched = readLaunches(launches)
+      const pids = [...launched.servers, ...launched.grandchildren]
+      assert.strictEqual(pids.length, 2)
+      yield* waitUntil(() => pids.every((pid) => !isAlive(pid)), "the orphaned process group to be killed", 5000)
+    }).pipe(Effect.provide(NodeFileSystem.layer)), { timeout: 30_000 })
 })

@@ -21,3 +21,12 @@ const isZombie = (pid: number): boolean =>
   Result.getOrElse(Result.try(() => readFileSync(`/proc/${pid}/stat`, "utf8")), () => "").replace(/^.*\) /s, "").startsWith("Z")
 
 export const isAlive = (pid: number): boolean => Result.isSuccess(Result.try(() => process.kill(pid, 0))) && !isZombie(pid)
+
+/**
+ * SIGKILLs whatever a launches file lists that is still alive: a failing test must not leave
+ * processes behind (a passing one has nothing left to kill).
+ */
+export const killLeftovers = (file: string): void => {
+  const { grandchildren, servers } = readLaunches(file)
+  for (const pid of [...servers, ...grandchildren]) if (isAlive(pid)) Result.try(() => process.kill(pid, "SIGKILL"))
+}
