@@ -5,10 +5,11 @@
  */
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
+import { Effect, Layer, Result } from "effect"
 import { parseServerConfig } from "../../src/config/ConfigLoader.ts"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
 import { docBlock } from "../support/DocBlocks.ts"
+import { captureLogs } from "../support/LogCapture.ts"
 import { type PanelFlavor, panelPeer } from "./support/Panels.ts"
 import { managerLayer, recordChanges, tempDir } from "./support/Stack.ts"
 
@@ -58,6 +59,6 @@ describe("docs/server-manager.md", () => {
           assert.isTrue(panel.calls.every((c) => c.authorization === `Bearer ${key}` && c.status < 300))
           assert.strictEqual(panel.count((c) => c.method === "POST"), 2)
         }).pipe(Effect.provide(managerLayer(files.dir)))
-      }).pipe(Effect.provide(NodeFileSystem.layer)), { timeout: 20_000 })
+      }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))), { timeout: 20_000 })
   }
 })

@@ -132,7 +132,7 @@ describe("ServerManager", () => {
         assert.include(yield* respond, "awake")
         assert.strictEqual(backend.served(), 1)
       }).pipe(Effect.provide(stack))
-    }), { timeout: 30_000 })
+    }).pipe(Effect.provide(captureLogs().layer)), { timeout: 30_000 })
 
   it.live("a subscriber reacting to a change inside its delivery cannot reorder what the machine asked for", () =>
     Effect.gen(function*() {
@@ -157,5 +157,5 @@ describe("ServerManager", () => {
         ])
         assert.deepStrictEqual(changes.states("lobby").filter((s, i) => i > 0 || s !== "unknown"), ["sleeping", "starting", "stopping", "sleeping"])
       }).pipe(Effect.provide(managerLayer(files.dir)))
-    }).pipe(Effect.provide(NodeFileSystem.layer)), { timeout: 30_000 })
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))), { timeout: 30_000 })
 })
