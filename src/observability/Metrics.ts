@@ -69,6 +69,20 @@ export const statusFetchDuration = duration(
   "Seconds a backend took to answer a status request"
 )
 
+// Server manager
+/**
+ * Attributes: `server`, `state` = online | sleeping | starting | stopping | crashed | unknown.
+ * 1 for the server's current state, 0 for the others (one series per state, so a dashboard can
+ * sum or alert on `state="crashed"`).
+ */
+export const serverManagerState = gauge("infrarust.server_manager.state", "Lifecycle state of each managed server (1 = current)", "{state}")
+/** Attributes: `server`, `outcome` = ready | crashed | timed_out | stopping. Half a second to ~17 minutes. */
+export const serverStartDuration = duration(
+  "infrarust.server_manager.start.duration",
+  "Seconds from a start request to the server being online, or the attempt failing",
+  seconds(0.5, 2, 12)
+)
+
 // Abuse and access control
 /** Attributes: `reason` = rate_limited | banned | ip_filtered | server_full | untrusted_proxy | pending_limit. */
 export const rejections = counter("infrarust.rejections", "Connections or logins refused by policy", "{connection}")
