@@ -29,11 +29,12 @@ const LAYERS: Readonly<Record<string, number>> = {
   security: 6,
   status: 7,
   plugin: 7,
-  mode: 8,
-  connection: 9,
-  workers: 10,
+  "server-manager": 8,
+  mode: 9,
+  connection: 10,
+  workers: 11,
   // src/*.ts: the composition root and the process entry.
-  ".": 11
+  ".": 12
 }
 
 const PURE = new Set(["protocol", "address", "proxy-protocol"])

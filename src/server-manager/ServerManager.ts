@@ -19,7 +19,7 @@ import { Context, Effect, Equal, Exit, Layer, PubSub, Scope, Stream, Subscriptio
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ServerManagerConfig } from "../config/ServerManagerConfig.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
-import { Sessions } from "../services/Sessions.ts"
+import { Sessions } from "../session/Sessions.ts"
 import { ServerStates } from "../status/ServerStates.ts"
 import { type AdminResult, type ManagedServer, makeManagedServer, type ServerStatus, type StateChange } from "./ManagedServer.ts"
 import { identityOf, settingsOf } from "./ManagerSettings.ts"

@@ -13,15 +13,15 @@ import { join } from "node:path"
 import { Balancer } from "../../src/backend/Balancer.ts"
 import { ProxyConfigStore } from "../../src/config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../../src/config/ServersDirectory.ts"
-import { isEncodedBytes } from "../../src/protocol/ByteWriter.ts"
-import { encodeHandshake, NextState } from "../../src/protocol/Handshake.ts"
+import { NextState } from "../../src/protocol/Handshake.ts"
 import { Router } from "../../src/routing/Router.ts"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
 import { ServerProviders } from "../../src/server-manager/ServerProviders.ts"
-import { Sessions } from "../../src/services/Sessions.ts"
+import { Sessions } from "../../src/session/Sessions.ts"
 import { StatusCache } from "../../src/status/StatusCache.ts"
 import { StatusService } from "../../src/status/StatusService.ts"
 import { eventually } from "../config/support.ts"
+import { handshakeContext } from "../support/Contexts.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 import { writeProxyDir } from "../support/ProxyDir.ts"
 import { statusBackend } from "../status/support/StatusPeers.ts"
@@ -110,12 +110,8 @@ describe("ServerManager", () => {
         const router = yield* Router
         const changes = yield* recordChanges
         const respond = Effect.gen(function*() {
-          const handshake = { protocolVersion: 765, serverAddress: "lobby.test", serverPort: 25565, nextState: NextState.Status }
-          const raw = encodeHandshake(handshake)
-          if (!isEncodedBytes(raw)) throw new Error("handshake")
-          const endpoint = { address: "127.0.0.1", port: 40000 }
           const route = (yield* router.resolve("lobby.test")).route
-          return yield* status.respond({ route, handshake, rawHandshake: raw, client: endpoint, local: endpoint })
+          return yield* status.respond(handshakeContext({ host: "lobby.test", route, nextState: NextState.Status }))
         })
 
         yield* changes.until("lobby", "sleeping")

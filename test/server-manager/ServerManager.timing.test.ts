@@ -13,7 +13,7 @@ import { Clock, Duration, Effect, Exit, Fiber, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
 import type { StartOutcome } from "../../src/server-manager/StartOutcome.ts"
-import { Sessions } from "../../src/services/Sessions.ts"
+import { Sessions } from "../../src/session/Sessions.ts"
 import { type Panel, panelPeer, type PanelCall } from "./support/Panels.ts"
 import { managerLayer, recordChanges, tempDir } from "./support/Stack.ts"
 
@@ -132,14 +132,14 @@ describe("ServerManager timing", () => {
         yield* changes.until("events", "online")
 
         const session = yield* Scope.make()
-        yield* sessions.register({
-          client: "127.0.0.1:50000",
+        yield* sessions.open({
+          client: "127.0.0.1",
           player: "alice",
-          serverId: "events",
-          backend: "127.0.0.1:25565",
+          uuid: undefined,
+          identity: "claimed",
           protocolVersion: 765,
           mode: "passthrough"
-        }).pipe(Scope.provide(session))
+        }, { _tag: "Playing", server: "events", backend: "127.0.0.1:25565" }, 0).pipe(Scope.provide(session))
         // 30 min and 17 s: alice leaves between two 30 s status polls.
         yield* advance("30 minutes", "30 seconds")
         yield* advance("17 seconds", "1 second")

@@ -9,7 +9,7 @@ import * as NodePath from "node:path"
 import { ServersDirectory } from "../../../src/config/ServersDirectory.ts"
 import { type ManagedState, ServerManager, type StateChange } from "../../../src/server-manager/ServerManager.ts"
 import { ServerProviders } from "../../../src/server-manager/ServerProviders.ts"
-import { Sessions } from "../../../src/services/Sessions.ts"
+import { Sessions } from "../../../src/session/Sessions.ts"
 
 /** ServerManager over `dir`, with the directory, sessions and file system it uses also provided. */
 export const managerLayer = (dir: string) =>
