@@ -120,9 +120,13 @@ const make = (settings: Effect.Effect<AuthConfig>) =>
         Effect.flatMap((response): Effect.Effect<HasJoined, never> =>
           response.status === 200
             ? readProfile(response).pipe(Effect.catch((e) => Effect.succeed(unavailable(`reading the answer failed: ${describeFailure(e)}`))))
-            : response.status >= 500
-            ? Effect.succeed(unavailable(`HTTP ${response.status}`))
-            : Effect.succeed(HasJoined.NotJoined({ status: response.status, reason: NOT_JOINED_MESSAGE }))
+            // Other answers are drained (bounded) so their keep-alive connection can be reused.
+            : Effect.as(
+              Effect.ignore(boundedText(response)),
+              response.status >= 500
+                ? unavailable(`HTTP ${response.status}`)
+                : HasJoined.NotJoined({ status: response.status, reason: NOT_JOINED_MESSAGE })
+            )
         ),
         Effect.catch((e) => Effect.succeed(unavailable(describeFailure(e)))),
         Effect.scoped
