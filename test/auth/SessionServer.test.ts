@@ -20,6 +20,7 @@ import {
 import type { AuthConfig } from "../../src/config/GlobalTables.ts"
 import { ProxyConfigStore } from "../../src/config/ProxyConfigStore.ts"
 import { type FakeSessionServer, fakeTextures, startFakeSessionServer } from "../support/FakeSessionServer.ts"
+import { captureLogs } from "../support/LogCapture.ts"
 
 const fakeServer = Effect.acquireRelease(Effect.promise(startFakeSessionServer), (f) => Effect.promise(f.close))
 
@@ -138,8 +139,9 @@ describe("SessionServer.hasJoined", () => {
       assert.deepInclude(yield* ask(settings(url), "Notch", "h"), { _tag: "Joined" })
     }))
 
-  it.live("SessionServer.layer reads [auth] from the live infrarust.toml at each call", () =>
-    Effect.gen(function*() {
+  it.live("SessionServer.layer reads [auth] from the live infrarust.toml at each call", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
       const fake = yield* fakeServer
       yield* postJoin(fake, ID, "live")
       const fs = yield* FileSystem.FileSystem
@@ -154,7 +156,9 @@ describe("SessionServer.hasJoined", () => {
         assert.strictEqual((yield* sessions.hasJoined("Notch", "live", "127.0.0.1"))._tag, "Joined")
         assert.strictEqual(fake.requests.at(-1)?.query["ip"], "127.0.0.1")
       }).pipe(Effect.provide(SessionServer.layer.pipe(Layer.provideMerge(ProxyConfigStore.layer(path)))))
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+      assert.isTrue(logs.lines.some((l) => l.message.endsWith("infrarust.toml: configuration reloaded")))
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
+  })
 
   it("appends the path to the configured base, keeping its prefix", () => {
     assert.strictEqual(hasJoinedUrl("https://sessionserver.mojang.com"), "https://sessionserver.mojang.com/session/minecraft/hasJoined")
