@@ -3,7 +3,7 @@
  * answered our Encryption Request really joined with that server hash, and returns their profile.
  *
  * Invariant: `hasJoined` never fails and never hangs. Every answer is one of three tagged values:
- * `Joined` (200 with a usable profile), `NotJoined` (204, or any other non-2xx below 500: the
+ * `Joined` (200 with a usable profile), `NotJoined` (204, or any other status below 500: the
  * client did not call `join`, or Mojang refused it), or `Unavailable` (no connection, the
  * `[auth] timeout` elapsed, 5xx, or a body that is not a profile), each with a text a player can
  * read (vanilla's own messages) and a detail for the log. The body is read up to
@@ -128,8 +128,7 @@ const make = (settings: Effect.Effect<AuthConfig>) =>
                 : HasJoined.NotJoined({ status: response.status, reason: NOT_JOINED_MESSAGE })
             )
         ),
-        Effect.catch((e) => Effect.succeed(unavailable(describeFailure(e)))),
-        Effect.scoped
+        Effect.catch((e) => Effect.succeed(unavailable(describeFailure(e))))
       )
       return yield* answer.pipe(
         Effect.timeoutOrElse({
