@@ -24,6 +24,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   cli: 4,
   session: 5,
   event: 6,
+  auth: 6,
+  forwarding: 6,
   relay: 6,
   backend: 6,
   security: 6,

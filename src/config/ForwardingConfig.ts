@@ -2,9 +2,10 @@
  * `[forwarding]`: how player IP/UUID reach the backends (BungeeCord legacy, BungeeGuard, Velocity
  * modern), plus the BungeeCord plugin-channel permissions that Infrarust parses but never uses.
  *
- * Mode aliases are normalised here (`legacy` → `bungee_cord`, `modern` → `velocity`), so
- * consumers only ever see the four canonical names. `"bungeecord"`/`"bungeeguard"` (spellings
- * from Infrarust's own docs) are rejected as Infrarust rejects them, with a did-you-mean hint.
+ * Mode aliases are normalised here (`legacy` and `bungeecord` → `bungee_cord`, `bungeeguard` →
+ * `bungee_guard`, `modern` → `velocity`), so consumers only ever see the four canonical names.
+ * `bungeecord`/`bungeeguard` are the spellings Infrarust's own docs use; Infrarust itself rejects
+ * them, but a file written from its docs should work here.
  */
 import { Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { Bool, defaultTable, Str, table, withDefault } from "./TomlSchema.ts"
@@ -13,10 +14,15 @@ export const forwardingModes = ["none", "bungee_cord", "bungee_guard", "velocity
 export const CanonicalForwardingMode = Schema.Literals(forwardingModes)
 export type ForwardingMode = typeof CanonicalForwardingMode.Type
 
-const aliases: Readonly<Record<string, ForwardingMode>> = { legacy: "bungee_cord", modern: "velocity" }
+const aliases: Readonly<Record<string, ForwardingMode>> = {
+  legacy: "bungee_cord",
+  bungeecord: "bungee_cord",
+  bungeeguard: "bungee_guard",
+  modern: "velocity"
+}
 
 /** A forwarding mode as written (aliases allowed), decoded to its canonical name. */
-export const ForwardingMode = Schema.Literals([...forwardingModes, "legacy", "modern"]).pipe(
+export const ForwardingMode = Schema.Literals([...forwardingModes, "legacy", "bungeecord", "bungeeguard", "modern"]).pipe(
   Schema.decodeTo(
     CanonicalForwardingMode,
     SchemaTransformation.transform({

@@ -1,6 +1,6 @@
 /**
  * The small sub-tables of `infrarust.toml`: connection limits, caches, keepalive, bans, IP
- * filters, Docker, the admin web API, permissions and plugin entries. Keys and defaults follow
+ * filters, Docker, the admin web API, permissions, plugin entries and Mojang authentication. Keys and defaults follow
  * Infrarust (reference §1.3); keys marked "infrarust-ts" are our documented extensions.
  *
  * Deviation kept on purpose: `[rate_limit] status_max` defaults to 300 (the newer Infrarust docs)
@@ -34,6 +34,28 @@ export const RateLimitConfig = table({
   ipv6Prefix: withDefault(integer(1, 128), 128)
 })
 export type RateLimitConfig = typeof RateLimitConfig.Type
+
+/** An absolute `http://` or `https://` URL, kept as written. */
+const HttpUrl = Str.check(
+  Schema.makeFilter((s: string) => {
+    const url = URL.parse(s)
+    return (url !== null && (url.protocol === "http:" || url.protocol === "https:")) ||
+      `expected an http:// or https:// URL, got ${JSON.stringify(s)}`
+  }, { expected: "an http:// or https:// URL" })
+)
+
+/**
+ * infrarust-ts `[auth]`: Mojang authentication for `client_only` servers (Infrarust hard-codes
+ * these). `session_server` is the base URL `/session/minecraft/hasJoined` is appended to.
+ */
+export const AuthConfig = table({
+  sessionServer: withDefault(HttpUrl, "https://sessionserver.mojang.com"),
+  /** Send the player's IP with `hasJoined`, so Mojang refuses a login made from another address. */
+  preventProxyConnections: withDefault(Bool, false),
+  /** Budget for one `hasJoined` request, connection included; then the login fails as "unavailable". */
+  timeout: withDefault(HumanDuration, "10s")
+})
+export type AuthConfig = typeof AuthConfig.Type
 
 /** `[status_cache]`: how long status responses are reused. */
 export const StatusCacheConfig = table({

@@ -1,7 +1,7 @@
 /**
  * The global `infrarust.toml`: every top-level key and table of Infrarust (reference §1.2-1.3)
  * with its default, plus the infrarust-ts extensions (`trusted_proxies`, `shutdown_timeout`,
- * `[limits]`, `[metrics]`, `[rate_limit] ipv6_prefix`, `[status_cache] grace`).
+ * `[limits]`, `[metrics]`, `[auth]`, `[rate_limit] ipv6_prefix`, `[status_cache] grace`).
  *
  * An empty file is a valid config: every key has a default, every optional table is absent.
  * Paths (`servers_dir`, `plugins_dir`, `[ban] file`, `[forwarding] secret_file`, favicons) are kept
@@ -10,6 +10,7 @@
 import { Schema } from "effect"
 import { ForwardingConfig } from "./ForwardingConfig.ts"
 import {
+  AuthConfig,
   BanConfig,
   DockerConfig,
   IpFilterConfig,
@@ -64,6 +65,8 @@ export const ProxyConfig = table({
   /** infrarust-ts: pre-routing timeouts and the pending-handshake cap. */
   limits: defaultTable(LimitsConfig),
   /** infrarust-ts: Prometheus endpoint; absent = none. */
-  metrics: Schema.optionalKey(MetricsConfig)
+  metrics: Schema.optionalKey(MetricsConfig),
+  /** infrarust-ts: the session server `client_only` logins are checked against. */
+  auth: defaultTable(AuthConfig)
 })
 export type ProxyConfig = typeof ProxyConfig.Type

@@ -59,6 +59,26 @@ export const readByteArray = (
 }
 
 /**
+ * 1.7's byte arrays (Encryption Request/Response before 1.8): a big-endian signed 16-bit length
+ * (Java's `readShort`), then that many bytes; a negative length is Malformed, over `maxBytes`
+ * TooLarge. Like {@link readByteArray}, the result is a view into `bytes`.
+ */
+export const readShortByteArray = (
+  bytes: Uint8Array,
+  offset: number,
+  maxBytes: number,
+  field = "byte_array"
+): Decode<Uint8Array> => {
+  const len = readU16(bytes, offset)
+  if (len._tag !== "Done") return len
+  if (len.value > 0x7fff) return malformed(field, `negative length ${len.value - 0x10000}`)
+  if (len.value > maxBytes) return tooLarge(field, `declared length ${len.value} bytes, limit ${maxBytes}`)
+  const end = len.offset + len.value
+  if (end > bytes.length) return needMore
+  return done(bytes.subarray(len.offset, end), end)
+}
+
+/**
  * A protocol `String(maxChars)`: VarInt byte length, then UTF-8. Both vanilla limits apply:
  * the byte length may be at most `maxChars × 3` (checked on the prefix alone), and the decoded
  * string at most `maxChars` UTF-16 code units (Minecraft counts code units, not code points).

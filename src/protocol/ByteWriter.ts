@@ -106,6 +106,13 @@ export class ByteWriter {
     return this.varInt(value.length).bytes(value)
   }
 
+  /** 1.7's byte arrays: signed 16-bit length + bytes; over `maxBytes` (at most 32767) is recorded as TooLarge. */
+  shortByteArray(value: Uint8Array, maxBytes: number, field = "byte_array"): this {
+    const limit = Math.min(maxBytes, 0x7fff)
+    if (value.length > limit) return this.fail(tooLarge(field, `${value.length} bytes, limit ${limit}`))
+    return this.u16(value.length).bytes(value)
+  }
+
   /**
    * A `String(maxChars)`: VarInt byte length + UTF-8. Over `maxChars` UTF-16 code units is
    * recorded as TooLarge. Lone surrogates are written as U+FFFD (see `Utf8.ts`).

@@ -10,6 +10,7 @@ import {
   readByteArray,
   readI32,
   readI64,
+  readShortByteArray,
   readString,
   readU16,
   readU8,
@@ -17,7 +18,7 @@ import {
 } from "./ByteReader.ts"
 import { type Decode, done } from "./Decode.ts"
 import { decodeFrame, type FrameBounds } from "./Frame.ts"
-import { isProtocolError, malformed, type ProtocolError } from "./ProtocolError.ts"
+import { isProtocolError, malformed, type ProtocolError, tooLarge } from "./ProtocolError.ts"
 import { decodeVarInt } from "./VarInt.ts"
 
 export class PacketReader {
@@ -36,6 +37,11 @@ export class PacketReader {
   /** Bytes not read yet. */
   get remaining(): number {
     return this.bytes.length - this.pos
+  }
+
+  /** True once an error is recorded (reads then return placeholders and stop advancing). */
+  get failed(): boolean {
+    return this.failure !== undefined
   }
 
   u8(field: string): number {
@@ -69,6 +75,26 @@ export class PacketReader {
 
   byteArray(maxBytes: number, field: string): Uint8Array {
     return this.take(readByteArray(this.bytes, this.pos, maxBytes, this.name(field)), field, EMPTY)
+  }
+
+  /** A 1.7-style byte array: signed 16-bit length, then the bytes. */
+  shortByteArray(maxBytes: number, field: string): Uint8Array {
+    return this.take(readShortByteArray(this.bytes, this.pos, maxBytes, this.name(field)), field, EMPTY)
+  }
+
+  /**
+   * Everything left in the packet (fields such as plugin-message data that run to the end of the
+   * frame), as a view into the payload; more than `maxBytes` is TooLarge.
+   */
+  rest(maxBytes: number, field: string): Uint8Array {
+    if (this.failure !== undefined) return EMPTY
+    if (this.remaining > maxBytes) {
+      this.failure = tooLarge(this.name(field), `${this.remaining} bytes, limit ${maxBytes}`)
+      return EMPTY
+    }
+    const out = this.bytes.subarray(this.pos)
+    this.pos = this.bytes.length
+    return out
   }
 
   string(maxChars: number, field: string): string {

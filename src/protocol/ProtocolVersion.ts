@@ -72,8 +72,14 @@ export const NEWEST_KNOWN_PROTOCOL = 777
 
 // Version gates (https://minecraft.wiki/w/Protocol_version_numbers, checked against
 // minecraft-data's per-version protocol.json for the Login Start layouts).
+/** 1.7.6: Login Success's UUID string gains its dashes (1.7.2–1.7.5 send 32 hex digits). */
+export const PROTOCOL_1_7_6 = 5
+/** 1.8: Set Compression exists; byte arrays get VarInt lengths (1.7 used signed 16-bit ones). */
+export const PROTOCOL_1_8 = 47
 /** 1.13: login plugin request/response exist (Velocity modern forwarding needs them). */
 export const PROTOCOL_1_13 = 393
+/** 1.16: Login Success sends the UUID as 16 bytes instead of a string. */
+export const PROTOCOL_1_16 = 735
 /** 1.19: Login Start gains optional signature data (chat signing keys). */
 export const PROTOCOL_1_19 = 759
 /** 1.19.1–1.19.2: Login Start = name, optional signature data, optional UUID. */
@@ -84,6 +90,8 @@ export const PROTOCOL_1_19_3 = 761
 export const PROTOCOL_1_20_2 = 764
 /** 1.20.5: handshake next state 3 (transfer) exists. */
 export const PROTOCOL_1_20_5 = 766
+/** 1.21.2: Login Success loses the `strict_error_handling` flag that 1.20.5–1.21.1 carry. */
+export const PROTOCOL_1_21_2 = 768
 
 /**
  * Snapshot protocol numbers have bit 30 set (0x40000000 | n) since 1.16.4-pre1

@@ -97,7 +97,7 @@ describe("ConfigLoader errors name the file, the key and what was expected", () 
       `servers/hub.toml: proxy_mode: expected one of "passthrough", "zero_copy", "client_only", "offline", "server_only", "full"; got "Intercepted"`
     )
     assert.include(serverError(valid + `proxy_mode = "zerocopy"`).message, `got "zerocopy" (did you mean "zero_copy"?)`)
-    assert.include(globalError(`[forwarding]\nmode = "bungeecord"`).message, `(did you mean "bungee_cord"?)`)
+    assert.include(globalError(`[forwarding]\nmode = "velocty"`).message, `(did you mean "velocity"?)`)
     assert.include(serverError(valid + `load_balancing = "weighted"`).message, `load_balancing: expected one of "sequential", "random"`)
   })
 

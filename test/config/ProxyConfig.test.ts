@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration } from "effect"
+import { Duration, Result } from "effect"
 import { parseProxyConfig } from "../../src/config/ConfigLoader.ts"
 import { expectOk, plain } from "./support.ts"
 
@@ -142,12 +142,33 @@ describe("ProxyConfig", () => {
       }
     }))
 
-  it("forwarding mode aliases are normalised", () => {
+  it("forwarding mode aliases are normalised, including the spellings of Infrarust's docs", () => {
     const mode = (m: string) => parse(`[forwarding]\nmode = "${m}"`).config.forwarding?.mode
     assert.deepStrictEqual(
-      ["none", "bungee_cord", "legacy", "bungee_guard", "velocity", "modern"].map(mode),
-      ["none", "bungee_cord", "bungee_cord", "bungee_guard", "velocity", "velocity"]
+      ["none", "bungee_cord", "legacy", "bungeecord", "bungee_guard", "bungeeguard", "velocity", "modern"].map(mode),
+      ["none", "bungee_cord", "bungee_cord", "bungee_cord", "bungee_guard", "bungee_guard", "velocity", "velocity"]
     )
+  })
+
+  it("[auth] defaults: Mojang's session server, no IP check, 10 s per request", () =>
+    assert.deepStrictEqual(plain(defaults.auth), {
+      sessionServer: "https://sessionserver.mojang.com",
+      preventProxyConnections: false,
+      timeout: "10s"
+    }))
+
+  it("[auth] takes another session server, the IP check and a timeout", () =>
+    assert.deepStrictEqual(
+      plain(parse(`[auth]\nsession_server = "http://127.0.0.1:8652/base"\nprevent_proxy_connections = true\ntimeout = "2500ms"`).config.auth),
+      { sessionServer: "http://127.0.0.1:8652/base", preventProxyConnections: true, timeout: "2s 500ms" }
+    ))
+
+  it("[auth] refuses a session server that is not an http(s) URL", () => {
+    for (const url of ["sessionserver.mojang.com", "ftp://example.com", ""]) {
+      const r = parseProxyConfig(`[auth]\nsession_server = "${url}"`, "infrarust.toml")
+      assert.isTrue(Result.isFailure(r), url)
+      if (Result.isFailure(r)) assert.include(r.failure.message, "auth.session_server: expected an http:// or https:// URL")
+    }
   })
 
   it("channel permissions accept the BungeeCord sub-channel names", () => {

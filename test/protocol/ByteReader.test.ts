@@ -5,6 +5,7 @@ import {
   readByteArray,
   readI32,
   readI64,
+  readShortByteArray,
   readString,
   readU16,
   readUuid
@@ -134,6 +135,25 @@ describe("readByteArray", () => {
   })
 
   it("is total on arbitrary bytes", () => assertTotal((b, o) => readByteArray(b, o, 16)))
+})
+
+describe("readShortByteArray (1.7)", () => {
+  it("round-trips arrays with a big-endian 16-bit length, NeedMore on every prefix", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (a) => {
+      const bytes = expectBytes(new ByteWriter().shortByteArray(a, 300).finish())
+      assert.strictEqual(bytes.length, 2 + a.length)
+      assert.deepStrictEqual(assertStream(bytes, (b, o) => readShortByteArray(b, o, 300)).value, a)
+    }))
+  })
+
+  it("rejects a negative length as Malformed and one over the limit as TooLarge, on the prefix", () => {
+    expectError(readShortByteArray(hex("ffff"), 0, 10), "Malformed")
+    expectError(readShortByteArray(hex("000b"), 0, 10), "TooLarge")
+    expectError(new ByteWriter().shortByteArray(new Uint8Array(11), 10).finish(), "TooLarge")
+    expectError(new ByteWriter().shortByteArray(new Uint8Array(0x8000), 0x10000).finish(), "TooLarge")
+  })
+
+  it("is total on arbitrary bytes", () => assertTotal((b, o) => readShortByteArray(b, o, 16)))
 })
 
 describe("ByteWriter", () => {

@@ -92,3 +92,17 @@ export const anyUtf16 = (maxUnits: number): fc.Arbitrary<string> =>
 export const int32 = fc.integer({ min: -2147483648, max: 2147483647 })
 export const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
 export const port = fc.integer({ min: 0, max: 65535 })
+
+/** A decoded value without its frame bounds, for comparing with what was encoded. */
+export const withoutBounds = <A extends { readonly frameStart: number; readonly frameEnd: number }>(
+  decoded: A
+): Omit<A, "frameStart" | "frameEnd"> => {
+  const { frameEnd: _end, frameStart: _start, ...rest } = decoded
+  return rest
+}
+
+/** Bytes of a frame whose packet id is below 0x80 and whose payload is `payloadLength` long. */
+export const frameSize = (payloadLength: number): number => {
+  const length = 1 + payloadLength
+  return (length < 0x80 ? 1 : length < 0x4000 ? 2 : 3) + length
+}

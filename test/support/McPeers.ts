@@ -47,6 +47,10 @@ export interface McServerOptions {
   readonly beforePing?: (response: { version: { name: string; protocol: number } }, client: { protocolVersion: number }) => unknown
   /** Called for each player after the join game was sent. */
   readonly onJoin?: (client: mc.ServerClient) => void
+  /** Called for each new connection, after minecraft-protocol's own handlers are attached. */
+  readonly onConnection?: (client: mc.ServerClient) => void
+  /** minecraft-protocol's `beforeLogin` hook: runs after the offline UUID is set, before Login Success. */
+  readonly beforeLogin?: (client: mc.Client) => void
 }
 
 // minecraft-protocol's typings lag behind its packets; writes are checked by its own serializer.
@@ -102,7 +106,8 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
       checkTimeoutInterval: 500,
       hideErrors: true,
       validateChannelProtocol: false,
-      ...(options.beforePing !== undefined ? { beforePing: options.beforePing } : {})
+      ...(options.beforePing !== undefined ? { beforePing: options.beforePing } : {}),
+      ...(options.beforeLogin !== undefined ? { beforeLogin: options.beforeLogin } : {})
     } as mc.ServerOptions)
     server.on("connection", (client) => {
       ;(client as unknown as Events).once("set_protocol", (p) => {
@@ -111,6 +116,7 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
         if (nextState === 2) logins++
         if (nextState === 1) pings++
       })
+      options.onConnection?.(client)
     })
     server.on("playerJoin", (client) => {
       online++
