@@ -28,7 +28,7 @@ import { describeMachine, loadAverage } from "./lib/machine.ts"
 import { childFileLimit, threadCount } from "./lib/proc.ts"
 import { bulk, idleMemory, type MemoryResult, rate, type Rig, roundTrips, sanityCheck } from "./measure.ts"
 import { renderReport } from "./report.ts"
-import { ALL_SUBJECTS, fdsPerSession, type Instance, startSubject, type SubjectName } from "./subjects.ts"
+import { ALL_SUBJECTS, fdsPerSession, type Instance, OPTIONAL_SUBJECTS, startSubject, type SubjectName } from "./subjects.ts"
 import { loadSideCheck, type Metrics, type Round, summarize } from "./summary.ts"
 
 // apt-get puts haproxy and nginx in /usr/sbin, which a CI or non-login PATH may lack.
@@ -44,6 +44,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --memory-conns <n>    idle sessions per subject in the memory phase (full: 9000, quick: 2000)
   --worker-threads <n>  write 'worker_threads = <n>' into the proxy's bench config (default:
                         not set, i.e. the proxy's own default)
+  --baseline <dir>      also run passthrough from the checkout in <dir> (subject passthrough@base),
+                        e.g. a git worktree of the revision before a change
+  --noop-plugin         also run passthrough with a plugin listening to every event (passthrough+noop)
   -h, --help            this text
 `
 
@@ -56,6 +59,8 @@ const { values: flags } = parseArgs({
     "skip-memory": { type: "boolean" },
     "memory-conns": { type: "string" },
     "worker-threads": { type: "string" },
+    baseline: { type: "string" },
+    "noop-plugin": { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
   strict: true
@@ -106,8 +111,12 @@ const peers = detectPeers()
 peers.notes.forEach(note)
 const machine = describeMachine(repo, peers)
 
-const requested = (flags.subjects?.split(",").map((s) => s.trim()) ?? [...ALL_SUBJECTS]) as Array<SubjectName>
-for (const s of requested) if (!ALL_SUBJECTS.includes(s)) throw new Error(`unknown subject ${s}`)
+const extras: Array<SubjectName> = [
+  ...(flags["noop-plugin"] ? ["passthrough+noop" as const] : []),
+  ...(flags.baseline !== undefined ? ["passthrough@base" as const] : [])
+]
+const requested = (flags.subjects?.split(",").map((s) => s.trim()) ?? [...ALL_SUBJECTS, ...extras]) as Array<SubjectName>
+for (const s of requested) if (!ALL_SUBJECTS.includes(s) && !OPTIONAL_SUBJECTS.includes(s)) throw new Error(`unknown subject ${s}`)
 const subjects = requested.filter((s) => (s !== "haproxy" || peers.haproxy !== undefined) && (s !== "nginx" || peers.nginx !== undefined))
 
 log(`infrarust-ts bench (${settings.mode}): ${settings.rounds} round(s); subjects ${subjects.join(", ")}`)
@@ -129,7 +138,8 @@ const start = (subject: SubjectName): Promise<Instance> =>
     backendPort: rig.backend.port,
     dir: Path.join(outDir, `${subject}-${++instanceCount}`),
     fileLimit,
-    ...(flags["worker-threads"] === undefined ? {} : { workerThreads: Number(flags["worker-threads"]) })
+    ...(flags["worker-threads"] === undefined ? {} : { workerThreads: Number(flags["worker-threads"]) }),
+    ...(flags.baseline === undefined ? {} : { baseline: Path.resolve(flags.baseline) })
   })
 
 /** Warnings the subject printed (a missing splice addon, a config problem) become notes. */

@@ -4,7 +4,10 @@
  * - `pipe`: a raw Node pipe proxy (bench/baselines/pipe.ts);
  * - `haproxy`, `nginx`: TCP-mode forwarders (bench/baselines/peers.ts), when installed;
  * - `passthrough`, `zero_copy`, `server_only`: infrarust-ts (`node src/main.ts`) with the
- *   bench server in that `proxy_mode`.
+ *   bench server in that `proxy_mode`;
+ * - on request: `passthrough+noop`, passthrough with a plugin that listens to every event and does
+ *   nothing (bench/plugins/noop.ts: what listeners cost), and `passthrough@base`, passthrough from
+ *   another checkout (`--baseline <dir>`: before and after a change, in the same run).
  * A subject's CPU and memory are read from /proc over all of its processes and threads.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -16,8 +19,18 @@ import { haproxyCommand, nginxCommand } from "./baselines/peers.ts"
 import { DOMAIN } from "./lib/frames.ts"
 import { processTree, withFileLimit } from "./lib/proc.ts"
 
-export type SubjectName = "direct" | "pipe" | "haproxy" | "nginx" | "passthrough" | "zero_copy" | "server_only"
+export type SubjectName =
+  | "direct"
+  | "pipe"
+  | "haproxy"
+  | "nginx"
+  | "passthrough"
+  | "zero_copy"
+  | "server_only"
+  | "passthrough+noop"
+  | "passthrough@base"
 export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
+export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough@base"]
 
 /**
  * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
@@ -47,9 +60,11 @@ export interface StartContext {
   readonly fileLimit: number
   /** `worker_threads` for infrarust-ts; undefined leaves the key out (the proxy's default). */
   readonly workerThreads?: number
+  /** The checkout `passthrough@base` runs from. */
+  readonly baseline?: string
 }
 
-const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined) => {
+const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
   const servers = Path.join(dir, "servers")
   Fs.mkdirSync(servers, { recursive: true })
   Fs.writeFileSync(
@@ -71,7 +86,7 @@ status_window = "1s"
 
 [limits]
 max_pending_handshakes = 0
-`
+${extra}`
   )
   Fs.writeFileSync(
     Path.join(servers, "bench.toml"),
@@ -88,6 +103,8 @@ write = "10m"
   return Path.join(dir, "infrarust.toml")
 }
 
+const infrarust = (checkout: string, config: string) => [process.execPath, Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"]
+
 const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Array<string> => {
   const maxSessions = Math.floor((ctx.fileLimit - 256) / 2)
   switch (subject) {
@@ -97,15 +114,15 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       return haproxyCommand(ctx.dir, port, ctx.backendPort, maxSessions)
     case "nginx":
       return nginxCommand(ctx.dir, port, ctx.backendPort, ctx.fileLimit - 256, ctx.fileLimit)
+    case "passthrough+noop": {
+      const plugin = `\n[plugins.noop]\npath = ${JSON.stringify(Path.join(repo, "bench/plugins/noop.ts"))}\n`
+      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, plugin))
+    }
+    case "passthrough@base":
+      if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
+      return infrarust(ctx.baseline, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
     default:
-      return [
-        process.execPath,
-        Path.join(repo, "src/main.ts"),
-        "-c",
-        infrarustConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads),
-        "--log-level",
-        "warn"
-      ]
+      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads))
   }
 }
 
