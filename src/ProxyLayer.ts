@@ -34,6 +34,9 @@ import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
 import { ReloadEvents } from "./event/ReloadEvents.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
+import { ServerKeyPair } from "./auth/ServerKeyPair.ts"
+import { SessionServer } from "./auth/SessionServer.ts"
+import { Forwarding } from "./forwarding/Forwarding.ts"
 import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
 import { StatusCache } from "./status/StatusCache.ts"
@@ -101,8 +104,9 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
   // The status cache is its own layer so a test or a plugin can swap it.
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
-  // Rate limits and bans follow the live [rate_limit] and [ban].
-  const security = Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
+  // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
+  // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
+  const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)
@@ -116,7 +120,7 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
  * stages over it with in-memory sockets.
  */
 export const proxyServices = ProxyModes.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer)),
+  Layer.provideMerge(Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer, ServerKeyPair.layer, SessionServer.layer)),
   Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
 )
 
@@ -165,6 +169,10 @@ const withWorkers = (options: ProxyOptions, count: number) => {
   return pool.pipe(Layer.provide(services))
 }
 
+type Composition = ReturnType<typeof singleProcess> | ReturnType<typeof withWorkers>
+/** Either composition, as one type (the two differ only in the errors they can fail with). */
+type AnyComposition = Layer.Layer<never, Layer.Error<Composition>, Layer.Services<Composition>>
+
 export const ProxyLayer = (options: ProxyOptions) => {
   const proxy = Layer.unwrap(
     Effect.gen(function*() {
@@ -172,10 +180,10 @@ export const ProxyLayer = (options: ProxyOptions) => {
       const plan = planWorkers((yield* SubscriptionRef.get(store.config)).workerThreads)
       if (plan._tag === "Single") {
         if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
-        return singleProcess(options)
+        return singleProcess(options) as AnyComposition
       }
       yield* Effect.logInfo(describePlan(plan))
-      return withWorkers(options, plan.count)
+      return withWorkers(options, plan.count) as AnyComposition
     })
   )
   return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))

@@ -25,9 +25,21 @@ import { type AwaitedTag, EVENT_TAGS, type EventOf, type EventTag, type Notified
 /** A listener: may return a new result (awaited events) or nothing (keep the current one). */
 export type Listener<T extends EventTag> = (event: EventOf<T>, current: ResultOf<T>) => Effect.Effect<ResultOf<T> | void, unknown>
 
+/** A packet a RawPacket listener wants to see (ids are per protocol version, as the client speaks it). */
+export interface PacketFilter {
+  readonly direction: "serverbound" | "clientbound"
+  readonly state: "configuration" | "play"
+  readonly id: number
+}
+
+/** The interest key of a packet filter (EventBus.interest lists them next to event tags). */
+export const packetKey = (direction: string, state: string, id: number): string => `packet:${direction}/${state}/${id}`
+
 export interface ListenOptions {
   /** Who registered it (a plugin id), for log lines. */
   readonly owner: string
+  /** RawPacket only: the packets it wants; without it the listener sees none (decoding every packet would cost every session). */
+  readonly packets?: ReadonlyArray<PacketFilter> | undefined
   readonly priority?: number | undefined
   /** Cut-off for one call; default {@link DEFAULT_LISTENER_TIMEOUT}. */
   readonly timeout?: Duration.Duration
@@ -46,6 +58,8 @@ export interface EventSubscription {
 
 export class Events extends Context.Service<Events, {
   readonly wants: (tag: EventTag) => boolean
+  /** Some RawPacket listener asked for this packet. */
+  readonly wantsPacket: (direction: "serverbound" | "clientbound", state: "configuration" | "play", id: number) => boolean
   readonly fire: <T extends AwaitedTag>(event: EventOf<T>, initial: ResultOf<T>) => Effect.Effect<ResultOf<T>>
   readonly notify: <T extends NotifiedTag>(event: EventOf<T>) => Effect.Effect<void>
 }>()("infrarust/event/Events") {}
@@ -53,8 +67,11 @@ export class Events extends Context.Service<Events, {
 export class EventBus extends Context.Service<EventBus, {
   readonly listen: <T extends EventTag>(tag: T, listener: Listener<T>, options: ListenOptions) => Effect.Effect<void, never, Scope.Scope>
   readonly subscribe: (capacity?: number) => Effect.Effect<EventSubscription, never, Scope.Scope>
-  /** Every tag someone listens to (all of them while anyone subscribes); workers mirror it. */
-  readonly interest: SubscriptionRef.SubscriptionRef<ReadonlyArray<EventTag>>
+  /**
+   * Every tag someone listens to (all but per-ping and per-packet ones while anyone subscribes),
+   * and the {@link packetKey}s RawPacket listeners asked for; workers mirror it.
+   */
+  readonly interest: SubscriptionRef.SubscriptionRef<ReadonlyArray<string>>
 }>()("infrarust/event/EventBus") {
   /** Provides both services: the data plane's `Events` and the registration side. */
   static readonly layer = Layer.effectContext(Effect.gen(function*() {
@@ -65,6 +82,7 @@ export class EventBus extends Context.Service<EventBus, {
 
 interface Entry {
   readonly tag: EventTag
+  readonly packets: ReadonlyArray<string>
   readonly owner: string
   readonly priority: number
   readonly order: number
@@ -83,15 +101,16 @@ const make = Effect.gen(function*() {
   const listeners = new Map<EventTag, ReadonlyArray<Entry>>()
   const subscribers = new Set<Subscriber>()
   let order = 0
-  let wanted: ReadonlySet<EventTag> = new Set()
-  const interest = yield* SubscriptionRef.make<ReadonlyArray<EventTag>>([])
+  let wanted: ReadonlySet<string> = new Set()
+  const interest = yield* SubscriptionRef.make<ReadonlyArray<string>>([])
   const notifications = yield* Queue.dropping<ProxyEvent>(NOTIFY_BACKLOG)
   let droppedNotifications = 0
 
   const refreshInterest = Effect.suspend(() => {
-    const tags = subscribers.size > 0 ? [...new Set([...SUBSCRIBED_TAGS, ...listeners.keys()])] : [...listeners.keys()]
-    wanted = new Set(tags)
-    return SubscriptionRef.set(interest, tags)
+    const packets = [...listeners.values()].flatMap((entries) => entries.flatMap((e) => e.packets))
+    const tags = subscribers.size > 0 ? [...SUBSCRIBED_TAGS, ...listeners.keys()] : [...listeners.keys()]
+    wanted = new Set([...tags, ...packets])
+    return SubscriptionRef.set(interest, [...wanted])
   })
 
   const publish = (event: ProxyEvent) => {
@@ -144,6 +163,7 @@ const make = Effect.gen(function*() {
 
   const events = Events.of({
     wants: (tag) => wanted.has(tag),
+    wantsPacket: (direction, state, id) => wanted.size > 0 && wanted.has(packetKey(direction, state, id)),
     fire: <T extends AwaitedTag>(typed: EventOf<T>, initial: ResultOf<T>) => {
       const event = typed as ProxyEvent
       return !wanted.has(event._tag)
@@ -169,6 +189,7 @@ const make = Effect.gen(function*() {
       Effect.gen(function*() {
         const entry: Entry = {
           tag,
+          packets: (options.packets ?? []).map((p) => packetKey(p.direction, p.state, p.id)),
           owner: options.owner,
           priority: options.priority ?? Priority.NORMAL,
           order: order++,

@@ -16,92 +16,30 @@
  *    duration and reason.
  */
 import { Clock, Effect, Exit, Option, Scope } from "effect"
-import { Balancer } from "../backend/Balancer.ts"
-import { dial, NoBackendReachable } from "../backend/BackendDialer.ts"
-import { backendHandshake, proxyHeaderFor } from "../backend/BackendHandshake.ts"
+import { offlineUuid } from "../auth/OfflineUuid.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
-import { connectTimeoutOf, relayTimeoutsOf } from "../config/ServerConfig.ts"
+import { relayTimeoutsOf } from "../config/ServerConfig.ts"
 import { Events } from "../event/EventBus.ts"
-import { ALLOWED, type PreConnectResult } from "../event/ProxyEvent.ts"
-import { sessionEnded, settleOutcome, timeBackendConnect } from "../observability/ConnectionReport.ts"
+import { Forwarding } from "../forwarding/Forwarding.ts"
+import { sessionEnded, settleOutcome } from "../observability/ConnectionReport.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import { traced } from "../observability/Tracing.ts"
+import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { IdleWatch } from "../relay/IdleWatch.ts"
-import { Router } from "../routing/Router.ts"
 import { makeMeter, relay, type RelayEndReason, type RelayOptions, type RelayOutcome } from "../relay/Relay.ts"
 import { ZeroCopy } from "../relay/ZeroCopy.ts"
-import { admitToServer, serverFull } from "../security/Admission.ts"
-import { refuse, type Refusal } from "../security/Refusal.ts"
+import { serverFull } from "../security/Admission.ts"
+import { refuse } from "../security/Refusal.ts"
 import { refuseConnection } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import type { BackendLink } from "../socket/BackendLink.ts"
 import { takePending } from "../socket/Inbound.ts"
 import { kick } from "../socket/Kick.ts"
-import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
-import { type LiveSession, openSession } from "./LiveSession.ts"
-import { type ClientLink, familyOf, type LoginStartRead } from "./ModeHandler.ts"
-
-/**
- * Dials the Balancer's candidates in order; the first that connects wins. The Balancer reports
- * each attempt (health, metrics, the warning line) and counts the link against its backend.
- */
-const connectBackend = Effect.fnUntraced(function*(ctx: HandshakeContext, server: LoadedServer) {
-  const balancer = yield* Balancer
-  const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
-  const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
-  const keepalive = keepaliveSettings(ctx.config.keepalive)
-  return yield* balancer.connect(server, (target) =>
-    dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble }).pipe(
-      timeBackendConnect(server.id)
-    ))
-}, (connected, _ctx, server) =>
-  // Inside the span: a login that finds no backend marks it failed.
-  Effect.flatMap(connected, (link) =>
-    Option.isSome(link)
-      ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
-      : Effect.fail(new NoBackendReachable({ server: server.id }))), traced("proxy.backend_connect", { kind: "client" }))
-
-/** ServerPreConnect's answer for a forwarding login: the server to connect to, or a refusal. */
-const preConnect = Effect.fnUntraced(function*(session: LiveSession, server: LoadedServer, ctx: HandshakeContext) {
-  const events = yield* Events
-  if (!events.wants("ServerPreConnect")) return server
-  const result: PreConnectResult = yield* events.fire(
-    { _tag: "ServerPreConnect", player: session.player, server: server.id, previous: undefined },
-    ALLOWED
-  )
-  switch (result._tag) {
-    case "Allowed":
-      return server
-    case "Denied":
-      return refuse("Info", `login denied by a plugin (ServerPreConnect): ${result.reason}`, result.reason)
-    case "SendToLimbo":
-      return refuse("Warn", `a plugin sent ${session.player.name} to limbo, which '${server.id}' (proxy_mode ${server.config.proxyMode}) cannot offer; login refused`, "This server cannot hold players in limbo.")
-    case "ConnectTo":
-      return yield* redirect(session, server, result.server, ctx)
-  }
-})
-
-/** ConnectTo another server: it must exist, be of the forwarding family, admit the client and have room. */
-const redirect = Effect.fnUntraced(function*(session: LiveSession, from: LoadedServer, to: string, ctx: HandshakeContext) {
-  const target = yield* (yield* Router).server(to)
-  if (target === undefined) {
-    return refuse("Warn", `a plugin sent ${session.player.name} to server '${to}', which does not exist; login refused`, `Server '${to}' does not exist.`)
-  }
-  if (familyOf(target.config.proxyMode) !== "forwarding") {
-    return refuse(
-      "Warn",
-      `a plugin sent ${session.player.name} from '${from.id}' to '${to}', whose proxy_mode ${target.config.proxyMode} needs the proxy to authenticate players; a raw relay cannot, login refused`,
-      `Cannot connect to '${to}' from here.`
-    )
-  }
-  const filtered = yield* admitToServer(target, ctx.client.address, false)
-  if (filtered !== undefined) return filtered
-  if (!(yield* session.transition({ _tag: "Connecting", server: target.id }, target.config.maxPlayers))) return yield* serverFull(target)
-  yield* Effect.logInfo(`a plugin sent ${session.player.name} to '${target.id}' instead of '${from.id}'`)
-  return target
-})
-
-const isRefusal = (u: LoadedServer | Refusal): u is Refusal => "_tag" in u && u._tag === "Refusal"
+import { connectBackend } from "./BackendConnect.ts"
+import { handshakeToBackend } from "./HandshakeToBackend.ts"
+import { openSession } from "./LiveSession.ts"
+import type { ClientLink, LoginStartRead } from "./ModeHandler.ts"
+import { isRefusal, preConnect } from "./ServerChoice.ts"
 
 /** The session-end log line, span attributes and metrics, whatever ended the relay. */
 const endSession = (server: LoadedServer, startedAt: number, options: RelayOptions, exit: Exit.Exit<RelayOutcome>) =>
@@ -147,6 +85,23 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   const chosen = yield* preConnect(session, routed, ctx)
   if (isRefusal(chosen)) return yield* Effect.as(refuseConnection(client.socket, chosen), undefined)
   const server = chosen
+  const forwarding = (yield* Forwarding).planFor(server)
+  if (forwarding.refusal !== undefined) {
+    return yield* Effect.as(refuseConnection(client.socket, refuse("Warn", forwarding.refusal, "This server is misconfigured. Please tell an admin.")), undefined)
+  }
+  const handshake = handshakeToBackend({
+    server,
+    handshake: ctx.opening.handshake,
+    raw: ctx.opening.raw,
+    nextState: ctx.opening.handshake.nextState,
+    host: ctx.host,
+    // The forwarding modes know only what the login start claims; the backend authenticates.
+    player: { address: ctx.client.address, profile: { id: loginStart.uuid ?? offlineUuid(loginStart.name), name: loginStart.name, properties: [] } },
+    plan: forwarding.plan
+  })
+  if (!isEncodedBytes(handshake)) {
+    return yield* Effect.as(refuseConnection(client.socket, refuse("Warn", `cannot build the handshake for '${server.id}': ${handshake.message}`, server.config.disconnectMessage)), undefined)
+  }
 
   const leg = yield* session.openLeg
   const link = yield* connectBackend(ctx, server).pipe(Scope.provide(leg), Effect.option)
@@ -161,7 +116,7 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   const events = yield* Events
   yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
 
-  backend.socket.write(backendHandshake(server.config, ctx.opening.handshake, ctx.opening.raw))
+  backend.socket.write(handshake)
   backend.socket.write(raw)
   const rest = takePending(client.inbound)
   if (rest.length > 0) backend.socket.write(rest)

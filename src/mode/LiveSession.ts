@@ -16,7 +16,7 @@ import { Effect, Exit, Option, Scope } from "effect"
 import type { PlayerRef } from "../event/ProxyEvent.ts"
 import { Events } from "../event/EventBus.ts"
 import { type SessionInfo, type SessionInit, type SessionState, serverOf } from "../session/Session.ts"
-import { Sessions } from "../session/Sessions.ts"
+import { type ActorSlot, Sessions } from "../session/Sessions.ts"
 
 export interface LiveSession {
   readonly info: SessionInfo
@@ -43,13 +43,13 @@ export const playerRef = (info: SessionInfo): PlayerRef => ({
 })
 
 /** Registers the session in a new child of the current scope; None when its server is full. */
-export const openSession = (init: SessionInit, state: SessionState, maxPlayers: number) =>
+export const openSession = (init: SessionInit, state: SessionState, maxPlayers: number, actor?: ActorSlot) =>
   Effect.gen(function*() {
     const sessions = yield* Sessions
     const events = yield* Events
     const parent = yield* Scope.Scope
     const scope = yield* Scope.fork(parent)
-    const opened = yield* sessions.open(init, state, maxPlayers).pipe(Scope.provide(scope))
+    const opened = yield* sessions.open(init, state, maxPlayers, actor).pipe(Scope.provide(scope))
     if (Option.isNone(opened)) {
       yield* Scope.close(scope, Exit.void)
       return Option.none<LiveSession>()

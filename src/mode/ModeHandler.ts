@@ -16,9 +16,10 @@ import type { DecodedLoginStart } from "../protocol/LoginStart.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import type { ProtocolError } from "../protocol/ProtocolError.ts"
 import type { ClientClosed, Inbound, StageTimeout } from "../socket/Inbound.ts"
+import type { LegClosed } from "./intercepted/PacketLeg.ts"
 
 /** How a client can end a login on its own: hanging up, sending garbage, or stalling. */
-export type ClientFailure = ProtocolError | ClientClosed | StageTimeout
+export type ClientFailure = ProtocolError | ClientClosed | StageTimeout | LegClosed
 
 export type ModeFamily = "forwarding" | "intercepted"
 

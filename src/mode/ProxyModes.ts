@@ -1,16 +1,13 @@
 /**
- * The mode handler for each `proxy_mode`, built once (ModeHandler.ts is the seam).
- *
- * Until the intercepted family exists, `offline` and `full` are relayed like passthrough (the
- * start-up report says so) and `client_only` logins are refused: relaying raw bytes to its
- * offline-mode backend would let anyone join unauthenticated.
+ * The mode handler for each `proxy_mode`, built once (ModeHandler.ts is the seam): the forwarding
+ * family for passthrough, zero_copy, server_only and full (which Infrarust relays like
+ * passthrough, as it does), the intercepted family for client_only and offline.
  */
 import { Context, Effect, Layer, Scope } from "effect"
 import type { ProxyMode } from "../config/ServerConfig.ts"
-import { refuse } from "../security/Refusal.ts"
-import { refuseConnection } from "../security/Refuse.ts"
 import { ForwardingMode, type ForwardingServices } from "./ForwardingMode.ts"
-import type { ModeHandler } from "./ModeHandler.ts"
+import { InterceptedMode, type InterceptedServices } from "./intercepted/InterceptedMode.ts"
+import { familyOf, type ModeHandler } from "./ModeHandler.ts"
 
 export class ProxyModes extends Context.Service<ProxyModes, {
   readonly handlerFor: (mode: ProxyMode) => ModeHandler
@@ -19,24 +16,16 @@ export class ProxyModes extends Context.Service<ProxyModes, {
     ProxyModes,
     Effect.gen(function*() {
       // Without the layer's own Scope: a login must run in its connection's scope.
-      const services = Context.omit(Scope.Scope)(yield* Effect.context<ForwardingServices>())
+      const services = Context.omit(Scope.Scope)(yield* Effect.context<ForwardingServices | InterceptedServices>())
       const forwarding: ModeHandler = {
         family: "forwarding",
         login: (ctx, client, start) => Effect.provide(ForwardingMode.login(ctx, client, start), services)
       }
-      const clientOnly: ModeHandler = {
+      const intercepted: ModeHandler = {
         family: "intercepted",
-        login: (ctx, client) =>
-          Effect.provide(
-            refuseConnection(client.socket, refuse(
-              "Error",
-              `server '${ctx.route?.entry.id}' uses proxy_mode = "client_only", which infrarust-ts does not implement yet; login refused`,
-              "This server needs proxy-side authentication, which this proxy does not support yet."
-            )),
-            services
-          )
+        login: (ctx, client, start) => Effect.provide(InterceptedMode.login(ctx, client, start), services)
       }
-      return ProxyModes.of({ handlerFor: (mode) => (mode === "client_only" ? clientOnly : forwarding) })
+      return ProxyModes.of({ handlerFor: (mode) => (familyOf(mode) === "intercepted" ? intercepted : forwarding) })
     })
   )
 }

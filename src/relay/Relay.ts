@@ -157,13 +157,13 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
 
 /**
  * Idle detection without per-chunk work: the watch samples the sockets' byte counters every
- * tick and compares them with the last sample.
+ * tick and compares them with the last sample. (The intercepted modes' session loop uses it too.)
  */
-const makeWatched = (
+export const makeWatched = (
   client: Net.Socket,
   backend: Net.Socket,
-  options: RelayOptions,
-  fail: (why: RelayEndReason) => void
+  options: Pick<RelayOptions, "readTimeoutMs" | "writeTimeoutMs">,
+  fail: (why: "read_timeout" | "write_timeout") => void
 ): Watched => {
   let clientRead = client.bytesRead
   let backendRead = backend.bytesRead

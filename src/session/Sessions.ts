@@ -16,13 +16,23 @@
  */
 import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
 import { playersOnline, tagged } from "../observability/Metrics.ts"
+import type { PlayerAction } from "./PlayerAction.ts"
 import { backendOf, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
 
 export type { SessionInfo } from "./Session.ts"
 
+/**
+ * How a session takes actions (messages, titles, kicks with a reason): set by the session's mode
+ * while it can carry them (an intercepted session in its loop); absent or unset otherwise.
+ */
+export interface ActorSlot {
+  act: ((action: PlayerAction) => Effect.Effect<boolean>) | undefined
+}
+
 interface Entry {
   info: SessionInfo
   readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly actor: ActorSlot | undefined
 }
 
 /** Adds `delta` to the count of `key`; a count that reaches 0 leaves the map. */
@@ -42,7 +52,12 @@ export class Sessions extends Context.Service<Sessions, {
    * then nothing is registered and the result is None. Check and insert are one synchronous step,
    * so two logins can never both take the last slot.
    */
-  readonly open: (init: SessionInit, state: SessionState, maxPlayers: number) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
+  readonly open: (
+    init: SessionInit,
+    state: SessionState,
+    maxPlayers: number,
+    actor?: ActorSlot
+  ) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
   /**
    * Moves a session to `state`, within `maxPlayers` of the server it will count against (when
    * that server changes). False when that server is full (the state is then unchanged) or the
@@ -62,8 +77,13 @@ export class Sessions extends Context.Service<Sessions, {
   readonly findByName: (name: string) => Effect.Effect<Option.Option<SessionInfo>>
   /** The newest session of a UUID. */
   readonly findByUuid: (uuid: string) => Effect.Effect<Option.Option<SessionInfo>>
-  /** Interrupts the session; false if there is no such session. */
-  readonly kick: (id: number) => Effect.Effect<boolean>
+  /**
+   * Ends the session: with a disconnect showing `reason` when its mode can write one, else by
+   * closing its connection. False if there is no such session.
+   */
+  readonly kick: (id: number, reason?: string) => Effect.Effect<boolean>
+  /** Asks the session to act; false when there is no such session or it cannot (forwarding modes). */
+  readonly act: (id: number, action: PlayerAction) => Effect.Effect<boolean>
 }>()("infrarust/session/Sessions") {
   static readonly layer = Layer.sync(Sessions, () => {
     const entries = new Map<number, Entry>()
@@ -121,7 +141,7 @@ export class Sessions extends Context.Service<Sessions, {
         { discard: true }
       )
 
-    const open = (init: SessionInit, state: SessionState, maxPlayers: number) =>
+    const open = (init: SessionInit, state: SessionState, maxPlayers: number, actor?: ActorSlot) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const fiber = yield* Effect.fiber
@@ -129,7 +149,7 @@ export class Sessions extends Context.Service<Sessions, {
         const added = yield* Effect.uninterruptible(Effect.suspend(() => {
           if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
           const info: SessionInfo = { ...init, id: nextId++, startedAt, state, lastServer: serverOf(state) }
-          entries.set(info.id, { info, fiber })
+          entries.set(info.id, { info, fiber, actor })
           count(state, 1)
           index(byName, nameKey(info.player), info.id, true)
           index(byUuid, info.uuid, info.id, true)
@@ -169,10 +189,20 @@ export class Sessions extends Context.Service<Sessions, {
       get: (id) => Effect.sync(() => Option.fromUndefinedOr(entries.get(id)?.info)),
       findByName: (name) => Effect.sync(() => newest(byName.get(nameKey(name)))),
       findByUuid: (uuid) => Effect.sync(() => newest(byUuid.get(uuid))),
-      kick: (id) =>
+      kick: (id, reason) =>
         Effect.suspend(() => {
           const entry = entries.get(id)
-          return entry === undefined ? Effect.succeed(false) : Effect.as(Fiber.interrupt(entry.fiber), true)
+          if (entry === undefined) return Effect.succeed(false)
+          const act = entry.actor?.act
+          const interrupt = Effect.as(Fiber.interrupt(entry.fiber), true)
+          if (act === undefined) return interrupt
+          // A session that cannot say it any more (its loop just ended) is closed all the same.
+          return Effect.flatMap(act({ _tag: "Kick", reason: reason ?? "Kicked" }), (done) => (done ? Effect.succeed(true) : interrupt))
+        }),
+      act: (id, action) =>
+        Effect.suspend(() => {
+          const act = entries.get(id)?.actor?.act
+          return act === undefined ? Effect.succeed(false) : act(action)
         })
     })
   })

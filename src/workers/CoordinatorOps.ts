@@ -22,6 +22,7 @@ import { RateLimiter } from "../security/RateLimiter.ts"
 import { Events } from "../event/EventBus.ts"
 import type { AwaitedTag, EventOf, ResultOf } from "../event/ProxyEvent.ts"
 import type { Opening } from "../session/ConnectionContext.ts"
+import type { PlayerAction } from "../session/PlayerAction.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Handlers, Link } from "./Link.ts"
@@ -156,11 +157,13 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
         ? sessions.countForBackend(q.backend)
         : sessions.total,
     "sessions.list": () => sessions.list,
-    "sessions.kick": (id) => sessions.kick(id),
-    "sessions.open": ({ init, lease, maxPlayers, state }) =>
+    "sessions.kick": ({ id, reason }) => sessions.kick(id, reason),
+    "sessions.act": ({ action, id }) => sessions.act(id, action),
+    "sessions.open": ({ actor, init, lease, maxPlayers, state }) =>
       hold(peer, lease, (reply) =>
         Effect.gen(function*() {
-          const added = yield* sessions.open(init, state, maxPlayers)
+          const remote = actor ? { act: (action: PlayerAction) => peer.link.call("act", { lease, action }).pipe(Effect.catchDefect(() => Effect.succeed(false))) } : undefined
+          const added = yield* sessions.open(init, state, maxPlayers, remote)
           reply(Option.getOrUndefined(added))
           if (Option.isSome(added)) yield* Effect.never
         })),

@@ -20,8 +20,9 @@ import type { BanLookup } from "../security/BanIndex.ts"
 import type { BanInputError } from "../security/BanList.ts"
 import type { BanStoreError } from "../security/BanStore.ts"
 import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
-import type { EventTag, ProxyEvent } from "../event/ProxyEvent.ts"
+import type { ProxyEvent } from "../event/ProxyEvent.ts"
 import type { ConnectionContext, HandshakeOpening, LegacyPingOpening, Opening } from "../session/ConnectionContext.ts"
+import type { PlayerAction } from "../session/PlayerAction.ts"
 import type { SessionInfo, SessionInit, SessionState } from "../session/Session.ts"
 import type { MirroredBans } from "./BanMirror.ts"
 import type { Op, WireError } from "./Link.ts"
@@ -82,9 +83,11 @@ export type ToCoordinator = {
   /** `server` or `backend` set: that count; neither: all sessions. */
   readonly "sessions.count": Op<{ readonly server?: string; readonly backend?: string }, number>
   readonly "sessions.list": Op<void, ReadonlyArray<SessionInfo>>
-  readonly "sessions.kick": Op<number, boolean>
+  readonly "sessions.kick": Op<{ readonly id: number; readonly reason: string | undefined }, boolean>
+  readonly "sessions.act": Op<{ readonly id: number; readonly action: PlayerAction }, boolean>
+  /** `actor`: the worker's session can act (the coordinator then routes actions back to it as `act`). */
   readonly "sessions.open": Op<
-    { readonly lease: number; readonly init: SessionInit; readonly state: SessionState; readonly maxPlayers: number },
+    { readonly lease: number; readonly init: SessionInit; readonly state: SessionState; readonly maxPlayers: number; readonly actor: boolean },
     SessionInfo | undefined
   >
   readonly "sessions.transition": Op<{ readonly id: number; readonly state: SessionState; readonly maxPlayers: number }, boolean>
@@ -113,6 +116,8 @@ export type ToCoordinator = {
 export type ToWorker = {
   /** Dial `target` for the login holding `lease`; the socket stays in the worker. */
   readonly "dial": Op<{ readonly lease: number; readonly target: BackendTarget }, void, BackendConnectError>
+  /** An action for the session of lease `lease` on this worker; whether it was carried out. */
+  readonly "act": Op<{ readonly lease: number; readonly action: PlayerAction }, boolean>
   /** Publish the live sessions' byte counts and send a metrics snapshot now (a scrape). */
   readonly "flush": Op<void, void>
 }
@@ -137,8 +142,8 @@ export interface CoordinatorCasts {
   readonly servers: ReadonlyArray<WireServer>
   /** The active ban list, after every change (BanMirror.ts). */
   readonly bans: MirroredBans
-  /** The event tags someone listens to (EventBus.interest): only those are sent. */
-  readonly interest: ReadonlyArray<EventTag>
+  /** The event tags and packet keys someone listens to (EventBus.interest): only those are sent. */
+  readonly interest: ReadonlyArray<string>
   /** The coordinator's Sessions.kick reached this worker's session. */
   readonly kick: number
   readonly listen: number
@@ -163,6 +168,6 @@ export interface WorkerData {
   /** BanMirror.ts: the list, and the shared version that says whether a copy is current. */
   readonly bans: MirroredBans
   readonly bansVersion: SharedArrayBuffer
-  readonly interest: ReadonlyArray<EventTag>
+  readonly interest: ReadonlyArray<string>
   readonly logs: WorkerLogs
 }

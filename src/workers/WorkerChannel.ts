@@ -15,7 +15,7 @@ import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
-import type { EventTag } from "../event/ProxyEvent.ts"
+import type { ActorSlot } from "../session/Sessions.ts"
 import { type BanCopy, makeBanCopy } from "./BanMirror.ts"
 import { type Link, makeLink, type PortLike } from "./Link.ts"
 import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData } from "./Ops.ts"
@@ -39,7 +39,7 @@ export interface WorkerChannelShape {
   /** This worker's copy of the ban list (BanMirror.ts). */
   readonly bans: BanCopy
   /** The event tags the coordinator's listeners and subscribers want (RemoteEvents.ts). */
-  readonly interest: () => ReadonlySet<EventTag>
+  readonly interest: () => ReadonlySet<string>
   /**
    * A new lease (its id unique within this worker) holding `value` in `table` until the current
    * Scope closes; then it leaves the table and the coordinator is told to `release` it.
@@ -47,8 +47,8 @@ export interface WorkerChannelShape {
   readonly openLease: <A>(table: Map<number, A>, value: A) => Effect.Effect<number, never, Scope.Scope>
   /** Logins waiting on `balancer.connect`: their event queues. */
   readonly dialing: Map<number, Queue.Queue<LeaseEvent>>
-  /** Registered sessions: the connection fiber a `kick` interrupts. */
-  readonly sessions: Map<number, Fiber.Fiber<unknown, unknown>>
+  /** Registered sessions: the connection fiber a `kick` interrupts, and how the session acts. */
+  readonly sessions: Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly actor: ActorSlot | undefined }>
   /** The port to bind, once the coordinator says so. */
   readonly listen: Deferred.Deferred<number>
   /** Completed by the coordinator's `stop`. */
@@ -69,13 +69,13 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
   const servers = yield* SubscriptionRef.make(decodeServers(data.servers))
   const bans = makeBanCopy(data.bansVersion, data.bans)
   const dialing = new Map<number, Queue.Queue<LeaseEvent>>()
-  const sessions = new Map<number, Fiber.Fiber<unknown, unknown>>()
+  const sessions = new Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly actor: ActorSlot | undefined }>()
   const listen = yield* Deferred.make<number>()
   const stop = yield* Deferred.make<void>()
   const runFork = Effect.runForkWith(yield* Effect.context<never>())
   let flush: Effect.Effect<void> = Effect.void
   let nextLease = 1
-  let interest: ReadonlySet<EventTag> = new Set(data.interest)
+  let interest: ReadonlySet<string> = new Set(data.interest)
 
   const link = yield* makeLink<ToCoordinator, WorkerCasts, ToWorker, CoordinatorCasts>(port, {
     handlers: {
@@ -89,7 +89,11 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
           }
           return yield* Deferred.await(done)
         }),
-      flush: () => Effect.suspend(() => flush)
+      flush: () => Effect.suspend(() => flush),
+      act: ({ action, lease }) => {
+        const act = sessions.get(lease)?.actor?.act
+        return act === undefined ? Effect.succeed(false) : act(action)
+      }
     },
     casts: {
       config: (wire) => {
@@ -102,7 +106,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
       interest: (tags) => {
         interest = new Set(tags)
       },
-      kick: (lease) => sessions.get(lease)?.interruptUnsafe(),
+      kick: (lease) => sessions.get(lease)?.fiber.interruptUnsafe(),
       listen: (port) => {
         Deferred.doneUnsafe(listen, Effect.succeed(port))
       },

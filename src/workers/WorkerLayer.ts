@@ -14,10 +14,14 @@
  * The shipper sits below the listener, so its final snapshot, sent when the worker stops,
  * includes the sessions the drain closed.
  */
+import { NodeFileSystem } from "@effect/platform-node"
 import { Deferred, Duration, Effect, Layer, Metric, SubscriptionRef } from "effect"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ConnectionHandler } from "../connection/ConnectionHandler.ts"
 import { ProxyModes } from "../mode/ProxyModes.ts"
+import { ServerKeyPair } from "../auth/ServerKeyPair.ts"
+import { SessionServer } from "../auth/SessionServer.ts"
+import { Forwarding } from "../forwarding/Forwarding.ts"
 import { listen } from "../connection/Listener.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import * as Telemetry from "../observability/Telemetry.ts"
@@ -88,7 +92,7 @@ const listener = Layer.effectDiscard(
 )
 
 export const workerLayer = (data: WorkerData) => {
-  const base = RemoteConfig.layer.pipe(Layer.provideMerge(WorkerChannel.layer(data)))
+  const base = RemoteConfig.layer.pipe(Layer.provideMerge(WorkerChannel.layer(data)), Layer.provideMerge(NodeFileSystem.layer))
   const observability = Layer.mergeAll(telemetry, metricsShipper).pipe(
     Layer.provideMerge(SessionMeters.layer),
     Layer.provideMerge(base)
@@ -102,7 +106,10 @@ export const workerLayer = (data: WorkerData) => {
     RemoteSecurity.layer,
     IpFilter.layer,
     IdleWatch.layer,
-    ZeroCopy.layer
+    ZeroCopy.layer,
+    ServerKeyPair.layer,
+    SessionServer.layer,
+    Forwarding.layer
   ).pipe(Layer.provideMerge(observability))
   const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(services))
   return listener.pipe(Layer.provideMerge(handler))

@@ -46,12 +46,35 @@ const KICK_GRACE_MS = 200
 /** How long a failed join waits after the close for a Disconnect packet to explain it. */
 const JOIN_GRACE_MS = 50
 
+/** An online-mode player: it posts its join to a fake session server (FakeSessionServer.ts). */
+export interface OnlineAccount {
+  readonly sessionServer: string
+  /** Its Mojang UUID (dashed or not). */
+  readonly id: string
+}
+
 export interface JoinOptions {
   /** Source address (e.g. 127.0.0.2), so tests can tell players apart on loopback. */
   readonly localAddress?: string
+  /** Log in as an online-mode player (encryption, session join) instead of offline. */
+  readonly online?: OnlineAccount
   /** For the join game; 10 s unless given. */
   readonly timeoutMs?: number
 }
+
+/**
+ * minecraft-protocol's options for an online login against a fake session server: a custom
+ * `auth` that fills in a session (test-peers.md §1.3) and posts joins to `sessionServer`.
+ */
+const onlineAuth = (username: string, account: OnlineAccount) => ({
+  sessionServer: account.sessionServer,
+  auth: (client: Record<string, unknown>, options: Record<string, unknown>) => {
+    client["username"] = username
+    client["session"] = { accessToken: `token-${username}`, selectedProfile: { id: account.id.replaceAll("-", ""), name: username } }
+    options["haveCredentials"] = true
+    ;(options["connect"] as (c: unknown) => void)(client)
+  }
+})
 
 /**
  * A player that logs in through 127.0.0.1:`port` with `host` as the handshake address and stays
@@ -66,7 +89,7 @@ export const joinAndStay = (version: string, port: number, host: string, usernam
       port,
       username,
       version,
-      auth: "offline",
+      ...(options.online === undefined ? { auth: "offline" } : onlineAuth(username, options.online)),
       fakeHost: host,
       hideErrors: true,
       validateChannelProtocol: false,

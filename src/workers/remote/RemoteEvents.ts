@@ -5,7 +5,7 @@
  * with listeners costs one round trip, a notification one message.
  */
 import { Effect, Layer } from "effect"
-import { Events } from "../../event/EventBus.ts"
+import { Events, packetKey } from "../../event/EventBus.ts"
 import type { EventTag, ProxyEvent } from "../../event/ProxyEvent.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
@@ -15,6 +15,7 @@ export const layer: Layer.Layer<Events, never, WorkerChannel> = Layer.effect(
     const wants = (tag: EventTag) => channel.interest().has(tag)
     return Events.of({
       wants,
+      wantsPacket: (direction, state, id) => channel.interest().has(packetKey(direction, state, id)),
       fire: (event, initial) => {
         const e = event as ProxyEvent
         return wants(e._tag) ? Effect.map(channel.link.call("events.fire", { event: e, initial }), (r) => r as typeof initial) : Effect.succeed(initial)

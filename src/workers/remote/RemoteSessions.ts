@@ -22,10 +22,10 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
       Effect.map(link.call("sessions.find", query), Option.fromUndefinedOr)
 
     return Sessions.of({
-      open: (init, state, maxPlayers) =>
+      open: (init, state, maxPlayers, actor) =>
         Effect.gen(function*() {
-          const lease = yield* channel.openLease(channel.sessions, yield* Effect.fiber)
-          const added = yield* link.call("sessions.open", { lease, init, state, maxPlayers })
+          const lease = yield* channel.openLease(channel.sessions, { fiber: yield* Effect.fiber, actor })
+          const added = yield* link.call("sessions.open", { lease, init, state, maxPlayers, actor: actor !== undefined })
           if (added === undefined) channel.sessions.delete(lease)
           return Option.fromUndefinedOr(added)
         }),
@@ -37,7 +37,8 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
       get: (id) => find({ id }),
       findByName: (name) => find({ name }),
       findByUuid: (uuid) => find({ uuid }),
-      kick: (id) => link.call("sessions.kick", id)
+      kick: (id, reason) => link.call("sessions.kick", { id, reason }),
+      act: (id, action) => link.call("sessions.act", { id, action })
     })
   })
 )
