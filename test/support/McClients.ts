@@ -13,6 +13,8 @@ import * as Net from "node:net"
 
 export interface Player {
   readonly client: mc.Client
+  /** The Login Success the player got: its UUID, name and profile properties (skins). */
+  readonly success: { readonly uuid: string; readonly username: string; readonly properties?: ReadonlyArray<{ readonly name: string }> } | undefined
   /** Keep-alives received so far. */
   readonly keepAlives: () => number
   /**
@@ -98,6 +100,10 @@ export const joinAndStay = (version: string, port: number, host: string, usernam
     } as unknown as mc.ClientOptions)
     let joined = false
     let keepAlives = 0
+    let success: Player["success"] = undefined
+    client.once("success", (packet: Player["success"]) => {
+      success = packet
+    })
     let kickedWith: (text: string) => void = () => {}
     const kicked = new Promise<string>((r) => (kickedWith = r))
     const closed = new Promise<void>((done) => client.on("end", () => done()))
@@ -130,6 +136,7 @@ export const joinAndStay = (version: string, port: number, host: string, usernam
       clearTimeout(timer)
       resolve({
         client,
+        success,
         keepAlives: () => keepAlives,
         kicked,
         closed,
