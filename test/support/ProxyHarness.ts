@@ -5,7 +5,7 @@
  */
 import { NodeFileSystem } from "@effect/platform-node"
 import { Deferred, Effect, Layer, Logger, References, type Scope } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ProxyLayer } from "../../src/ProxyLayer.ts"
@@ -23,8 +23,13 @@ export interface ProxyFixture {
 }
 
 export interface ProxyFiles {
-  /** Extra lines for infrarust.toml (bind, servers_dir and worker_threads = 1 are set by the harness). */
-  readonly global?: string
+  /**
+   * Extra lines for infrarust.toml (bind, servers_dir and worker_threads = 1 are set by the
+   * harness); a function gets the proxy's directory (for paths of files written there).
+   */
+  readonly global?: string | ((dir: string) => string)
+  /** Other files to write into the proxy's directory first (name → content). */
+  readonly files?: Record<string, string>
   readonly servers?: Record<string, string>
   /** With worker threads: the module they run (see test/workers). */
   readonly workerEntry?: URL
@@ -34,7 +39,12 @@ export const startProxy = (files: ProxyFiles): Effect.Effect<ProxyFixture, unkno
   Effect.gen(function*() {
     const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-test-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-    const { configPath, writeServer, writeGlobal } = writeProxyDir(dir, files)
+    for (const [name, content] of Object.entries(files.files ?? {})) writeFileSync(join(dir, name), content)
+    const global = typeof files.global === "function" ? files.global(dir) : files.global
+    const { configPath, writeServer, writeGlobal } = writeProxyDir(dir, {
+      ...(global === undefined ? {} : { global }),
+      ...(files.servers === undefined ? {} : { servers: files.servers })
+    })
     const logs: Array<LogLine> = []
     const listening = yield* Deferred.make<number>()
     yield* Layer.build(

@@ -25,6 +25,7 @@ import { encodeLoginSuccess, type LoginSuccess } from "../../protocol/LoginSucce
 import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError, type ProtocolError } from "../../protocol/ProtocolError.ts"
 import { encodeSetCompression } from "../../protocol/SetCompression.ts"
+import type { Text } from "../../protocol/TextPackets.ts"
 import { sendFrame } from "./BackendLogin.ts"
 import { asFrame, type LegClosed, type PacketLeg, readPacket } from "./PacketLeg.ts"
 
@@ -89,7 +90,7 @@ const encrypt = (leg: PacketLeg, secret: Uint8Array) => {
 }
 
 /** A login Disconnect through the leg (encrypted when the leg is). */
-export const loginKick = (leg: PacketLeg, text: string): void => {
+export const loginKick = (leg: PacketLeg, text: Text): void => {
   sendFrame(leg, encodeLoginDisconnect(text))
 }
 

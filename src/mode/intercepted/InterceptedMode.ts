@@ -27,6 +27,7 @@ import { sessionEnded, settleOutcome } from "../../observability/ConnectionRepor
 import { traced } from "../../observability/Tracing.ts"
 import type { GameProfile } from "../../protocol/GameProfile.ts"
 import { packetTable } from "../../protocol/PacketIds.ts"
+import type { Text } from "../../protocol/TextPackets.ts"
 import { nameOf } from "../../protocol/ProtocolVersion.ts"
 import { IdleWatch } from "../../relay/IdleWatch.ts"
 import { admitLogin, serverFull } from "../../security/Admission.ts"
@@ -48,7 +49,7 @@ const CLIENT_LOGIN_TIMEOUT = Duration.seconds(30)
 const KICK_LINGER = Duration.seconds(2)
 
 /** A login disconnect through the leg, then a polite close. */
-const refuseLogin = (leg: PacketLeg, text: string, log: string, level: "Info" | "Warn" = "Info") =>
+const refuseLogin = (leg: PacketLeg, text: Text, log: string, level: "Info" | "Warn" = "Info") =>
   Effect.gen(function*() {
     yield* settleOutcome("refused")
     yield* Effect.logWithLevel(level)(log)
@@ -150,7 +151,7 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
   if (loggedIn._tag === "Failure") {
     const e = loggedIn.failure
     const reason = e._tag === "BackendLoginRefused" && e.reason !== undefined ? textOf(e.reason) : server.config.disconnectMessage
-    return yield* refuseLogin(leg, typeof reason === "string" ? reason : JSON.stringify(reason), e.message, "Warn")
+    return yield* refuseLogin(leg, reason, e.message, "Warn")
   }
   const { success, threshold } = loggedIn.success
   yield* completeLogin({
