@@ -230,8 +230,8 @@ export const loginAndChat = (version: string, port: number, host: string, userna
 }
 
 /** Waits for a login Disconnect and resolves with its reason; fails if the player joins, or after `timeoutMs`. */
-export const loginExpectingKick = (version: string, port: number, host: string, username = "kicked", timeoutMs = 8000): Promise<string> =>
-  joinAndStay(version, port, host, username, { timeoutMs }).then(
+export const loginExpectingKick = (version: string, port: number, host: string, username = "kicked", timeoutMs = 8000, options: JoinOptions = {}): Promise<string> =>
+  joinAndStay(version, port, host, username, { ...options, timeoutMs }).then(
     (player) => {
       player.leave()
       throw new Error("joined instead of being kicked")
