@@ -12,14 +12,17 @@
 import { Context, type Duration, type Effect, type Layer, type Option } from "effect"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { ProxyMode } from "../config/ServerConfig.ts"
-import type { Listener } from "../event/EventBus.ts"
+import type { Listener, PacketFilter } from "../event/EventBus.ts"
 import type { EventTag } from "../event/ProxyEvent.ts"
 import type { BanEntry } from "../security/Ban.ts"
+import type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
 import type { SessionInfo } from "../session/Session.ts"
 
 export * from "../event/ProxyEvent.ts"
 export type { Listener } from "../event/EventBus.ts"
 export type { SessionInfo, SessionState } from "../session/Session.ts"
+export type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
+export type { PacketFilter } from "../event/EventBus.ts"
 
 export interface PluginDefinition {
   /** Unique among loaded plugins; also its data directory's name. */
@@ -62,17 +65,32 @@ export interface PluginContextShape {
      * take the one returned (return nothing to keep it). A listener that fails or outlasts the
      * plugin's `listener_timeout` is logged and skipped for that event.
      */
-    readonly on: <T extends EventTag>(tag: T, listener: Listener<T>, options?: { readonly priority?: number }) => Effect.Effect<void>
+    readonly on: <T extends EventTag>(
+      tag: T,
+      listener: Listener<T>,
+      options?: {
+        readonly priority?: number
+        /** RawPacket only: the packets to see (ids are the client's protocol's). */
+        readonly packets?: ReadonlyArray<PacketFilter>
+      }
+    ) => Effect.Effect<void>
   }
   readonly players: {
     readonly list: Effect.Effect<ReadonlyArray<SessionInfo>>
     /** By name (any case) or UUID; the newest session. */
     readonly find: (nameOrUuid: string) => Effect.Effect<Option.Option<SessionInfo>>
     /**
-     * Ends the player's session. In the forwarding modes the proxy cannot write into the
-     * session, so the connection is closed without a message.
+     * Ends the player's session, showing `reason` (intercepted modes). In the forwarding modes the
+     * proxy cannot write into the session, so the connection is closed without a message.
      */
-    readonly kick: (nameOrUuid: string) => Effect.Effect<boolean>
+    readonly kick: (nameOrUuid: string, reason?: string) => Effect.Effect<boolean>
+    /**
+     * A message in chat, over the hotbar, or as a title. Only intercepted sessions (client_only,
+     * offline) in the play state can show it: false otherwise, or when there is no such player.
+     */
+    readonly message: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
+    readonly actionBar: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
+    readonly title: (nameOrUuid: string, title: Omit<Extract<PlayerAction, { _tag: "Title" }>, "_tag">) => Effect.Effect<boolean>
   }
   readonly servers: {
     readonly list: Effect.Effect<ReadonlyArray<ServerView>>

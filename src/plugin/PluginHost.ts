@@ -149,6 +149,8 @@ const make = Effect.gen(function*() {
       )
     const find = (nameOrUuid: string) =>
       Effect.flatMap(sessions.findByName(nameOrUuid), (byName) => (Option.isSome(byName) ? Effect.succeed(byName) : sessions.findByUuid(nameOrUuid.toLowerCase())))
+    const withPlayer = (nameOrUuid: string, f: (id: number) => Effect.Effect<boolean>) =>
+      Effect.flatMap(find(nameOrUuid), (found) => (Option.isSome(found) ? f(found.value.id) : Effect.succeed(false)))
     return {
       id: owner,
       version: definition.version,
@@ -156,12 +158,16 @@ const make = Effect.gen(function*() {
       config: entry.config,
       proxyConfig: SubscriptionRef.get(store.config),
       events: {
-        on: (tag, listener, opts) => inScope(bus.listen(tag, listener, { owner, priority: opts?.priority, timeout: entry.listenerTimeout }))
+        on: (tag, listener, opts) =>
+          inScope(bus.listen(tag, listener, { owner, priority: opts?.priority, packets: opts?.packets, timeout: entry.listenerTimeout }))
       },
       players: {
         list: sessions.list,
         find,
-        kick: (nameOrUuid) => Effect.flatMap(find(nameOrUuid), (found) => (Option.isSome(found) ? sessions.kick(found.value.id) : Effect.succeed(false)))
+        kick: (nameOrUuid, reason) => withPlayer(nameOrUuid, (id) => sessions.kick(id, reason)),
+        message: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Message", text })),
+        actionBar: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "ActionBar", text })),
+        title: (nameOrUuid, title) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Title", ...title }))
       },
       servers: {
         list: Effect.map(SubscriptionRef.get(router.table), (t) => t.entries.map((e) => serverView(e.value))),

@@ -45,6 +45,9 @@ export const bump = (map: Map<string, number>, key: string | undefined, delta: n
 
 const nameKey = (name: string) => name.toLowerCase()
 
+/** What a player replaced by a newer login of the same account reads (vanilla's words). */
+const REPLACED = "You logged in from another location"
+
 export class Sessions extends Context.Service<Sessions, {
   /**
    * Registers the calling fiber's session in `state` until the current Scope closes, unless the
@@ -130,16 +133,24 @@ export class Sessions extends Context.Service<Sessions, {
         return publishPlayers(serverOf(entry.info.state))
       })
 
-    /** Older sessions of a verified UUID end; the caller does not wait for them. */
+    /** Older sessions of a verified UUID end, with vanilla's words where they can be shown; the caller does not wait. */
     const endOlder = (uuid: string, newer: number) =>
       Effect.forEach(
         Array.from(byUuid.get(uuid) ?? []).filter((id) => id !== newer),
-        (id) => {
-          const fiber = entries.get(id)?.fiber
-          return fiber === undefined ? Effect.void : Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
-        },
+        (id) => Effect.asVoid(Effect.forkDetach(kick(id, REPLACED))),
         { discard: true }
       )
+
+    const kick = (id: number, reason?: string): Effect.Effect<boolean> =>
+      Effect.suspend(() => {
+        const entry = entries.get(id)
+        if (entry === undefined) return Effect.succeed(false)
+        const act = entry.actor?.act
+        const interrupt = Effect.as(Fiber.interrupt(entry.fiber), true)
+        if (act === undefined) return interrupt
+        // A session that cannot say it any more (its loop just ended) is closed all the same.
+        return Effect.flatMap(act({ _tag: "Kick", reason: reason ?? "Kicked" }), (done) => (done ? Effect.succeed(true) : interrupt))
+      })
 
     const open = (init: SessionInit, state: SessionState, maxPlayers: number, actor?: ActorSlot) =>
       Effect.gen(function*() {
@@ -189,16 +200,7 @@ export class Sessions extends Context.Service<Sessions, {
       get: (id) => Effect.sync(() => Option.fromUndefinedOr(entries.get(id)?.info)),
       findByName: (name) => Effect.sync(() => newest(byName.get(nameKey(name)))),
       findByUuid: (uuid) => Effect.sync(() => newest(byUuid.get(uuid))),
-      kick: (id, reason) =>
-        Effect.suspend(() => {
-          const entry = entries.get(id)
-          if (entry === undefined) return Effect.succeed(false)
-          const act = entry.actor?.act
-          const interrupt = Effect.as(Fiber.interrupt(entry.fiber), true)
-          if (act === undefined) return interrupt
-          // A session that cannot say it any more (its loop just ended) is closed all the same.
-          return Effect.flatMap(act({ _tag: "Kick", reason: reason ?? "Kicked" }), (done) => (done ? Effect.succeed(true) : interrupt))
-        }),
+      kick,
       act: (id, action) =>
         Effect.suspend(() => {
           const act = entries.get(id)?.actor?.act

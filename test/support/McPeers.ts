@@ -31,6 +31,8 @@ export interface McServer {
   readonly pings: () => number
   /** Players currently connected. */
   readonly online: () => number
+  /** Names of the packets players sent once logged in (play and configuration states), in order. */
+  readonly packets: () => ReadonlyArray<string>
   /** Closes the listener and ends every player's connection. */
   readonly close: () => Promise<void>
 }
@@ -96,6 +98,7 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
     let logins = 0
     let pings = 0
     let online = 0
+    const packets: Array<string> = []
     const server = mc.createServer({
       "online-mode": false,
       host: options.host ?? "127.0.0.1",
@@ -120,6 +123,9 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
     })
     server.on("playerJoin", (client) => {
       online++
+      ;(client as unknown as { on: (e: string, l: (data: unknown, meta: { name: string; state: string }) => void) => void }).on("packet", (_, meta) => {
+        if (meta.state === "play" || meta.state === "configuration") packets.push(meta.name)
+      })
       const events = client as unknown as Events
       events.once("end", () => online--)
       ;(client as unknown as Writer).write("login", joinGamePacket(version, client))
@@ -147,6 +153,7 @@ export const startMcServer = (version: string, options: McServerOptions = {}): P
         logins: () => logins,
         pings: () => pings,
         online: () => online,
+        packets: () => packets,
         close: () =>
           new Promise((done) => {
             server.close() // ends every client too

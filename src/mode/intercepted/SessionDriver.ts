@@ -19,7 +19,7 @@ import { makeWatched } from "../../relay/Relay.ts"
 import type { PlayerAction } from "../../session/PlayerAction.ts"
 import { resumeReading } from "../../socket/ResumeReading.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
-import { type ActionItem, type LegState, type LoopEnd, SessionPumps, type SlowItem } from "./SessionLoop.ts"
+import { type LegState, type LoopEnd, SessionPumps, type SlowItem } from "./SessionLoop.ts"
 
 export interface DriverOptions {
   readonly client: PacketLeg
@@ -96,7 +96,7 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
       }
     }
 
-    const handle = (item: SlowItem | ActionItem): Effect.Effect<void> => {
+    const handle = (item: SlowItem): Effect.Effect<void> => {
       switch (item._tag) {
         case "BackendKick":
           return onKick(item.reason)
@@ -119,12 +119,10 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
               pumps.release(item.direction)
             }
           )
-        case "Action":
-          return Effect.sync(() => item.answer(act(item.action)))
       }
     }
 
-    const next = Effect.callback<SlowItem | ActionItem | LoopEnd>((resume) => {
+    const next = Effect.callback<SlowItem | LoopEnd>((resume) => {
       const check = () => {
         const item = pumps.items.shift()
         if (item !== undefined) return (pumps.wake = () => {}, resume(Effect.succeed(item)))
@@ -157,12 +155,9 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
     client.handler = (n, buf) => (client.reader.push(buf.subarray(0, n)), pumps.pumpUp())
     backend.handler = (n, buf) => (backend.reader.push(buf.subarray(0, n)), pumps.pumpDown())
     const unwatch = o.idleWatch.add(makeWatched(clientSocket, backendSocket, o.timeouts, (why) => pumps.end({ reason: why })))
-    o.onActor((action) =>
-      Effect.callback<boolean>((resume) => {
-        if (pumps.ended !== undefined) return resume(Effect.succeed(false))
-        pumps.act({ _tag: "Action", action, answer: (done) => resume(Effect.succeed(done)) })
-      })
-    )
+    // Actions are carried out at once, from whichever fiber asks: writes are synchronous, and
+    // between two reads neither writer holds anything (each pump flushes what it queued).
+    o.onActor((action) => Effect.sync(() => pumps.ended === undefined && act(action)))
     // Bytes that arrived during the logins are waiting in the readers.
     if (pumps.pumpDown()) resumeReading(backendSocket)
     if (pumps.pumpUp()) resumeReading(clientSocket)
@@ -173,8 +168,6 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
       Effect.ensuring(Effect.sync(() => {
         unwatch()
         o.onActor(undefined)
-        // Whatever was queued still gets an answer: nothing is done any more.
-        for (const item of pumps.items.splice(0)) if (item._tag === "Action") item.answer(false)
       }))
     )
   })

@@ -17,7 +17,6 @@
  * buffer is reused while a write still holds it.
  */
 import type { Events } from "../../event/EventBus.ts"
-import type { PlayerAction } from "../../session/PlayerAction.ts"
 import type { ReadFrame } from "../../packet/ReadFrame.ts"
 import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError } from "../../protocol/ProtocolError.ts"
@@ -62,7 +61,7 @@ const CHAT_PACKETS = new Set(["chat", "chat_message", "chat_command", "chat_comm
  */
 export class SessionPumps {
   readonly state: LoopState
-  readonly items: Array<SlowItem | ActionItem> = []
+  readonly items: Array<SlowItem> = []
   ended: LoopEnd | undefined = undefined
   wake: () => void = () => {}
   /** A direction waiting for a decision on its slow item. */
@@ -105,11 +104,6 @@ export class SessionPumps {
     this.wake()
   }
 
-  /** A plugin's or admin's action for this player, handled by the fiber between reads. */
-  act(item: ActionItem): void {
-    this.items.push(item)
-    this.wake()
-  }
 
   /** Backend → player: until the reader needs more bytes, a slow item holds it, or the player's socket is full. */
   pumpDown(): boolean {
@@ -229,9 +223,3 @@ export class SessionPumps {
 
 type SlowChatName = "chat" | "chat_message" | "chat_command" | "chat_command_signed"
 
-/** An action queued for the fiber, with the callback its answer goes to. */
-export interface ActionItem {
-  readonly _tag: "Action"
-  readonly action: PlayerAction
-  readonly answer: (done: boolean) => void
-}
