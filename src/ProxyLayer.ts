@@ -36,6 +36,8 @@ import { ReloadEvents } from "./event/ReloadEvents.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
 import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
+import { ServerManager } from "./server-manager/ServerManager.ts"
+import { ServerProviders } from "./server-manager/ServerProviders.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
 import * as Coordinator from "./workers/Coordinator.ts"
@@ -99,8 +101,15 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
   const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
+  // The server manager follows the servers directory and announces its states on the bus; the
+  // status plane only reads them (a ping never starts a server).
+  const managing = Layer.mergeAll(ServerManager.layerServerStates, ServerManager.layerEvents).pipe(
+    Layer.provideMerge(ServerManager.layer),
+    Layer.provideMerge(ServerProviders.layer),
+    Layer.provideMerge(balancing)
+  )
   // The status cache is its own layer so a test or a plugin can swap it.
-  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
+  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(managing))
   // Rate limits and bans follow the live [rate_limit] and [ban].
   const security = Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
