@@ -40,6 +40,10 @@ import { ServerManager } from "./server-manager/ServerManager.ts"
 import { ServerProviders } from "./server-manager/ServerProviders.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
+import { AdminActions } from "./admin/AdminActions.ts"
+import { AdminLayer } from "./admin/AdminServer.ts"
+import { type ConsoleOptions, ConsoleLayer } from "./admin/Console.ts"
+import type { LogRing } from "./observability/LogRing.ts"
 import * as Coordinator from "./workers/Coordinator.ts"
 import { makeBanMirror } from "./workers/BanMirror.ts"
 import { MetricsHub } from "./workers/MetricsHub.ts"
@@ -59,6 +63,14 @@ export interface ProxyOptions {
   readonly workerLogFormat?: LogFormat | undefined
   /** The module worker threads run (tests wrap src/workers/WorkerMain.ts). */
   readonly workerEntry?: URL | undefined
+  /** The process's log lines, for the admin API's log history and stream (src/main.ts installs it). */
+  readonly logRing?: LogRing | undefined
+  /** Stops the proxy as SIGTERM would (the admin API's shutdown, the console's `stop`). */
+  readonly requestShutdown?: Effect.Effect<void> | undefined
+  /** Called once the admin API listens (with `[web]`). */
+  readonly onAdminListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
+  /** The stdin console (src/main.ts gives it process.stdin). */
+  readonly console?: Omit<ConsoleOptions, "requestShutdown"> | undefined
 }
 
 /** `--bind` text → address, with the same rules as the config key. */
@@ -129,8 +141,28 @@ export const proxyServices = ProxyModes.layer.pipe(
   Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
 )
 
+/**
+ * The operator's side, over the control plane: the admin API (with `[web]`) and the stdin
+ * console (when the entry point gives one), sharing one set of admin actions.
+ */
+const adminPlane = (options: ProxyOptions) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const store = yield* ProxyConfigStore
+    const bind = options.bind ?? (yield* SubscriptionRef.get(store.config)).bind
+    const admin = AdminLayer({
+      proxyBind: `${bind.host.includes(":") ? `[${bind.host}]` : bind.host}:${bind.port}`,
+      logRing: options.logRing,
+      requestShutdown: options.requestShutdown,
+      onListening: options.onAdminListening
+    })
+    const console = options.console === undefined ? Layer.empty : ConsoleLayer({ ...options.console, requestShutdown: options.requestShutdown })
+    return Layer.mergeAll(admin, console).pipe(Layer.provide(AdminActions.layer))
+  }))
+
 const singleProcess = (options: ProxyOptions) =>
-  ListenerLive(options).pipe(Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices))))
+  Layer.mergeAll(ListenerLive(options), adminPlane(options)).pipe(
+    Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices)))
+  )
 
 /** A scrape first asks every worker for its numbers. */
 const coordinatorMeters = Layer.effect(
@@ -157,7 +189,9 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       const store = yield* ProxyConfigStore
       const config = yield* SubscriptionRef.get(store.config)
       const level = yield* References.MinimumLogLevel
-      const logs: WorkerLogs = options.workerLogFormat === undefined
+      // With the admin API's log ring, workers forward their lines so the ring has them too.
+      const forward = options.workerLogFormat === undefined || (options.logRing !== undefined && config.web !== undefined)
+      const logs: WorkerLogs = forward
         ? { _tag: "Forward", level }
         : { _tag: "Stdout", format: options.workerLogFormat, level }
       return Coordinator.layer({
@@ -171,7 +205,7 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       })
     })
   )
-  return pool.pipe(Layer.provide(services))
+  return Layer.mergeAll(pool, adminPlane(options)).pipe(Layer.provide(services))
 }
 
 export const ProxyLayer = (options: ProxyOptions) => {
