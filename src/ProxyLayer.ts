@@ -145,12 +145,14 @@ export const proxyServices = ProxyModes.layer.pipe(
  * The operator's side, over the control plane: the admin API (with `[web]`) and the stdin
  * console (when the entry point gives one), sharing one set of admin actions.
  */
-const adminPlane = (options: ProxyOptions) =>
+const hostPort = (a: { readonly host: string; readonly port: number }) => `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`
+
+const adminPlane = (options: ProxyOptions, listening: { address: string | undefined }) =>
   Layer.unwrap(Effect.gen(function*() {
     const store = yield* ProxyConfigStore
     const bind = options.bind ?? (yield* SubscriptionRef.get(store.config)).bind
     const admin = AdminLayer({
-      proxyBind: `${bind.host.includes(":") ? `[${bind.host}]` : bind.host}:${bind.port}`,
+      proxyBind: () => listening.address ?? hostPort(bind),
       logRing: options.logRing,
       requestShutdown: options.requestShutdown,
       onListening: options.onAdminListening
@@ -159,8 +161,8 @@ const adminPlane = (options: ProxyOptions) =>
     return Layer.mergeAll(admin, console).pipe(Layer.provide(AdminActions.layer))
   }))
 
-const singleProcess = (options: ProxyOptions) =>
-  Layer.mergeAll(ListenerLive(options), adminPlane(options)).pipe(
+const singleProcess = (options: ProxyOptions, listening: { address: string | undefined }) =>
+  Layer.mergeAll(ListenerLive(options), adminPlane(options, listening)).pipe(
     Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices)))
   )
 
@@ -175,7 +177,7 @@ const coordinatorMeters = Layer.effect(
 ).pipe(Layer.provide(SessionMeters.layer))
 
 /** The coordinator of `count` data-plane workers (src/workers/Coordinator.ts). */
-const withWorkers = (options: ProxyOptions, count: number) => {
+const withWorkers = (options: ProxyOptions, count: number, listening: { address: string | undefined }) => {
   // The exporters read the hub's registry: every series, merged over the coordinator and workers.
   const observability = Layer.unwrap(
     Effect.map(MetricsHub, (hub) =>
@@ -205,20 +207,29 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       })
     })
   )
-  return Layer.mergeAll(pool, adminPlane(options)).pipe(Layer.provide(services))
+  return Layer.mergeAll(pool, adminPlane(options, listening)).pipe(Layer.provide(services))
 }
 
-export const ProxyLayer = (options: ProxyOptions) => {
+export const ProxyLayer = (given: ProxyOptions) => {
+  // The address the listener got (port 0 = a free port), for the admin API's proxy info.
+  const listening: { address: string | undefined } = { address: undefined }
+  const options: ProxyOptions = {
+    ...given,
+    onListening: (address) => {
+      listening.address = hostPort(address)
+      given.onListening?.(address)
+    }
+  }
   const proxy = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
       const plan = planWorkers((yield* SubscriptionRef.get(store.config)).workerThreads)
       if (plan._tag === "Single") {
         if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
-        return singleProcess(options)
+        return singleProcess(options, listening)
       }
       yield* Effect.logInfo(describePlan(plan))
-      return withWorkers(options, plan.count)
+      return withWorkers(options, plan.count, listening)
     })
   )
   return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))

@@ -42,12 +42,19 @@ import {
 
 /**
  * `Authorization: Bearer <api_key>` (or `?token=` on the two event streams), then the client's
- * rate limit. It also renders every error of the endpoints behind it, so the rate-limit headers
- * are on every answer.
+ * rate limit; it puts the `x-ratelimit-*` headers on every answer.
  */
 export class Guard extends HttpApiMiddleware.Service<Guard>()("infrarust/admin/Guard", {
-  error: [Unauthorized, RateLimited, BadRequest],
+  error: [Unauthorized, RateLimited],
   security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * Inside the Guard: renders every error of the endpoint as the envelope, including a body or
+ * parameter that does not decode (a 400 naming the field).
+ */
+export class Render extends HttpApiMiddleware.Service<Render>()("infrarust/admin/Render", {
+  error: BadRequest
 }) {}
 
 const Created = <S extends Schema.Top>(schema: S) => schema.pipe(HttpApiSchema.status(201))
@@ -65,7 +72,7 @@ export class ProxyGroup extends HttpApiGroup.make("proxy").add(
   HttpApiEndpoint.get("info", "/proxy", { success: Data(ProxyInfo) }),
   HttpApiEndpoint.post("shutdown", "/proxy/shutdown", { success: Mutation, error: Unavailable }),
   HttpApiEndpoint.post("gc", "/proxy/gc", { success: Mutation })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class PlayersGroup extends HttpApiGroup.make("players").add(
   HttpApiEndpoint.get("list", "/players", {
@@ -88,7 +95,7 @@ export class PlayersGroup extends HttpApiGroup.make("players").add(
     success: Mutation,
     error: [NotFound, Conflict]
   })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class ServersGroup extends HttpApiGroup.make("servers").add(
   HttpApiEndpoint.get("list", "/servers", { success: Data(Schema.Array(Server)) }),
@@ -105,7 +112,7 @@ export class ServersGroup extends HttpApiGroup.make("servers").add(
   HttpApiEndpoint.post("stop", "/servers/:id/stop", { params: IdParam, success: Mutation, error: [NotFound, Conflict] }),
   HttpApiEndpoint.get("health", "/servers/:id/health", { params: IdParam, success: Data(ServerHealth), error: NotFound }),
   HttpApiEndpoint.get("cachedHealth", "/servers/:id/health/cached", { params: IdParam, success: Data(ServerHealth), error: NotFound })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class BansGroup extends HttpApiGroup.make("bans").add(
   HttpApiEndpoint.get("list", "/bans", { query: PageQuery, success: Page(Ban) }),
@@ -119,19 +126,19 @@ export class BansGroup extends HttpApiGroup.make("bans").add(
     success: Mutation,
     error: NotFound
   })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class PluginsGroup extends HttpApiGroup.make("plugins").add(
   HttpApiEndpoint.get("list", "/plugins", { success: Data(Schema.Array(Plugin)) }),
   HttpApiEndpoint.get("get", "/plugins/:id", { params: IdParam, success: Data(Plugin), error: NotFound }),
   HttpApiEndpoint.post("enable", "/plugins/:id/enable", { params: IdParam, success: Mutation, error: [NotFound, Conflict] }),
   HttpApiEndpoint.post("disable", "/plugins/:id/disable", { params: IdParam, success: Mutation, error: [NotFound, Conflict] })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class ConfigGroup extends HttpApiGroup.make("config").add(
   HttpApiEndpoint.get("providers", "/config/providers", { success: Data(Schema.Array(ConfigProvider)) }),
   HttpApiEndpoint.post("reload", "/config/reload", { success: Mutation })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class StatsGroup extends HttpApiGroup.make("stats").add(
   HttpApiEndpoint.get("stats", "/stats", { success: Data(Stats) }),
@@ -142,7 +149,7 @@ export class StatsGroup extends HttpApiGroup.make("stats").add(
     success: Data(Schema.Array(LogEntry)),
     error: [Unavailable, BadRequest]
   })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 /** Server-sent events; the key may come as `?token=` here (EventSource cannot send headers). */
 export class StreamsGroup extends HttpApiGroup.make("streams").add(
@@ -155,7 +162,7 @@ export class StreamsGroup extends HttpApiGroup.make("streams").add(
     success: EventStream,
     error: [Unavailable, BadRequest]
   })
-).middleware(Guard) {}
+).middleware(Render).middleware(Guard) {}
 
 export class AdminApi extends HttpApi.make("infrarust-admin")
   .add(HealthGroup)

@@ -25,13 +25,13 @@ import { AdminApi } from "./AdminApi.ts"
 import { AdminFeed } from "./AdminFeed.ts"
 import { envelope } from "./ApiErrors.ts"
 import { dashboardRoutes } from "./Dashboard.ts"
-import { guardLayer } from "./GuardLive.ts"
+import { guardLayer, renderLayer } from "./GuardLive.ts"
 import { BansHandlers, PlayersHandlers, ServersHandlers } from "./HandlersPlayers.ts"
 import { AdminEnv, ConfigHandlers, HealthHandlers, PluginsHandlers, ProxyHandlers, StatsHandlers, StreamsHandlers } from "./HandlersSystem.ts"
 
 export interface AdminOptions {
   /** The game listener's address, for `GET /proxy`. */
-  readonly proxyBind: string
+  readonly proxyBind: () => string
   readonly logRing?: LogRing | undefined
   readonly requestShutdown?: Effect.Effect<void> | undefined
   /** Called once the admin server listens (tests learn its port this way). */
@@ -86,7 +86,7 @@ const serverFor = (web: WebConfig, apiKey: string, options: AdminOptions) => {
   )
   const api = HttpApiBuilder.layer(AdminApi, { openapiPath: "/api/v1/openapi.json" }).pipe(
     Layer.provide(handlers),
-    Layer.provide(guardLayer(apiKey))
+    Layer.provide(Layer.merge(guardLayer(apiKey), renderLayer))
   )
   const routes = Layer.mergeAll(api, apiNotFound, web.enableWebui ? dashboardRoutes : Layer.empty, corsLayer(web.corsOrigins))
   const http = NodeHttpServer.layer(createServer, { host: web.bind.host, port: web.bind.port })

@@ -6,9 +6,9 @@
  * 2. the API key: `Authorization: Bearer <key>`, compared in constant time (SHA-256 of both
  *    sides, then `timingSafeEqual`, so neither the key's length nor its prefix leaks); the two
  *    event streams also take `?token=<key>` (EventSource cannot send headers);
- * 3. every error of the endpoint rendered as Infrarust's envelope, including a body or parameter
- *    that does not decode (a 400 naming the field), with the `x-ratelimit-*` headers on every
- *    answer.
+ * 3. the `x-ratelimit-*` headers on every answer; inside it, {@link renderLayer} turns every
+ *    error of the endpoint into Infrarust's envelope, including a body or parameter that does
+ *    not decode (a 400 naming the field).
  *
  * The key is never logged: failures say which rule failed, not what was sent.
  */
@@ -18,7 +18,7 @@ import type { HttpApiGroup } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
-import { Guard } from "./AdminApi.ts"
+import { Guard, Render } from "./AdminApi.ts"
 import { BadRequest, Conflict, envelope, Forbidden, NotFound, RATE_LIMITED_MESSAGE, RateLimited, Unauthorized, Unavailable } from "./ApiErrors.ts"
 import { makeClientRateLimit, type RateDecision } from "./ClientRateLimit.ts"
 
@@ -84,6 +84,21 @@ const checkKey = (request: HttpServerRequest.HttpServerRequest, group: HttpApiGr
   return sameKey(match[1]!.trim(), key) ? { ok: true } : { ok: false, status: 401, message: "invalid API key" }
 }
 
+/** Every failure of an endpoint as its envelope and status; anything else goes on (a defect). */
+export const renderLayer = Layer.succeed(
+  Render,
+  Render.of((httpEffect) =>
+    Effect.catch(httpEffect, (error) => {
+      if (HttpApiError.HttpApiSchemaError.is(error) && error.kind !== "Body" && error.kind !== "ResponseHeaders") {
+        return Effect.succeed(json(400, envelope("BAD_REQUEST", describeSchemaError(error)), {}))
+      }
+      const cls = ERROR_CLASSES.find((c) => error instanceof c)
+      return cls === undefined
+        ? Effect.fail(error)
+        : Effect.succeed(json(STATUS.get(cls)!, { error: (error as unknown as { readonly error: unknown }).error }, {}))
+    }))
+)
+
 /** The Guard's implementation for an API key. */
 export const guardLayer = (apiKey: string) =>
   Layer.effect(
@@ -105,17 +120,7 @@ export const guardLayer = (apiKey: string) =>
             }
             const auth = checkKey(request, group, apiKey)
             if (!auth.ok) return json(auth.status, envelope(auth.status === 400 ? "BAD_REQUEST" : "UNAUTHORIZED", auth.message), headers)
-            const response = yield* httpEffect.pipe(
-              Effect.catch((error) => {
-                if (HttpApiError.HttpApiSchemaError.is(error) && error.kind !== "Body" && error.kind !== "ResponseHeaders") {
-                  return Effect.succeed(json(400, envelope("BAD_REQUEST", describeSchemaError(error)), {}))
-                }
-                const cls = ERROR_CLASSES.find((c) => error instanceof c)
-                return cls === undefined
-                  ? Effect.fail(error)
-                  : Effect.succeed(json(STATUS.get(cls)!, { error: (error as unknown as { readonly error: unknown }).error }, {}))
-              })
-            )
+            const response = yield* httpEffect
             return HttpServerResponse.setHeaders(response, headers)
           })
       })

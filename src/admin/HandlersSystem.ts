@@ -21,7 +21,7 @@ import { humanDuration } from "./Views.ts"
 export class AdminEnv extends Context.Service<AdminEnv, {
   readonly startedAt: number
   /** The game listener's address, `host:port`. */
-  readonly proxyBind: string
+  readonly proxyBind: () => string
   /** Stops the proxy as SIGTERM would; absent when the embedding program does not allow it. */
   readonly requestShutdown: Effect.Effect<void> | undefined
 }>()("infrarust/admin/AdminEnv") {}
@@ -62,7 +62,7 @@ export const ProxyHandlers = HttpApiBuilder.group(AdminApi, "proxy", Effect.fn(f
             uptime_human: humanDuration(uptime),
             players_online: yield* sessions.total,
             servers_count: (yield* SubscriptionRef.get(directory.servers)).length,
-            bind_address: env.proxyBind,
+            bind_address: env.proxyBind(),
             features,
             memory_rss_bytes: process.memoryUsage.rss()
           }
