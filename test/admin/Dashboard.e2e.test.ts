@@ -150,8 +150,10 @@ describe("dashboard", () => {
     await call(proxy.admin, "POST", "/api/v1/bans", { body: { target: { type: "ip", value: "198.51.100.4" } } })
     await page.waitForSelector("#logs li:has-text('ban added: ip:198.51.100.4')")
     await page.selectOption("#log-level", "warn")
-    // Evaluated in the page (a string: this project type-checks without the DOM library).
-    await page.waitForFunction(`[...document.querySelectorAll("#logs li b")].every((b) => ["warn", "error", "fatal"].includes(b.textContent))`)
+    // Runs in the page (this project type-checks without the DOM library, hence `globalThis`).
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll("#logs li b")].every((b: { textContent: string }) => ["warn", "error", "fatal"].includes(b.textContent))
+    )
     await shot("logs")
   })
 })
