@@ -23,7 +23,7 @@ export interface LogRecord {
   readonly level: string
   readonly message: string
   /**
-   * Where the line comes from: the `plugin`, `server` or `worker` annotation when the line has
+   * Where the line comes from: the `plugin`, `worker` or `server` annotation when the line has
    * one (in that order), else `proxy`. The API's `target=` filter matches it by prefix.
    */
   readonly target: string
@@ -67,10 +67,10 @@ const text = (value: unknown): string => (typeof value === "string" ? value : JS
 const targetOf = (fields: Readonly<Record<string, string>>): string =>
   fields["plugin"] !== undefined
     ? `plugin:${fields["plugin"]}`
-    : fields["server"] !== undefined
-    ? `server:${fields["server"]}`
     : fields["worker"] !== undefined
     ? `worker:${fields["worker"]}`
+    : fields["server"] !== undefined
+    ? `server:${fields["server"]}`
     : "proxy"
 
 export const makeLogRing = (capacity: number = LOG_RING_CAPACITY): LogRing => {
