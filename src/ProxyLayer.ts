@@ -39,8 +39,14 @@ import { SessionServer } from "./auth/SessionServer.ts"
 import { Forwarding } from "./forwarding/Forwarding.ts"
 import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
+import { ServerManager } from "./server-manager/ServerManager.ts"
+import { ServerProviders } from "./server-manager/ServerProviders.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
+import { AdminActions } from "./admin/AdminActions.ts"
+import { AdminLayer } from "./admin/AdminServer.ts"
+import { type ConsoleOptions, ConsoleLayer } from "./admin/Console.ts"
+import type { LogRing } from "./observability/LogRing.ts"
 import * as Coordinator from "./workers/Coordinator.ts"
 import { makeBanMirror } from "./workers/BanMirror.ts"
 import { MetricsHub } from "./workers/MetricsHub.ts"
@@ -60,6 +66,14 @@ export interface ProxyOptions {
   readonly workerLogFormat?: LogFormat | undefined
   /** The module worker threads run (tests wrap src/workers/WorkerMain.ts). */
   readonly workerEntry?: URL | undefined
+  /** The process's log lines, for the admin API's log history and stream (src/main.ts installs it). */
+  readonly logRing?: LogRing | undefined
+  /** Stops the proxy as SIGTERM would (the admin API's shutdown, the console's `stop`). */
+  readonly requestShutdown?: Effect.Effect<void> | undefined
+  /** Called once the admin API listens (with `[web]`). */
+  readonly onAdminListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
+  /** The stdin console (src/main.ts gives it process.stdin). */
+  readonly console?: Omit<ConsoleOptions, "requestShutdown"> | undefined
 }
 
 /** `--bind` text → address, with the same rules as the config key. */
@@ -102,8 +116,15 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
   const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
+  // The server manager follows the servers directory and announces its states on the bus; the
+  // status plane only reads them (a ping never starts a server).
+  const managing = Layer.mergeAll(ServerManager.layerServerStates, ServerManager.layerEvents).pipe(
+    Layer.provideMerge(ServerManager.layer),
+    Layer.provideMerge(ServerProviders.layer),
+    Layer.provideMerge(balancing)
+  )
   // The status cache is its own layer so a test or a plugin can swap it.
-  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
+  const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(managing))
   // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
   // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
   const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
@@ -124,8 +145,30 @@ export const proxyServices = ProxyModes.layer.pipe(
   Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
 )
 
-const singleProcess = (options: ProxyOptions) =>
-  ListenerLive(options).pipe(Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices))))
+/**
+ * The operator's side, over the control plane: the admin API (with `[web]`) and the stdin
+ * console (when the entry point gives one), sharing one set of admin actions.
+ */
+const hostPort = (a: { readonly host: string; readonly port: number }) => `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`
+
+const adminPlane = (options: ProxyOptions, listening: { address: string | undefined }) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const store = yield* ProxyConfigStore
+    const bind = options.bind ?? (yield* SubscriptionRef.get(store.config)).bind
+    const admin = AdminLayer({
+      proxyBind: () => listening.address ?? hostPort(bind),
+      logRing: options.logRing,
+      requestShutdown: options.requestShutdown,
+      onListening: options.onAdminListening
+    })
+    const console = options.console === undefined ? Layer.empty : ConsoleLayer({ ...options.console, requestShutdown: options.requestShutdown })
+    return Layer.mergeAll(admin, console).pipe(Layer.provide(AdminActions.layer))
+  }))
+
+const singleProcess = (options: ProxyOptions, listening: { address: string | undefined }) =>
+  Layer.mergeAll(ListenerLive(options), adminPlane(options, listening)).pipe(
+    Layer.provide(ConnectionHandler.layer.pipe(Layer.provideMerge(proxyServices)))
+  )
 
 /** A scrape first asks every worker for its numbers. */
 const coordinatorMeters = Layer.effect(
@@ -138,7 +181,7 @@ const coordinatorMeters = Layer.effect(
 ).pipe(Layer.provide(SessionMeters.layer))
 
 /** The coordinator of `count` data-plane workers (src/workers/Coordinator.ts). */
-const withWorkers = (options: ProxyOptions, count: number) => {
+const withWorkers = (options: ProxyOptions, count: number, listening: { address: string | undefined }) => {
   // The exporters read the hub's registry: every series, merged over the coordinator and workers.
   const observability = Layer.unwrap(
     Effect.map(MetricsHub, (hub) =>
@@ -152,7 +195,9 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       const store = yield* ProxyConfigStore
       const config = yield* SubscriptionRef.get(store.config)
       const level = yield* References.MinimumLogLevel
-      const logs: WorkerLogs = options.workerLogFormat === undefined
+      // With the admin API's log ring, workers forward their lines so the ring has them too.
+      const forward = options.workerLogFormat === undefined || (options.logRing !== undefined && config.web !== undefined)
+      const logs: WorkerLogs = forward
         ? { _tag: "Forward", level }
         : { _tag: "Stdout", format: options.workerLogFormat, level }
       return Coordinator.layer({
@@ -166,24 +211,33 @@ const withWorkers = (options: ProxyOptions, count: number) => {
       })
     })
   )
-  return pool.pipe(Layer.provide(services))
+  return Layer.mergeAll(pool, adminPlane(options, listening)).pipe(Layer.provide(services))
 }
 
 type Composition = ReturnType<typeof singleProcess> | ReturnType<typeof withWorkers>
 /** Either composition, as one type (the two differ only in the errors they can fail with). */
 type AnyComposition = Layer.Layer<never, Layer.Error<Composition>, Layer.Services<Composition>>
 
-export const ProxyLayer = (options: ProxyOptions) => {
+export const ProxyLayer = (given: ProxyOptions) => {
+  // The address the listener got (port 0 = a free port), for the admin API's proxy info.
+  const listening: { address: string | undefined } = { address: undefined }
+  const options: ProxyOptions = {
+    ...given,
+    onListening: (address) => {
+      listening.address = hostPort(address)
+      given.onListening?.(address)
+    }
+  }
   const proxy = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
       const plan = planWorkers((yield* SubscriptionRef.get(store.config)).workerThreads)
       if (plan._tag === "Single") {
         if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
-        return singleProcess(options) as AnyComposition
+        return singleProcess(options, listening) as AnyComposition
       }
       yield* Effect.logInfo(describePlan(plan))
-      return withWorkers(options, plan.count) as AnyComposition
+      return withWorkers(options, plan.count, listening) as AnyComposition
     })
   )
   return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))

@@ -12,6 +12,7 @@ import { Cause, Effect, Exit, Layer, Result } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { parseCli, USAGE } from "./cli/Cli.ts"
 import * as Logging from "./observability/Logging.ts"
+import { makeLogRing } from "./observability/LogRing.ts"
 import { parseBindOption, ProxyLayer } from "./ProxyLayer.ts"
 
 const command = parseCli(process.argv.slice(2), process.env)
@@ -41,11 +42,25 @@ switch (command._tag) {
       process.exitCode = 2
       break
     }
+    // The last log lines, for the admin API (installed beside the stdout logger).
+    const logRing = makeLogRing()
     const program = Layer.launch(
-      ProxyLayer({ configPath: options.config, bind: bind?.success, workerLogFormat: options.logFormat })
+      ProxyLayer({
+        configPath: options.config,
+        bind: bind?.success,
+        workerLogFormat: options.logFormat,
+        logRing,
+        // Same path as a signal: runMain interrupts the program and the proxy drains.
+        requestShutdown: Effect.sync(() => process.kill(process.pid, "SIGTERM")),
+        console: {
+          input: process.stdin,
+          write: (text) => process.stdout.write(text),
+          interactive: process.stdin.isTTY === true
+        }
+      })
     ).pipe(
       Effect.tapError((error) => Effect.logError(error.message)),
-      Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel }))
+      Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel, ring: logRing }))
     )
     NodeRuntime.runMain(program, {
       disableErrorReporting: true,

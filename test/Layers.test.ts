@@ -23,20 +23,22 @@ const LAYERS: Readonly<Record<string, number>> = {
   socket: 4,
   cli: 4,
   session: 5,
+  // Events sit below every service that fires them (bans, backend health, sessions' stages).
   event: 6,
-  auth: 6,
-  forwarding: 6,
-  relay: 6,
-  backend: 6,
-  security: 6,
-  status: 7,
-  plugin: 7,
-  "server-manager": 8,
-  mode: 9,
-  connection: 10,
-  workers: 11,
+  auth: 7,
+  forwarding: 7,
+  relay: 7,
+  backend: 7,
+  security: 7,
+  status: 8,
+  plugin: 8,
+  "server-manager": 9,
+  mode: 10,
+  connection: 11,
+  workers: 12,
+  admin: 13,
   // src/*.ts: the composition root and the process entry.
-  ".": 12
+  ".": 14
 }
 
 const PURE = new Set(["protocol", "address", "proxy-protocol"])

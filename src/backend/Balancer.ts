@@ -15,6 +15,9 @@
  *   connections = every connection this proxy has open to it for logins (from the connect
  *   attempt until the session ends) + health checks in flight.
  *
+ * Every transition is announced on the event bus (`BackendHealthChange`: the admin API's
+ * `server.health`).
+ *
  * State follows the routing table: a reload adds backends healthy, forgets removed ones (their
  * players stay, no new ones go there) and restarts checks whose settings changed.
  */
@@ -23,6 +26,7 @@ import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import { backendConnectFailures, backendHealthy, backendPlayers, tagged } from "../observability/Metrics.ts"
+import { Events } from "../event/EventBus.ts"
 import { Router } from "../routing/Router.ts"
 import type { RoutingTable } from "../routing/RoutingTable.ts"
 import { bump, Sessions } from "../session/Sessions.ts"
@@ -95,6 +99,7 @@ const make = (probe: Probe) =>
   Effect.gen(function*() {
     const router = yield* Router
     const sessions = yield* Sessions
+    const events = yield* Events
     /** server id → backend text → health; only configured backends have an entry. */
     const health = new Map<string, Map<string, HealthState>>()
     const strategies = new Map<string, StrategyState>()
@@ -118,6 +123,13 @@ const make = (probe: Probe) =>
       if (transition === undefined) return
       const healthy = tagged(backendHealthy, attributes(server, target))
       const who = `backend ${target.text} of '${server.id}'`
+      yield* events.notify({
+        _tag: "BackendHealthChange",
+        server: server.id,
+        backend: target.text,
+        healthy: transition === "up",
+        reason: transition === "down" ? state.lastFailure : undefined
+      })
       if (transition === "down") {
         yield* Metric.update(healthy, 0)
         const what = check !== undefined

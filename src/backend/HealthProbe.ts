@@ -50,11 +50,16 @@ const checkHost = (server: LoadedServer, target: BackendTarget): string =>
 
 const LOCAL_HEADER = encodeProxyHeaderV2Local()
 
-const statusCheck = (
+/**
+ * One server-list ping to one backend as the proxy presents itself to it (host, PROXY header,
+ * domain rewrite), answered with the backend's status JSON; health checks and the admin API's
+ * live health view use it.
+ */
+export const pingBackend = (
   server: LoadedServer,
   target: BackendTarget,
-  check: HealthCheckConfig
-): Effect.Effect<void, HealthCheckFailed | BackendConnectError | ProtocolError> => {
+  timeout: Duration.Duration
+): Effect.Effect<string, HealthCheckFailed | BackendConnectError | ProtocolError> => {
   const handshake: Handshake = {
     protocolVersion: PING_PROTOCOL,
     serverAddress: checkHost(server, target),
@@ -67,8 +72,11 @@ const statusCheck = (
     preamble: server.config.sendProxyProtocol ? LOCAL_HEADER : undefined,
     handshake: backendHandshake(server.config, handshake, raw)
   }
-  return fetchBackendStatus(target, hello, check.timeout).pipe(Effect.asVoid)
+  return fetchBackendStatus(target, hello, timeout)
 }
+
+const statusCheck = (server: LoadedServer, target: BackendTarget, check: HealthCheckConfig) =>
+  pingBackend(server, target, check.timeout).pipe(Effect.asVoid)
 
 /** How long a TCP check waits for the peer to close after our FIN before dropping the socket. */
 const CLOSE_GRACE = Duration.millis(500)

@@ -95,17 +95,28 @@ export const parseServerConfig = (
   fileStem: string,
   platform: string = process.platform
 ): Result.Result<ParsedServerConfig, ConfigError> =>
-  Result.flatMap(parseToml(text, file), (raw) =>
-    Result.flatMap(decode(ServerConfig, raw, file), (config) => {
-      const { problems, warnings } = validateServer(config, platform)
-      const [first, ...rest] = problems
-      if (first !== undefined) return Result.fail(configError(file, [first, ...rest]))
-      return Result.succeed({
-        id: serverId(config, fileStem),
-        config,
-        warnings: warnings.map((w) => `${file}: ${w.path}: ${w.message}`)
-      })
-    }))
+  Result.flatMap(parseToml(text, file), (raw) => parseServerTable(raw, file, fileStem, platform))
+
+/**
+ * Decodes one server from a table already parsed (snake_case keys, as in a server file): the
+ * same schema and cross-key rules as a file, for servers that come from elsewhere (servers.json).
+ */
+export const parseServerTable = (
+  raw: unknown,
+  file: string,
+  fileStem: string,
+  platform: string = process.platform
+): Result.Result<ParsedServerConfig, ConfigError> =>
+  Result.flatMap(decode(ServerConfig, raw, file), (config) => {
+    const { problems, warnings } = validateServer(config, platform)
+    const [first, ...rest] = problems
+    if (first !== undefined) return Result.fail(configError(file, [first, ...rest]))
+    return Result.succeed({
+      id: serverId(config, fileStem),
+      config,
+      warnings: warnings.map((w) => `${file}: ${w.path}: ${w.message}`)
+    })
+  })
 
 const unreadable = (file: string) => (error: PlatformError): ConfigError => {
   const reason = error.reason

@@ -9,10 +9,14 @@
  *   added, edited and removed files change the list without a restart, and each change is
  *   logged on one line (`servers changed: added a; updated b; removed c`).
  * - Two files with one server id: the file whose name sorts first keeps it; the conflict is logged.
+ * - With `[web]`, the servers created through the admin API (ApiServers.ts, `servers.json`) are
+ *   published in the same list, after the files' (a file's id wins over an API server's, logged);
+ *   `api.put`/`api.remove` persist a change before publishing it.
  */
 import { Context, Effect, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
-import { fileError } from "./ConfigError.ts"
+import { type ApiServerRecord, apiServersPath, readApiServers, toLoadedServer, writeApiServers } from "./ApiServers.ts"
+import { type ConfigError, fileError } from "./ConfigError.ts"
 import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
@@ -23,18 +27,34 @@ export type { LoadedServer } from "./ConfigLoader.ts"
 /** Infrarust's debounce for the servers directory (`core/provider/file.rs`). */
 const DEBOUNCE = "200 millis"
 
+/** The servers of `servers.json` (the admin API's own). */
+export interface ApiServersShape {
+  /** Where they are stored. */
+  readonly path: string
+  readonly records: Effect.Effect<ReadonlyArray<ApiServerRecord>>
+  /**
+   * Creates or replaces the server `record.id`: checked like a server file, written to disk,
+   * then published. Fails with the ConfigError naming the key when the record is not valid.
+   */
+  readonly put: (record: ApiServerRecord) => Effect.Effect<LoadedServer, ConfigError>
+  /** Deletes the server; false when it was not an API server. */
+  readonly remove: (id: string) => Effect.Effect<boolean, ConfigError>
+}
+
 export interface ServersDirectoryShape {
   /** The directory as configured (relative to the working directory if relative). */
   readonly directory: string
-  /** The current servers, ordered by file name; `changes` starts with the current list. */
+  /** The current servers, ordered by file name (API servers last); `changes` starts with the current list. */
   readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
   /** Rescans the directory now (the watcher does this by itself; for reload commands). */
   readonly reload: Effect.Effect<void>
+  /** The admin API's servers; absent without `[web]` and in worker threads. */
+  readonly api?: ApiServersShape | undefined
 }
 
 const isServerFile = (name: string): boolean => name.endsWith(".toml") && !name.startsWith(".")
 
-const make = Effect.fnUntraced(function*(directory: string) {
+const make = Effect.fnUntraced(function*(directory: string, apiFile?: string) {
   const fs = yield* FileSystem.FileSystem
 
   const exists = yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false))
@@ -94,17 +114,55 @@ const make = Effect.fnUntraced(function*(directory: string) {
     return assembled.servers
   })
 
+  let apiRecords: ReadonlyArray<ApiServerRecord> = []
+  let apiServers: ReadonlyArray<LoadedServer> = []
+  let fileServers: ReadonlyArray<LoadedServer> = []
+  let shadowed = new Set<string>()
+  if (apiFile !== undefined) {
+    const loaded = yield* Effect.result(readApiServers(apiFile))
+    if (Result.isFailure(loaded)) {
+      yield* Effect.logError(`${loaded.failure.message}\n(the API-created servers are not loaded; the file is left as it is)`)
+    } else {
+      apiRecords = loaded.success
+      const good: Array<LoadedServer> = []
+      for (const record of apiRecords) {
+        const server = toLoadedServer(record, apiFile)
+        if (Result.isSuccess(server)) good.push(server.success)
+        else yield* Effect.logWarning(`${server.failure.message}\n(the server is skipped)`)
+      }
+      apiServers = good
+    }
+  }
+
+  /** The files' servers, then the API's whose id no file uses (each shadowing logged once). */
+  const combine = Effect.fnUntraced(function*() {
+    const ids = new Set(fileServers.map((s) => s.id))
+    const next = new Set<string>()
+    for (const s of apiServers) {
+      if (!ids.has(s.id)) continue
+      next.add(s.id)
+      if (!shadowed.has(s.id)) yield* Effect.logWarning(`${apiFile}: server id "${s.id}" is also used by a file in ${directory}; the file wins`)
+    }
+    shadowed = next
+    return [...fileServers, ...apiServers.filter((s) => !ids.has(s.id))]
+  })
+
   const servers = yield* SubscriptionRef.make<ReadonlyArray<LoadedServer>>([])
   const lock = yield* Semaphore.make(1)
+  /** Under the lock: publishes the combined list when it changed. */
+  const publish = Effect.fnUntraced(function*() {
+    const next = yield* combine()
+    const before = yield* SubscriptionRef.get(servers)
+    const change = diffServers(before, next)
+    if (isEmptyChange(change)) return
+    // Log first: whoever reacts to the new list sees the line that explains it already written.
+    yield* Effect.logInfo(describeChange(change))
+    yield* SubscriptionRef.set(servers, next)
+  })
   const reload = Semaphore.withPermit(lock)(
     Effect.gen(function*() {
-      const next = yield* scan()
-      const before = yield* SubscriptionRef.get(servers)
-      const change = diffServers(before, next)
-      if (isEmptyChange(change)) return
-      // Log first: whoever reacts to the new list sees the line that explains it already written.
-      yield* Effect.logInfo(describeChange(change))
-      yield* SubscriptionRef.set(servers, next)
+      fileServers = yield* scan()
+      yield* publish()
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`${directory}: cannot list the servers directory: ${e.message}`))
     )
@@ -120,7 +178,12 @@ const make = Effect.fnUntraced(function*(directory: string) {
 
   // Published under the lock, so a rescan triggered meanwhile diffs against this list.
   const initial = yield* Semaphore.withPermit(lock)(
-    scan().pipe(Effect.tap((list) => SubscriptionRef.set(servers, list)))
+    scan().pipe(
+      Effect.tap((list) => {
+        fileServers = list
+        return Effect.flatMap(combine(), (all) => SubscriptionRef.set(servers, all))
+      })
+    )
   ).pipe(
     Effect.mapError((e) => fileError(directory, "Unreadable", `cannot list the servers directory: ${e.message}`))
   )
@@ -128,23 +191,59 @@ const make = Effect.fnUntraced(function*(directory: string) {
     `loaded ${initial.length} server${initial.length === 1 ? "" : "s"} from ${directory}` +
       (initial.length > 0 ? `: ${initial.map((s) => s.id).join(", ")}` : "")
   )
+  if (apiFile !== undefined && apiServers.length > 0) {
+    yield* Effect.logInfo(`loaded ${apiServers.length} API-created server(s) from ${apiFile}: ${apiServers.map((s) => s.id).join(", ")}`)
+  }
 
-  return ServersDirectory.of({ directory, servers, reload })
+  const api = apiFile === undefined ? undefined : makeApi(apiFile)
+  return ServersDirectory.of({ directory, servers, reload, api })
+
+  /** Writes first, then publishes: a change the API answered with is on disk. */
+  function makeApi(path: string): ApiServersShape {
+    const change = (records: ReadonlyArray<ApiServerRecord>, loaded: ReadonlyArray<LoadedServer>) =>
+      Effect.gen(function*() {
+        yield* writeApiServers(path, records).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+        apiRecords = records
+        apiServers = loaded
+        yield* publish()
+      })
+    return {
+      path,
+      records: Effect.sync(() => apiRecords),
+      put: (record) =>
+        Semaphore.withPermit(lock)(Effect.gen(function*() {
+          const server = yield* Effect.fromResult(toLoadedServer(record, path))
+          const replace = <A extends { readonly id: string }>(list: ReadonlyArray<A>, item: A) =>
+            list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [...list, item]
+          yield* change(replace(apiRecords, record), replace(apiServers, server))
+          return server
+        })),
+      remove: (id) =>
+        Semaphore.withPermit(lock)(Effect.gen(function*() {
+          if (!apiRecords.some((r) => r.id === id)) return false
+          yield* change(apiRecords.filter((r) => r.id !== id), apiServers.filter((s) => s.id !== id))
+          return true
+        }))
+    }
+  }
 })
 
 export class ServersDirectory extends Context.Service<ServersDirectory, ServersDirectoryShape>()(
   "infrarust/config/ServersDirectory"
 ) {
-  /** The directory named by `servers_dir` in the loaded global config. */
+  /**
+   * The directory named by `servers_dir` in the loaded global config, plus, with `[web]`, the
+   * API-created servers of `<plugins_dir>/admin_api/servers.json` (read at start-up).
+   */
   static readonly layer = Layer.effect(
     ServersDirectory,
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
       const config = yield* SubscriptionRef.get(store.config)
-      return yield* make(config.serversDir)
+      return yield* make(config.serversDir, config.web === undefined ? undefined : apiServersPath(config.pluginsDir))
     })
   )
 
-  /** A given directory (tests, tools). */
-  static readonly layerDirectory = (directory: string) => Layer.effect(ServersDirectory, make(directory))
+  /** A given directory, and optionally a servers.json (tests, tools). */
+  static readonly layerDirectory = (directory: string, apiFile?: string) => Layer.effect(ServersDirectory, make(directory, apiFile))
 }

@@ -31,7 +31,6 @@ export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<Loaded
   if (config.forwarding !== undefined && config.forwarding.mode !== "none") {
     not("[forwarding]", "backends get no player-info forwarding (send_proxy_protocol passes the real IP)")
   }
-  if (config.web !== undefined) not("[web]", "there is no admin API or dashboard")
   if (config.docker !== undefined) not("[docker]", "servers come from the servers directory only")
   if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
     not("[permissions]", "there are no in-game /ir commands")

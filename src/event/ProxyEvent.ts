@@ -24,6 +24,18 @@ export interface PlayerRef {
   readonly mode: ProxyMode
 }
 
+/**
+ * A ban as events carry it (the ban list's entry, restated here: events sit below the security
+ * folder). Times are epoch seconds; `expiresAt` absent = permanent.
+ */
+export interface BanRecord {
+  readonly target: { readonly type: string; readonly value: string }
+  readonly reason: string | undefined
+  readonly expiresAt: number | undefined
+  readonly createdAt: number
+  readonly source: string
+}
+
 /** A login before it has a session (PreLogin): what the client claimed. */
 export interface LoginAttempt {
   readonly name: string
@@ -78,6 +90,12 @@ export type ProxyEvent =
     readonly removed: ReadonlyArray<string>
   }
   | { readonly _tag: "ServerStateChange"; readonly server: string; readonly from: string; readonly to: string }
+  /** A ban was added or replaced (`bans.json` changed through the ban list: console, API, plugin). */
+  | { readonly _tag: "BanCreated"; readonly ban: BanRecord }
+  /** A ban was lifted by someone (not expiry). */
+  | { readonly _tag: "BanRemoved"; readonly target: BanRecord["target"]; readonly source: string }
+  /** A backend went out of (`healthy: false`) or back into rotation (the balancer's health). */
+  | { readonly _tag: "BackendHealthChange"; readonly server: string; readonly backend: string; readonly healthy: boolean; readonly reason: string | undefined }
 
 export type EventTag = ProxyEvent["_tag"]
 export type EventOf<T extends EventTag> = Extract<ProxyEvent, { readonly _tag: T }>
@@ -173,5 +191,8 @@ export const EVENT_TAGS: ReadonlyArray<EventTag> = [
   "ServerConnected",
   "ServerSwitch",
   "ConfigReload",
-  "ServerStateChange"
+  "ServerStateChange",
+  "BanCreated",
+  "BanRemoved",
+  "BackendHealthChange"
 ]

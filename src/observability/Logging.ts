@@ -10,6 +10,7 @@
  * trace in Jaeger or Tempo. Unsampled or untraced work gets no ids: they would lead nowhere.
  */
 import { Cause, Layer, Logger, LogLevel, References } from "effect"
+import type { LogRing } from "./LogRing.ts"
 
 export type LogFormat = "text" | "json"
 
@@ -69,9 +70,14 @@ export const layer = (options: {
   readonly level: LogLevel.LogLevel
   /** Annotations on every line (a worker thread's `worker=<n>`). */
   readonly fixed?: Record<string, unknown> | undefined
+  /** Keeps the lines for the admin API too (LogRing.ts). */
+  readonly ring?: LogRing | undefined
 }) =>
   Layer.mergeAll(
-    Logger.layer([(options.format === "json" ? makeJsonLogger : makeTextLogger)(stdout, options.fixed)]),
+    Logger.layer([
+      (options.format === "json" ? makeJsonLogger : makeTextLogger)(stdout, options.fixed),
+      ...(options.ring === undefined ? [] : [options.ring.logger])
+    ]),
     Layer.succeed(References.MinimumLogLevel, options.level)
   )
 

@@ -30,6 +30,13 @@ export interface PluginDefinition {
   readonly version: string
   /** Ids of plugins that must load first; a missing one keeps this plugin from loading. */
   readonly dependencies?: ReadonlyArray<string>
+  /**
+   * The plugin may be disabled and enabled again while the proxy runs (the admin API's
+   * `/plugins/{id}/disable` and `/enable`): disabling closes its scope (its listeners, tasks and
+   * files are released), enabling builds its Layer again. Default false: such a request is
+   * refused with this reason.
+   */
+  readonly reloadable?: boolean
   readonly layer: Layer.Layer<never, unknown, PluginContext>
 }
 

@@ -13,7 +13,7 @@
  * Plugins run where the shared state lives: in the one process, or in the coordinator when worker
  * threads serve connections (their events reach it: src/workers/remote/RemoteEvents.ts).
  */
-import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Schema, Scope, SubscriptionRef } from "effect"
+import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Schema, Scope, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { PluginConfig } from "../config/GlobalTables.ts"
@@ -42,9 +42,26 @@ export interface LoadedPlugin {
   readonly dependencies: ReadonlyArray<string>
 }
 
+export interface PluginStatus extends LoadedPlugin {
+  readonly enabled: boolean
+  readonly reloadable: boolean
+}
+
+/** What a disable or enable request did: a policy outcome, not an error. */
+export type PluginToggle =
+  | { readonly _tag: "Done"; readonly message: string }
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "Refused"; readonly reason: string }
+
 export class PluginHost extends Context.Service<PluginHost, {
-  /** The plugins that loaded, in load order. */
+  /** The plugins that loaded at start-up, in load order. */
   readonly loaded: ReadonlyArray<LoadedPlugin>
+  /** The plugins that loaded at start-up, each with whether it runs now. */
+  readonly status: Effect.Effect<ReadonlyArray<PluginStatus>>
+  /** Unloads a running plugin that declares `reloadable` and no running plugin depends on. */
+  readonly disable: (id: string) => Effect.Effect<PluginToggle>
+  /** Loads a disabled plugin again, when the plugins it depends on run. */
+  readonly enable: (id: string) => Effect.Effect<PluginToggle>
 }>()("infrarust/plugin/PluginHost") {
   static readonly layer = Layer.effect(PluginHost, Effect.suspend(() => make))
 }
@@ -104,15 +121,13 @@ const make = Effect.gen(function*() {
   const byId = new Map(candidates.map((c) => [c.definition.id, c]))
   const failed = new Set<string>()
   const loaded: Array<LoadedPlugin> = []
-  for (const id of ordered.order) {
-    const candidate = byId.get(id)!
+  /** The scope of each running plugin; a disabled one has none. */
+  const running = new Map<string, Scope.Closeable>()
+
+  /** Builds a plugin's Layer in a scope of its own; false (logged) when it fails. */
+  const start = Effect.fnUntraced(function*(candidate: Candidate) {
     const { definition, entry } = candidate
-    const dependency = (definition.dependencies ?? []).find((d) => failed.has(d))
-    if (dependency !== undefined) {
-      failed.add(id)
-      yield* Effect.logError(`plugin '${id}' is not loaded: it depends on '${dependency}', which failed to load`)
-      continue
-    }
+    const id = definition.id
     const scope = yield* Scope.fork(hostScope)
     const dataDir = NodePath.join(config.pluginsDir, id)
     const context = makeContext({ definition, entry, dataDir, scope })
@@ -123,15 +138,76 @@ const make = Effect.gen(function*() {
       Effect.exit
     )
     if (Exit.isFailure(built)) {
-      failed.add(id)
       yield* Scope.close(scope, Exit.void)
       yield* Effect.logError(`plugin '${id}' failed to load and is left out`, Cause.pretty(built.cause))
+      return false
+    }
+    running.set(id, scope)
+    return true
+  })
+
+  for (const id of ordered.order) {
+    const candidate = byId.get(id)!
+    const { definition } = candidate
+    const dependency = (definition.dependencies ?? []).find((d) => failed.has(d))
+    if (dependency !== undefined) {
+      failed.add(id)
+      yield* Effect.logError(`plugin '${id}' is not loaded: it depends on '${dependency}', which failed to load`)
+      continue
+    }
+    if (!(yield* start(candidate))) {
+      failed.add(id)
       continue
     }
     loaded.push({ id, version: definition.version, path: candidate.path, dependencies: definition.dependencies ?? [] })
     yield* Effect.logInfo(`plugin '${id}' ${definition.version} loaded from ${candidate.path}`)
   }
-  return PluginHost.of({ loaded })
+
+  const lock = yield* Semaphore.make(1)
+  const known = (id: string) => loaded.some((p) => p.id === id)
+  const reloadable = (id: string) => byId.get(id)?.definition.reloadable === true
+  const notReloadable = (id: string): PluginToggle => ({
+    _tag: "Refused",
+    reason: `plugin '${id}' cannot be disabled or enabled while the proxy runs (it does not declare reloadable: true); change [plugins.${id}] enabled and restart`
+  })
+
+  const disable = (id: string) =>
+    Semaphore.withPermit(lock)(Effect.gen(function*() {
+      if (!known(id)) return { _tag: "NotFound" } as PluginToggle
+      const scope = running.get(id)
+      if (scope === undefined) return { _tag: "Refused", reason: `plugin '${id}' is already disabled` } as PluginToggle
+      if (!reloadable(id)) return notReloadable(id)
+      const dependents = loaded.filter((p) => running.has(p.id) && p.dependencies.includes(id)).map((p) => p.id)
+      if (dependents.length > 0) {
+        return { _tag: "Refused", reason: `plugin '${id}' is needed by ${dependents.map((d) => `'${d}'`).join(", ")}; disable them first` } as PluginToggle
+      }
+      running.delete(id)
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.logInfo(`plugin '${id}' disabled`)
+      return { _tag: "Done", message: `Plugin '${id}' disabled` } as PluginToggle
+    }))
+
+  const enable = (id: string) =>
+    Semaphore.withPermit(lock)(Effect.gen(function*() {
+      if (!known(id)) return { _tag: "NotFound" } as PluginToggle
+      if (running.has(id)) return { _tag: "Refused", reason: `plugin '${id}' is already enabled` } as PluginToggle
+      if (!reloadable(id)) return notReloadable(id)
+      const candidate = byId.get(id)!
+      const missing = (candidate.definition.dependencies ?? []).filter((d) => !running.has(d))
+      if (missing.length > 0) {
+        return { _tag: "Refused", reason: `plugin '${id}' depends on ${missing.map((d) => `'${d}'`).join(", ")}, which is not running` } as PluginToggle
+      }
+      if (!(yield* start(candidate))) return { _tag: "Refused", reason: `plugin '${id}' failed to load (see the log)` } as PluginToggle
+      yield* Effect.logInfo(`plugin '${id}' enabled`)
+      return { _tag: "Done", message: `Plugin '${id}' enabled` } as PluginToggle
+    }))
+
+  return PluginHost.of({
+    loaded,
+    status: Effect.sync(() => loaded.map((p) => ({ ...p, enabled: running.has(p.id), reloadable: reloadable(p.id) }))),
+    disable,
+    enable
+  })
 
   function makeContext(options: {
     readonly definition: PluginDefinition

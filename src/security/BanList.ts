@@ -39,6 +39,7 @@ import * as NodePath from "node:path"
 import { watchDirectory } from "../config/FileWatch.ts"
 import type { BanConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import { Events } from "../event/EventBus.ts"
 import {
   type AuditEntry,
   type BanEntry,
@@ -110,6 +111,12 @@ export interface BanSettings {
  */
 export type OnPublish = (bans: ReadonlyArray<BanEntry>) => void
 
+/** Where `BanCreated` / `BanRemoved` go once a change is on disk (the live layer: the event bus). */
+export type OnChange = (event: BanChange) => Effect.Effect<void>
+export type BanChange =
+  | { readonly _tag: "BanCreated"; readonly ban: BanEntry }
+  | { readonly _tag: "BanRemoved"; readonly target: BanEntry["target"]; readonly source: string }
+
 /** A change planned against the latest bans; without `bans` nothing is written or logged. */
 interface Change<A> {
   /** What the caller gets back. */
@@ -122,7 +129,7 @@ interface Change<A> {
 
 const toSeconds = (millis: number): number => Math.floor(millis / 1000)
 
-const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPublish) {
+const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPublish, onChange?: OnChange) {
   const fs = yield* FileSystem.FileSystem
   const lock = yield* Semaphore.make(1)
   let path = (yield* settings.current).file
@@ -224,7 +231,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
       return yield* new BanInputError({ detail: "the duration must be positive (leave it out for a permanent ban)" })
     }
     const source = input.source ?? "console"
-    return yield* mutate((bans, now) => {
+    const entry = yield* mutate((bans, now) => {
       const entry: BanEntry = {
         target,
         reason: input.reason,
@@ -240,11 +247,13 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
         logs: [`ban added: ${describeTarget(target)} (${entry.reason ?? "no reason"}, ${describeExpiry(entry)}) by ${source}`]
       }
     })
+    if (onChange !== undefined) yield* onChange({ _tag: "BanCreated", ban: entry })
+    return entry
   })
 
   const remove = Effect.fn("BanList.remove")(function*(input: { readonly type: string; readonly value: string }, source = "console") {
     const target = yield* parseTarget(input)
-    return yield* mutate((bans, now): Change<boolean> => {
+    const removed = yield* mutate((bans, now): Change<boolean> => {
       const key = targetKey(target)
       const kept = bans.filter((b) => targetKey(b.target) !== key)
       if (kept.length === bans.length) return { result: false }
@@ -255,6 +264,8 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
         logs: [`ban lifted: ${describeTarget(target)} by ${source}`]
       }
     })
+    if (removed && onChange !== undefined) yield* onChange({ _tag: "BanRemoved", target, source })
+    return removed
   })
 
   const purgeExpired = mutate((bans, now): Change<number> => {
@@ -326,16 +337,20 @@ export class BanList extends Context.Service<BanList, BanListShape>()("infrarust
   /** A ban list following `settings` (tests pass a Ref-backed one). */
   static readonly make = make
 
-  /** Follows `[ban]` of the live global config; `onPublish` sees every new list (src/workers). */
+  /**
+   * Follows `[ban]` of the live global config; `onPublish` sees every new list (src/workers).
+   * Every add and removal is announced on the event bus (`BanCreated`, `BanRemoved`).
+   */
   static readonly layerWith = (onPublish?: OnPublish) =>
     Layer.effect(
       BanList,
       Effect.gen(function*() {
         const store = yield* ProxyConfigStore
+        const events = yield* Events
         return yield* make({
           current: Effect.map(SubscriptionRef.get(store.config), (c) => c.ban),
           changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban)
-        }, onPublish)
+        }, onPublish, (change) => events.notify(change))
       })
     )
 

@@ -19,6 +19,7 @@ import { Context, Effect, Equal, Exit, Layer, PubSub, Scope, Stream, Subscriptio
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ServerManagerConfig } from "../config/ServerManagerConfig.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
+import { Events } from "../event/EventBus.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { ServerStates } from "../status/ServerStates.ts"
 import { type AdminResult, type ManagedServer, makeManagedServer, type ServerStatus, type StateChange } from "./ManagedServer.ts"
@@ -157,6 +158,17 @@ export class ServerManager extends Context.Service<ServerManager, {
 }>()("infrarust/server-manager/ServerManager") {
   /** Needs the servers directory, the session registry and the providers (ServerProviders.layer). */
   static readonly layer = Layer.effect(ServerManager, make)
+
+  /** Announces every state change on the event bus (`ServerStateChange`), in order. */
+  static readonly layerEvents = Layer.effectDiscard(Effect.gen(function*() {
+    const manager = yield* ServerManager
+    const events = yield* Events
+    const changes = yield* manager.subscribe
+    yield* changes.pipe(
+      Stream.runForEach((c) => events.notify({ _tag: "ServerStateChange", server: c.server, from: c.from, to: c.to })),
+      Effect.forkScoped
+    )
+  }))
 
   /**
    * The read-only view the status plane renders MOTDs from. `unknown` (not polled yet, or the

@@ -11,6 +11,7 @@ import { BackendConnectError } from "../../src/backend/BackendDialer.ts"
 import { HealthCheckFailed, type Probe } from "../../src/backend/HealthProbe.ts"
 import { type LoadedServer, parseServerConfig } from "../../src/config/ConfigLoader.ts"
 import { backendConnectFailures, backendHealthy, backendPlayers } from "../../src/observability/Metrics.ts"
+import { EventBus } from "../../src/event/EventBus.ts"
 import { Router } from "../../src/routing/Router.ts"
 import * as RoutingTable from "../../src/routing/RoutingTable.ts"
 import { Sessions } from "../../src/session/Sessions.ts"
@@ -49,7 +50,7 @@ const harness = (initial: ReadonlyArray<LoadedServer>, probe: Probe) => {
     Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, server: () => Effect.die("unused"), resolve: () => Effect.die("unused") }))
   )
   const layer = Balancer.layerWithProbe(probe).pipe(
-    Layer.provideMerge(Layer.merge(router, Sessions.layer)),
+    Layer.provideMerge(Layer.mergeAll(router, Sessions.layer, EventBus.layer)),
     Layer.provideMerge(logLayer)
   )
   return { logs, layer }
@@ -88,6 +89,7 @@ describe("Balancer (TestClock, fake probe)", () => {
     const mc = server("hc1", toml([A, B, C], `load_balancing = "round_robin"\n${checks()}`))
     const { layer, logs } = harness([mc], probe)
     return Effect.gen(function*() {
+      const events = yield* (yield* EventBus).subscribe()
       yield* settle
       assert.strictEqual(calls.length, 3, "one check per backend at start")
       assert.deepStrictEqual(yield* firstPicks(mc, 3), [A, B, C], "one failure is not enough")
@@ -105,6 +107,13 @@ describe("Balancer (TestClock, fake probe)", () => {
       assert.strictEqual(downLines.length, 1, "one line per transition, not per failed probe")
       assert.strictEqual(downLines[0]!.level, "Warn")
       assert.include(downLines[0]!.message, "connection refused")
+      assert.deepStrictEqual(yield* events.take, {
+        _tag: "BackendHealthChange",
+        server: "hc1",
+        backend: B,
+        healthy: false,
+        reason: "connection refused"
+      }, "one event per transition")
       down.delete(B)
       yield* tick("10 seconds") // one good check: still out (healthy_after = 2)
       assert.notInclude(yield* firstPicks(mc, 3), B)
@@ -114,6 +123,8 @@ describe("Balancer (TestClock, fake probe)", () => {
       const up = logs.filter((l) => l.message.includes(`backend ${B} of 'hc1' passed 2 checks in a row`))
       assert.strictEqual(up.length, 1)
       assert.strictEqual(up[0]!.level, "Info")
+      assert.deepStrictEqual(yield* events.take, { _tag: "BackendHealthChange", server: "hc1", backend: B, healthy: true, reason: undefined })
+      assert.strictEqual(events.lagged(), 0)
     }).pipe(Effect.provide(layer))
   })
 

@@ -24,7 +24,8 @@ describe("StartupReport.inactiveSettings", () => {
         "old.toml": `domains = ["old.test"]\naddresses = ["127.0.0.1:1"]\nproxy_mode = "offline"\n[server_manager]\ntype = "local"\ncommand = "java"\nworking_dir = "/srv"`
       })
     )
-    for (const what of ["[forwarding]", "[web]", "[docker]", "[permissions]", "limbo_handlers of 'hub'", "\"client_only\" of 'hub'", "[server_manager] of 'old'", "\"offline\" of 'old'"]) {
+    assert.isFalse(lines.some((l) => l.includes("[web]")), "the admin API exists")
+    for (const what of ["[forwarding]", "[docker]", "[permissions]", "limbo_handlers of 'hub'", "\"client_only\" of 'hub'", "[server_manager] of 'old'", "\"offline\" of 'old'"]) {
       assert.isTrue(lines.some((l) => l.includes(what)), `${what} in:\n${lines.join("\n")}`)
     }
   })

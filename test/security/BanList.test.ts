@@ -11,7 +11,8 @@ import { TestClock } from "effect/testing"
 import * as NodePath from "node:path"
 import type { BanConfig } from "../../src/config/GlobalTables.ts"
 import { decodeBanFile } from "../../src/security/BanFile.ts"
-import { BanList } from "../../src/security/BanList.ts"
+import { readFileSync } from "node:fs"
+import { type BanChange, BanList } from "../../src/security/BanList.ts"
 import { captureLogs } from "../support/LogCapture.ts"
 
 /** Waits in real time (file I/O and watchers run outside the TestClock). */
@@ -92,6 +93,26 @@ describe("BanList", () => {
       yield* bans.remove({ type: "ip", value: "192.0.2.1" })
       assert.deepStrictEqual(yield* bans.auditLog, [])
       assert.deepStrictEqual((yield* fileBans(path)).audit, [])
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))))
+
+  it.effect("announces each add and removal once it is on disk; a removal of nothing and expiry announce nothing", () =>
+    Effect.gen(function*() {
+      const { path } = yield* tempStore
+      const { settings: s } = yield* settings(path)
+      const changes: Array<BanChange> = []
+      const bans = yield* BanList.make(s, undefined, (change) =>
+        Effect.sync(() => {
+          // The event follows the write: whoever reacts sees the file as announced.
+          changes.push(change)
+          assert.strictEqual(JSON.parse(readFileSync(path, "utf8")).bans.length, change._tag === "BanCreated" ? 1 : 0)
+        }))
+      const entry = yield* bans.add({ target: { type: "username", value: "Griefer" }, reason: "grief", source: "api" })
+      assert.isFalse(yield* bans.remove({ type: "username", value: "Nobody" }))
+      yield* bans.remove({ type: "username", value: "griefer" }, "console")
+      assert.deepStrictEqual(changes, [
+        { _tag: "BanCreated", ban: entry },
+        { _tag: "BanRemoved", target: { type: "username", value: "griefer" }, source: "console" }
+      ])
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))))
 
   it.live("concurrent adds are all persisted; a restart sees every one", () =>

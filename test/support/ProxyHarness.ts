@@ -8,6 +8,7 @@ import { Deferred, Effect, Layer, Logger, References, type Scope } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { makeLogRing } from "../../src/observability/LogRing.ts"
 import { ProxyLayer } from "../../src/ProxyLayer.ts"
 import { capturingLogger, type LogLine } from "./LogCapture.ts"
 import { type ProxyDir, writeProxyDir } from "./ProxyDir.ts"
@@ -20,6 +21,8 @@ export interface ProxyFixture {
   readonly writeServer: ProxyDir["writeServer"]
   /** Rewrites infrarust.toml with these lines after the harness's defaults (applied live). */
   readonly writeGlobal: ProxyDir["writeGlobal"]
+  /** The admin API's port (with `[web]`; waits until it listens). */
+  readonly adminPort: Effect.Effect<number>
 }
 
 export interface ProxyFiles {
@@ -47,18 +50,23 @@ export const startProxy = (files: ProxyFiles): Effect.Effect<ProxyFixture, unkno
     })
     const logs: Array<LogLine> = []
     const listening = yield* Deferred.make<number>()
+    const admin = yield* Deferred.make<number>()
+    // As src/main.ts does: the admin API's log history and stream read this ring.
+    const logRing = makeLogRing()
     yield* Layer.build(
       ProxyLayer({
         configPath,
         onListening: (address) => Deferred.doneUnsafe(listening, Effect.succeed(address.port)),
-        workerEntry: files.workerEntry
+        onAdminListening: (address) => Deferred.doneUnsafe(admin, Effect.succeed(address.port)),
+        workerEntry: files.workerEntry,
+        logRing
       }).pipe(Layer.provide(NodeFileSystem.layer))
     ).pipe(
-      Effect.provide(Logger.layer([capturingLogger(logs, { annotations: true })])),
+      Effect.provide(Logger.layer([capturingLogger(logs, { annotations: true }), logRing.logger])),
       Effect.provideService(References.MinimumLogLevel, "Debug")
     )
     const port = yield* Deferred.await(listening)
-    return { port, dir, logs, writeServer, writeGlobal }
+    return { port, dir, logs, writeServer, writeGlobal, adminPort: Deferred.await(admin) }
   })
 
 /** A server file routing `domains` to `addresses`, plus any extra TOML lines. */

@@ -9,14 +9,16 @@ import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Readable } from "node:stream"
+import type { Readable, Writable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { writeProxyDir } from "./ProxyDir.ts"
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url))
 
 export interface ProxyProcess {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>
+  /** The process's stdin, with `stdin: true` (the console reads it). */
+  readonly stdin: Writable | null
   readonly dir: string
   /** Everything the process printed so far (stdout and stderr). */
   readonly output: () => string
@@ -42,6 +44,8 @@ export interface ProxyProcessOptions {
   readonly cliArgs?: ReadonlyArray<string>
   /** Added to the test's environment. */
   readonly env?: Record<string, string>
+  /** Give the process a stdin pipe (the console); otherwise stdin is /dev/null. */
+  readonly stdin?: boolean
 }
 
 /** Appends each complete line `stream` prints to `into`. */
@@ -67,8 +71,8 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, "-c", "infrarust.toml", ...(options.cliArgs ?? [])], {
       cwd: dir,
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+      stdio: [options.stdin === true ? "pipe" : "ignore", "pipe", "pipe"]
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>
     let output = ""
     child.stdout.on("data", (c: Buffer) => (output += c.toString()))
     child.stderr.on("data", (c: Buffer) => (output += c.toString()))
@@ -97,5 +101,5 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
           reject(new Error(`exited with ${code}:\n${output}`))
         })
       })
-    return { child, dir, output: () => output, stdout, stderr, exited, stop, port }
+    return { child, stdin: child.stdin, dir, output: () => output, stdout, stderr, exited, stop, port }
   })

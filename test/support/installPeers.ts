@@ -6,6 +6,8 @@
  * rather than letting tests skip.
  */
 import { execFileSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import { CHROMIUM } from "./Chromium.ts"
 import { nginxHasStream, onPath } from "./Peers.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
@@ -24,7 +26,9 @@ const peers: ReadonlyArray<Peer> = [
     name: "nginx with the stream module (PROXY protocol v1 sender)",
     present: () => onPath("nginx") && nginxHasStream(),
     debianPackages: ["nginx", "libnginx-mod-stream"]
-  }
+  },
+  // playwright-core (package.json) drives it; it downloads no browser of its own.
+  { name: "Chromium (the dashboard tests)", present: () => existsSync(CHROMIUM), debianPackages: ["chromium"] }
 ]
 
 const missing = peers.filter((p) => !p.present())
