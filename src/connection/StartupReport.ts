@@ -28,9 +28,6 @@ export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArra
 export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
   const lines: Array<string> = []
   const not = (what: string, why: string) => lines.push(`${what} is set but not implemented in infrarust-ts yet: ${why}`)
-  if (config.forwarding !== undefined && config.forwarding.mode !== "none") {
-    not("[forwarding]", "backends get no player-info forwarding (send_proxy_protocol passes the real IP)")
-  }
   if (config.docker !== undefined) not("[docker]", "servers come from the servers directory only")
   if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
     not("[permissions]", "there are no in-game /ir commands")
@@ -38,14 +35,8 @@ export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<Loaded
   for (const entry of table.entries) {
     const server = entry.value.config
     if (server.serverManager !== undefined) not(`[server_manager] of '${entry.id}'`, "the backend is not started or stopped automatically")
-    if (server.forwardingMode !== undefined && server.forwardingMode !== "none") {
-      not(`forwarding_mode of '${entry.id}'`, "no player-info forwarding")
-    }
     if (server.limboHandlers.length > 0) not(`limbo_handlers of '${entry.id}'`, "there is no limbo")
-    if (server.proxyMode === "client_only") not(`proxy_mode "client_only" of '${entry.id}'`, "its logins are refused")
-    if (server.proxyMode === "offline" || server.proxyMode === "full") {
-      not(`proxy_mode "${server.proxyMode}" of '${entry.id}'`, "it is relayed like passthrough (no server switching or limbo)")
-    }
+    if (server.proxyMode === "full") not(`proxy_mode "full" of '${entry.id}'`, "it is relayed like passthrough, as Infrarust does")
   }
   return lines
 }

@@ -24,8 +24,10 @@ describe("StartupReport.inactiveSettings", () => {
         "old.toml": `domains = ["old.test"]\naddresses = ["127.0.0.1:1"]\nproxy_mode = "offline"\n[server_manager]\ntype = "local"\ncommand = "java"\nworking_dir = "/srv"`
       })
     )
-    assert.isFalse(lines.some((l) => l.includes("[web]")), "the admin API exists")
-    for (const what of ["[forwarding]", "[docker]", "[permissions]", "limbo_handlers of 'hub'", "\"client_only\" of 'hub'", "[server_manager] of 'old'", "\"offline\" of 'old'"]) {
+    for (const works of ["[web]", "[forwarding]", "client_only", "offline"]) {
+      assert.isFalse(lines.some((l) => l.includes(works)), `${works} works: no warning`)
+    }
+    for (const what of ["[docker]", "[permissions]", "limbo_handlers of 'hub'", "[server_manager] of 'old'"]) {
       assert.isTrue(lines.some((l) => l.includes(what)), `${what} in:\n${lines.join("\n")}`)
     }
   })

@@ -10,7 +10,8 @@
 import { Effect } from "effect"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { Events } from "../../event/EventBus.ts"
-import type { KickedResult, PlayerRef } from "../../event/ProxyEvent.ts"
+import type { ChatResult, KickedResult, PlayerRef } from "../../event/ProxyEvent.ts"
+import { ByteWriter, isEncodedBytes } from "../../protocol/ByteWriter.ts"
 import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError } from "../../protocol/ProtocolError.ts"
 import { encodeDisconnect, encodeSystemText, encodeTitle, type OutPacket, type Text } from "../../protocol/TextPackets.ts"
@@ -106,7 +107,7 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
           return Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {
-              if (result._tag !== "Deny") backend.send(item.id, item.payload)
+              if (result._tag !== "Deny") backend.send(item.id, modified(item, result) ?? item.payload)
               pumps.release("serverbound")
             }
           )
@@ -171,6 +172,21 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
       }))
     )
   })
+
+/**
+ * A chat message a listener rewrote: possible for unsigned chat (the `chat` packet, before 1.19,
+ * whose only field is the text); signed chat (1.19+) is forwarded as written, since changing it
+ * would break its signature.
+ */
+const modified = (item: Extract<SlowItem, { _tag: "Chat" }>, result: ChatResult): Uint8Array | undefined => {
+  if (result._tag !== "Modify" || item.packet !== "chat") return undefined
+  const text = item.input.command ? `/${result.message}` : result.message
+  const payload = new ByteWriter().string(text, MAX_CHAT_CHARS, "message").finish()
+  return isEncodedBytes(payload) ? payload : undefined
+}
+
+/** Vanilla's chat limit (256 characters). */
+const MAX_CHAT_CHARS = 256
 
 const definedOnly = (t: { readonly fadeIn?: number | undefined; readonly stay?: number | undefined; readonly fadeOut?: number | undefined }) => ({
   ...(t.fadeIn === undefined ? {} : { fadeIn: t.fadeIn }),

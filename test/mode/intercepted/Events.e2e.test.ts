@@ -97,6 +97,22 @@ describe("events and actions in an intercepted session", () => {
       assert.deepStrictEqual(lines.find((l) => l["tag"] === "PostLogin"), { tag: "PostLogin", player: "kickme", identity: "offline" })
     }), { timeout: 30_000 })
 
+  it.live("ChatMessage Modify rewrites unsigned chat (1.12.2); signed chat (1.21.4) is forwarded as written", () =>
+    Effect.gen(function*() {
+      for (const version of ["1.12.2", VERSION]) {
+        const backend = yield* mcServer(version)
+        const proxy = yield* startProxy({
+          global: `[plugins.interceptor]\npath = ${JSON.stringify(plugin)}\n[plugins.interceptor.config]\nforbidden = "badword"\n`,
+          servers: { "mc.toml": serverToml(["play.example.com"], [backend.address], `proxy_mode = "offline"`) }
+        })
+        const player = yield* Effect.promise(() => joinAndStay(version, proxy.port, "play.example.com", "alex"))
+        player.client.chat("rewrite:loud")
+        yield* waitUntil(() => backend.chats.length === 1, "the chat at the backend")
+        assert.deepStrictEqual(backend.chats, [version === "1.12.2" ? "LOUD" : "rewrite:loud"])
+        player.leave()
+      }
+    }), { timeout: 30_000 })
+
   it.live("a second login of the same offline player replaces the first, which reads why", () =>
     Effect.gen(function*() {
       const { proxy } = yield* setup

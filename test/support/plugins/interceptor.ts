@@ -2,7 +2,8 @@
  * A test plugin for the intercepted modes' events and actions: it writes what it sees to
  * `<data_dir>/events.jsonl`, denies chat containing `forbidden`, answers "!title" with a title, an
  * action bar and a chat message to the player, answers "!kick" by kicking the player with a
- * reason, and counts the packets given in `raw` (a RawPacket filter).
+ * reason, rewrites "rewrite:<text>" to the text in capitals, and counts the packets given in
+ * `raw` (a RawPacket filter).
  */
 import { Effect, Layer, Schema } from "effect"
 import { appendFileSync } from "node:fs"
@@ -42,6 +43,7 @@ export default {
           yield* ctx.players.kick(e.player.name, "Kicked by a plugin")
           return { _tag: "Deny" } as const
         }
+        if (e.message.startsWith("rewrite:")) return { _tag: "Modify", message: e.message.slice("rewrite:".length).toUpperCase() } as const
         return e.message.includes(settings.forbidden) ? { _tag: "Deny" } as const : undefined
       }))
     if (settings.raw !== undefined) {
