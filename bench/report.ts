@@ -1,7 +1,7 @@
 /**
  * Turns the bench's summary into what a person reads: the results table (subjects × metrics,
  * medians over rounds), the ratio table (medians of per-round ratios against the raw pipe and
- * HAProxy), the floor of the intercepted subjects' bytes with their CPU against it (when they
+ * HAProxy, and passthrough for the intercepted subjects), the floor of the intercepted subjects' bytes with their CPU against it (when they
  * ran), the issue's targets marked met or missed, the load-side check and the notes.
  * The same content is rendered as aligned text for the terminal and as Markdown for
  * docs/performance.md.

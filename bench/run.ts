@@ -184,7 +184,9 @@ const start = (subject: SubjectName): Promise<Instance> =>
 /** Warnings the subject printed (a missing splice addon, a config problem) become notes. */
 const collectWarnings = (inst: Instance) => {
   for (const line of inst.output().split("\n")) {
-    if (/zero_copy|WARN|ERROR|ALERT|emerg|\[warn\]|\[error\]/i.test(line)) note(`${inst.subject}: ${line.trim().slice(0, 200)}`)
+    // Without the log's timestamp, so the same warning from every round is one note.
+    const text = line.trim().replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, "")
+    if (/zero_copy|WARN|ERROR|ALERT|emerg|\[warn\]|\[error\]/i.test(text)) note(`${inst.subject}: ${text.slice(0, 200)}`)
   }
 }
 

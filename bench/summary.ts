@@ -1,6 +1,7 @@
 /**
  * From raw rounds to the figures the report shows: medians over rounds, medians of per-round
- * ratios against the raw pipe and HAProxy, and the load-side check (how busy the driver and
+ * ratios against the raw pipe and HAProxy (and passthrough for the intercepted subjects, whose
+ * bulk figures count packet bytes and so get no bulk ratio), and the load-side check (how busy the driver and
  * the backend were, and how far above the proxied subjects `direct` went), and for the
  * intercepted subjects their CPU per GiB against the floor measured in the same rounds.
  */
