@@ -16,6 +16,19 @@
  * The backend sends nothing else (no Login Success): the bytes after Login Start are the
  * measured traffic.
  *
+ * A name starting with `@` (`@echo`, `@bye:<n>`, `@sink:<n>`, `@src:<n>`) asks for a game
+ * session, which the intercepted modes need (they log in to the backend themselves and then
+ * relay packets, not bytes): Set Compression 256 and Login Success, then Login Acknowledged
+ * awaited, Finish Configuration sent and its acknowledgement awaited, as a 1.21.4 server ends
+ * its configuration; then in play the same four behaviours on packets:
+ *   - `@echo`, `@bye:<n>`  echo bytes as above (the echoed frames are valid on this leg);
+ *   - `@sink:<n>`          counts the uncompressed bytes of the packets received (from their
+ *                          frame headers) up to <n>, then sends one small packet;
+ *   - `@src:<n>`           once the client sends its first packet (so the load driver can log
+ *                          all its connections in before any of them streams), sends the corpus
+ *                          (bench/lib/corpus.ts: the packet mix of bench/packet/Floor.ts,
+ *                          compressed at 256) until <n> packet bytes.
+ *
  * The load side must stay cheap, so reads go through Node's `onread` into one reused buffer
  * (no 64 KiB allocation per read, which would make an upload sink cost as much as the proxy
  * it measures). Node offers `onread` only for sockets it creates, so each accepted socket's
@@ -26,9 +39,16 @@
  */
 import * as Net from "node:net"
 import { createInterface } from "node:readline"
+import { type Corpus, loadCorpus, transfer } from "./lib/corpus.ts"
+import { IDS, PacketCounter, packetFrame, readWireFrame, stringBytes, varIntBytes } from "./lib/wire.ts"
 
-const config = JSON.parse(process.argv[2] ?? "{}") as { port: number; statusResponse: string }
+const config = JSON.parse(process.argv[2] ?? "{}") as { port: number; statusResponse: string; corpus?: string }
 const statusResponse = Buffer.from(config.statusResponse, "hex")
+const corpus: Corpus | undefined = config.corpus === undefined ? undefined : loadCorpus(config.corpus)
+/** The compression threshold of game sessions (vanilla's default). */
+const THRESHOLD = 256
+/** What `@sink` sends once it has counted its bytes: one 4-byte frame. */
+const SINK_ACK = packetFrame(IDS.play, Buffer.of(0x4b), THRESHOLD)
 const BLOCK = Buffer.alloc(1024 * 1024, 0x5a)
 const readBuffer = Buffer.allocUnsafe(64 * 1024)
 const EMPTY: Buffer = Buffer.alloc(0)
@@ -61,10 +81,35 @@ type OnBytes = (bytes: Buffer) => void
 /** The per-connection protocol: handshake, then status or login, then the mode. */
 const serve = (s: Net.Socket): OnBytes => {
   let buf: Buffer = EMPTY
-  let state: "handshake" | "status" | "ping" | "login" | "mode" = "handshake"
+  let state: "handshake" | "status" | "ping" | "login" | "game" | "mode" = "handshake"
   let mode: OnBytes = () => {}
+  let game: OnBytes = () => {}
 
-  const startMode = (name: string, rest: Buffer) => {
+  /** A game session's login and configuration, then `startMode` in play. */
+  const startGame = (name: string, uuid: Buffer, rest: Buffer) => {
+    state = "game"
+    s.write(packetFrame(IDS.login.clientbound.setCompression, varIntBytes(THRESHOLD), -1))
+    s.write(packetFrame(IDS.login.clientbound.success, Buffer.concat([uuid, stringBytes(name), varIntBytes(0)]), THRESHOLD))
+    let step: "login" | "configuration" = "login"
+    let pending: Buffer = EMPTY
+    game = (bytes) => {
+      pending = pending.length === 0 ? Buffer.from(bytes) : Buffer.concat([pending, bytes])
+      for (;;) {
+        const f = readWireFrame(pending, 0, THRESHOLD)
+        if (f === undefined) return
+        pending = pending.subarray(f.end)
+        if (step === "login" && f.id === IDS.login.serverbound.acknowledged) {
+          step = "configuration"
+          s.write(packetFrame(IDS.configuration.clientbound.finish, EMPTY, THRESHOLD))
+        } else if (step === "configuration" && f.id === IDS.configuration.serverbound.finishAcknowledged) {
+          return startMode(name.slice(1), pending, true)
+        }
+      }
+    }
+    game(rest)
+  }
+
+  const startMode = (name: string, rest: Buffer, game = false) => {
     const [kind, arg] = name.split(":")
     const n = Number(arg)
     counters.logins++
@@ -85,6 +130,15 @@ const serve = (s: Net.Socket): OnBytes => {
         break
       }
       case "sink": {
+        if (game) {
+          const counter = new PacketCounter()
+          mode = (c) => {
+            const before = counter.bytes
+            counter.push(c)
+            if (before < n && counter.bytes >= n) s.write(SINK_ACK)
+          }
+          break
+        }
         let got = 0
         mode = (c) => {
           const before = got
@@ -94,6 +148,21 @@ const serve = (s: Net.Socket): OnBytes => {
         break
       }
       case "src": {
+        if (game) {
+          if (corpus === undefined) return void (counters.errors++, s.destroy())
+          const slices = transfer(corpus, n).slices
+          let i = 0
+          const pumpGame = () => {
+            while (i < slices.length) if (!s.write(slices[i++]!)) return void s.once("drain", pumpGame)
+          }
+          let started = false
+          mode = (c) => {
+            if (started || c.length === 0) return
+            started = true
+            pumpGame()
+          }
+          break
+        }
         let sent = 0
         const pump = () => {
           while (sent < n) {
@@ -114,6 +183,7 @@ const serve = (s: Net.Socket): OnBytes => {
 
   return (bytes) => {
     if (state === "mode") return mode(bytes)
+    if (state === "game") return game(bytes)
     buf = buf.length === 0 ? Buffer.from(bytes) : Buffer.concat([buf, bytes])
     for (;;) {
       const f = frame(buf)
@@ -144,9 +214,11 @@ const serve = (s: Net.Socket): OnBytes => {
         state = "mode"
         return
       }
-      // Login Start: name String first
+      // Login Start: name String first (then, in 1.21.4, the UUID)
       const nameLen = varInt(body, 0)!
-      return startMode(body.toString("utf8", nameLen[1], nameLen[1] + nameLen[0]), buf)
+      const name = body.toString("utf8", nameLen[1], nameLen[1] + nameLen[0])
+      if (name.startsWith("@")) return startGame(name, Buffer.from(body.subarray(nameLen[1] + nameLen[0], nameLen[1] + nameLen[0] + 16)), buf)
+      return startMode(name, buf)
     }
   }
 }

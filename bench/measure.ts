@@ -3,20 +3,40 @@
  * read from /proc: a protocol sanity check, bulk throughput with the subject's CPU per GiB,
  * round-trip latency against a direct connection, connection rates with CPU per operation,
  * and resident memory per idle relayed session. See docs/performance.md for the method.
+ *
+ * The intercepted subjects (offline, client_only) get the same measurements over game sessions
+ * (player names with `@`, the driver's `game` option): their bytes are uncompressed packet bytes.
  */
 import * as Net from "node:net"
+import { inflateSync } from "node:zlib"
 import { decodeStatusClientbound } from "../src/protocol/Status.ts"
+import { gameLogin } from "./load/GameClient.ts"
+import { probeFrame } from "./load/GameLoad.ts"
 import type { Backend, Driver } from "./lib/control.ts"
 import { loginHello, statusHello } from "./lib/frames.ts"
 import { cpuSeconds, rssBytes } from "./lib/proc.ts"
-import type { Instance } from "./subjects.ts"
+import { readWireFrame } from "./lib/wire.ts"
+import { type Instance, isGameSubject } from "./subjects.ts"
 
 export interface Rig {
   readonly backend: Backend
   readonly driver: Driver
   /** Bytes each login-rate connection sends and gets echoed (`bye:<n>`). */
   readonly loginEchoBytes: number
+  /** The game corpus (bench/lib/corpus.ts): its file for the driver, its packets to check what arrives. */
+  readonly corpus?: { readonly path: string; readonly packets: ReadonlyArray<Uint8Array> }
+  /** The fake session server's URL, when client_only runs. */
+  readonly sessionServer?: string
 }
+
+/** The driver's `game` option for a game subject, else nothing. */
+const gameOf = (rig: Rig, inst: Instance) =>
+  isGameSubject(inst.subject)
+    ? { game: { ...(rig.sessionServer === undefined ? {} : { sessionServer: rig.sessionServer }), ...(rig.corpus === undefined ? {} : { corpus: rig.corpus.path }) } }
+    : {}
+
+/** The player name that picks the backend's behaviour: `@` for a game session. */
+const nameFor = (inst: Instance, name: string) => (isGameSubject(inst.subject) ? `@${name}` : name)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -33,14 +53,63 @@ export const sanityCheck = async (rig: Rig, inst: Instance): Promise<string> => 
       s.on("close", () => (clearTimeout(timer), resolve(Buffer.concat(chunks))))
     })
   const status = await exchange(statusHello())
+  if (isGameSubject(inst.subject)) await gameSanity(rig, inst)
   const response = decodeStatusClientbound(status, 0)
   if (response._tag !== "Done" || response.value._tag !== "StatusResponse") throw new Error(`${inst.subject}: bad status answer (${status.length} bytes)`)
   const pong = decodeStatusClientbound(status, response.offset)
   if (pong._tag !== "Done" || pong.value._tag !== "PongResponse" || pong.value.payload !== 0x1234n) throw new Error(`${inst.subject}: no pong`)
   const expected = Buffer.alloc(rig.loginEchoBytes, 0x41)
-  const echoed = await exchange(loginHello(`bye:${rig.loginEchoBytes}`, expected))
+  const echoed = isGameSubject(inst.subject) ? expected : await exchange(loginHello(`bye:${rig.loginEchoBytes}`, expected))
   if (!echoed.equals(expected)) throw new Error(`${inst.subject}: login echo got ${echoed.length} bytes`)
   return (JSON.parse(response.value.json) as { description?: { text?: string } }).description?.text ?? ""
+}
+
+/**
+ * A game subject's login and relay, checked: a 16-byte packet echoed intact through `@bye:16`,
+ * and the first 4 MiB of the corpus received through `@src` equal, packet by packet after
+ * decryption and inflation, to the packets the corpus was built from.
+ */
+const gameSanity = async (rig: Rig, inst: Instance): Promise<void> => {
+  const readBuffer = Buffer.allocUnsafe(64 * 1024)
+  const login = (name: string) => gameLogin({ port: inst.port, hello: Buffer.from(loginHello(name), "hex"), sessionServer: rig.sessionServer, readBuffer })
+  const collect = (s: Awaited<ReturnType<typeof login>>, until: (b: Buffer) => boolean) =>
+    new Promise<Buffer>((resolve, reject) => {
+      let got = Buffer.alloc(0)
+      const timer = setTimeout(() => (s.socket.destroy(), reject(new Error(`${inst.subject}: game sanity check: no answer within 10 s`))), 10_000)
+      const settle = (outcome: () => void) => (clearTimeout(timer), s.socket.destroy(), outcome())
+      s.play((b) => {
+        got = Buffer.concat([got, b])
+        try {
+          if (until(got)) settle(() => resolve(got))
+        } catch (e) {
+          settle(() => reject(e as Error))
+        }
+      })
+    })
+  const echo = await login(`@bye:${rig.loginEchoBytes}`)
+  const probe = probeFrame(rig.loginEchoBytes)
+  const back = collect(echo, (b) => b.length >= probe.length)
+  echo.write(probe)
+  if (!(await back).subarray(0, probe.length).equals(probe)) throw new Error(`${inst.subject}: the echoed packet differs`)
+  const packets = rig.corpus?.packets ?? []
+  const want = 4 * 1024 * 1024
+  const src = await login(`@src:${want}`)
+  src.write(probeFrame(4)) // go
+  let n = 0
+  let at = 0
+  let bytes = 0
+  const received = await collect(src, (b) => {
+    // Checks the frames as they complete, until `want` packet bytes.
+    for (let f = readWireFrame(b, at, src.threshold); f !== undefined && bytes < want; f = readWireFrame(b, at, src.threshold)) {
+      const packet = f.dataLength === 0 ? f.body : inflateSync(f.body)
+      if (!Buffer.from(packet).equals(Buffer.from(packets[n % packets.length]!))) throw new Error(`${inst.subject}: packet ${n} differs from the corpus`)
+      at = f.end
+      n++
+      bytes += packet.length
+    }
+    return bytes >= want
+  })
+  if (bytes < want || received.length < at) throw new Error(`${inst.subject}: the corpus did not arrive whole`)
 }
 
 export interface BulkResult {
@@ -58,10 +127,15 @@ export interface BulkResult {
 /** `conns` connections each receiving (`down`) or sending (`up`) `bytesPerConn`. */
 export const bulk = async (rig: Rig, inst: Instance, dir: "down" | "up", conns: number, bytesPerConn: number): Promise<BulkResult> => {
   const { backend, driver } = rig
-  const hello = loginHello(dir === "down" ? `src:${bytesPerConn}` : `sink:${bytesPerConn}`)
+  const hello = loginHello(nameFor(inst, dir === "down" ? `src:${bytesPerConn}` : `sink:${bytesPerConn}`))
   const pids = inst.pids()
-  const [s0, d0, b0] = [cpuSeconds(pids), cpuSeconds([driver.pid]), cpuSeconds([backend.pid])]
-  const r = await driver.run<{ ms: number; bytes: number }>({ cmd: "bulk", port: inst.port, hello, conns, bytes: bytesPerConn, dir })
+  const read = () => [cpuSeconds(pids), cpuSeconds([driver.pid]), cpuSeconds([backend.pid])] as const
+  let [s0, d0, b0] = read()
+  // Game connections log in first; the driver's mark starts the measured transfer.
+  const r = await driver.run<{ ms: number; bytes: number }>(
+    { cmd: "bulk", port: inst.port, hello, conns, bytes: bytesPerConn, dir, ...gameOf(rig, inst) },
+    (mark) => void (mark === "start" && ([s0, d0, b0] = read()))
+  )
   const [s1, d1, b1] = [cpuSeconds(pids), cpuSeconds([driver.pid]), cpuSeconds([backend.pid])]
   const seconds = r.ms / 1000
   const gib = r.bytes / 2 ** 30
@@ -91,7 +165,8 @@ export const roundTrips = (rig: Rig, inst: Instance, o: { size: number; warmup: 
     cmd: "rtt",
     port: inst.port,
     ...(inst.subject === "direct" ? {} : { directPort: rig.backend.port }),
-    hello: loginHello("echo"),
+    hello: loginHello(nameFor(inst, "echo")),
+    ...gameOf(rig, inst),
     ...o
   })
 
@@ -115,13 +190,15 @@ export const rate = async (
   o: { concurrency: number; threads: number; warmupMs: number; durationMs: number }
 ): Promise<RateResult> => {
   const { backend, driver } = rig
-  const hello = kind === "status" ? statusHello() : loginHello(`bye:${rig.loginEchoBytes}`, Buffer.alloc(rig.loginEchoBytes, 0x41))
+  const game = kind === "login" && isGameSubject(inst.subject)
+  // A game login sends its packet itself, once in play.
+  const hello = kind === "status" ? statusHello() : game ? loginHello(nameFor(inst, `bye:${rig.loginEchoBytes}`)) : loginHello(`bye:${rig.loginEchoBytes}`, Buffer.alloc(rig.loginEchoBytes, 0x41))
   const before = await backend.stats()
   let c0 = 0
   let c1 = 0
   const pids = inst.pids()
   const r = await driver.run<{ ops: number; errors: number; perSecond: number; p50: number; p99: number }>(
-    { cmd: "rate", port: inst.port, hello, kind, expect: rig.loginEchoBytes, ...o },
+    { cmd: "rate", port: inst.port, hello, kind, expect: rig.loginEchoBytes, ...o, ...(game ? gameOf(rig, inst) : {}) },
     (mark) => {
       if (mark === "start") c0 = cpuSeconds(pids)
       else c1 = cpuSeconds(pids)
@@ -157,12 +234,13 @@ export interface MemoryResult {
  */
 export const idleMemory = async (rig: Rig, inst: Instance, count: number, settleMs: number): Promise<MemoryResult> => {
   const { driver } = rig
-  const hello = loginHello("echo", Buffer.alloc(16, 0x41))
+  const hello = isGameSubject(inst.subject) ? loginHello(nameFor(inst, "echo")) : loginHello("echo", Buffer.alloc(16, 0x41))
   const open = (n: number) =>
     driver.run<{ opened: number; failed: number; firstError: string; ms: number }>({
       cmd: "idleOpen",
       port: inst.port,
       hello,
+      ...gameOf(rig, inst),
       count: n,
       concurrency: 128,
       expect: 16,

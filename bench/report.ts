@@ -1,10 +1,12 @@
 /**
  * Turns the bench's summary into what a person reads: the results table (subjects × metrics,
  * medians over rounds), the ratio table (medians of per-round ratios against the raw pipe and
- * HAProxy), the issue's targets marked met or missed, the load-side check and the notes.
+ * HAProxy, and passthrough for the intercepted subjects), the floor of the intercepted subjects' bytes with their CPU against it (when they
+ * ran), the issue's targets marked met or missed, the load-side check and the notes.
  * The same content is rendered as aligned text for the terminal and as Markdown for
  * docs/performance.md.
  */
+import { FLOOR_COMPARISONS, type FloorSummary } from "./summary.ts"
 
 export interface Summary {
   medians: Record<string, Record<string, number>>
@@ -21,6 +23,7 @@ interface ReportInput {
   notes: ReadonlyArray<string>
   loadCheck: string
   durationSeconds: { rounds: number; memory: number }
+  floor?: FloorSummary
 }
 
 const COLUMNS: ReadonlyArray<readonly [key: string, header: string, digits: number]> = [
@@ -53,7 +56,8 @@ const LEGEND = [
   "CPU: CPU-seconds (user + system, every process and thread of the subject, from /proc) per GiB relayed; 'all bulk' = the four bulk tests together.",
   "RTT: 1 KiB ping-pong round trip in µs; +RTT = minus the round trip of a direct connection timed in alternating blocks of 500 at the same moments (the latency the subject adds).",
   "status/s: server-list pings (handshake, status request, ping, pong) per second; logins/s: handshake + Login Start + 16 echoed bytes per second; CPU/status and CPU/login: subject CPU µs per operation.",
-  "KiB/idle session: growth of the subject's resident memory (VmRSS, all processes) per idle relayed session."
+  "KiB/idle session: growth of the subject's resident memory (VmRSS, all processes) per idle relayed session.",
+  "offline, client_only (intercepted modes): game sessions at compression threshold 256 (client_only: AES-128-CFB8 on the player's leg); their MB/s and CPU per GiB count uncompressed packet bytes (id + payload), not wire bytes, and each bulk test moves a quarter of the others' bytes; a login is a whole game login (client_only: encryption and the session server's join/hasJoined) plus a 16-byte packet echoed."
 ]
 
 const fmt = (v: number | undefined, digits: number): string =>
@@ -111,6 +115,21 @@ const evaluateTargets = (input: ReportInput): Array<TargetLine> => {
       bulkKeys.map((k, i) => `${k} ${fmt(t[i], 2)}x`).join(", ")
     )
   }
+  const floor = input.floor
+  const floorTarget = (s: string, row: string, label: string) => {
+    if (!has(s) || floor === undefined) return
+    const r = floor.ratios[`${s} / ${row}`]
+    const [, own] = FLOOR_COMPARISONS[s] ?? []
+    add(
+      `${s}: CPU-s/GiB ≤ 1.5x ${label} floor`,
+      r === undefined || !Number.isFinite(r) ? undefined : r <= 1.5,
+      `${fmt(medians[s]?.["cpu_bulk"], 2)} CPU-s/GiB of packets = ${fmt(r, 2)}x ${row} ${fmt(floor.medians[row], 2)}` +
+        (own === undefined ? "" : ` (${fmt(floor.ratios[`${s} / ${own}`], 2)}x ${own} ${fmt(floor.medians[own], 2)})`)
+    )
+  }
+  floorTarget("offline", "zlib", "compression")
+  floorTarget("client_only", "zlib+aes", "compression + encryption")
+
   for (const s of ["passthrough", "zero_copy", "server_only"]) {
     if (!has(s)) continue
     const m = medians[s]!
@@ -147,6 +166,7 @@ export const renderReport = (input: ReportInput): { text: string; markdown: stri
   )
   const ratioRows = Object.entries(input.summary.ratios).map(([name, r]) => [name, ...RATIO_COLUMNS.map(([k]) => fmt(r[k], 2))])
   const ratios = renderTable(["ratio", ...RATIO_COLUMNS.map(([, h]) => h)], ratioRows)
+  const floor = input.floor === undefined ? undefined : renderFloor(input.floor)
   const targets = evaluateTargets(input)
   const targetTable = renderTable(["target", "result", "figures"], targets.map((t) => [t.target, t.status.toUpperCase(), t.detail]))
   const machine = Object.entries(input.machine).map(([k, v]) => `${k}: ${v}`)
@@ -166,6 +186,7 @@ export const renderReport = (input: ReportInput): { text: string; markdown: stri
     "Ratios (median of per-round ratios; MB/s and rates: higher is better; CPU, RTT, memory: lower is better):",
     ratios.text,
     "",
+    ...(floor === undefined ? [] : [FLOOR_TITLE, floor.text, ""]),
     ...LEGEND.map((l) => `  ${l}`),
     "",
     "Targets:",
@@ -191,6 +212,7 @@ export const renderReport = (input: ReportInput): { text: string; markdown: stri
     "",
     ratios.md,
     "",
+    ...(floor === undefined ? [] : [FLOOR_TITLE, "", floor.md, ""]),
     ...LEGEND.map((l) => `- ${l}`),
     "",
     "Targets:",
@@ -202,4 +224,14 @@ export const renderReport = (input: ReportInput): { text: string; markdown: stri
     ""
   ].join("\n")
   return { text, markdown, targets }
+}
+
+const FLOOR_TITLE =
+  "Floor of the intercepted subjects' bytes (bench/packet/Floor.ts on the same corpus, in the orchestrator, one thread, tight loops; median over rounds), and their CPU against it (median of per-round ratios):"
+
+/** The floor rows, then each intercepted subject's CPU per GiB as a multiple of the rows it is compared with. */
+const renderFloor = (floor: FloorSummary) => {
+  const rows = Object.entries(floor.medians).map(([k, v]) => [floor.names[k] ?? k, fmt(v, 2)])
+  const ratios = Object.entries(floor.ratios).map(([k, v]) => [k, `${fmt(v, 2)}x`])
+  return renderTable(["row (CPU-s per GiB of packets)", "CPU-s/GiB"], [...rows, ...ratios])
 }

@@ -13,23 +13,32 @@
  * thousands of idle relayed sessions, RSS per session. Tables show medians over rounds;
  * ratios are medians of per-round ratios (bench/summary.ts). Raw results go to
  * .bench-out/<time>/results.json and a Markdown copy to report.md.
+ *
+ * With the intercepted subjects (`--intercepted`, or `offline`/`client_only` in `--subjects`),
+ * the bench also builds the game corpus (bench/packet/Floor.ts's packet mix, compressed at 256)
+ * that their game sessions carry, starts a fake Mojang session server for client_only, and
+ * measures the CPU floor of those bytes (Floor.ts) at the start of every round; the report puts
+ * the subjects' CPU per GiB of packets next to it.
  */
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { startFakeSessionServer } from "../test/support/FakeSessionServer.ts"
 import { freeLowPort } from "../test/support/Ports.ts"
 import { ensureSbinOnPath } from "../test/support/SystemPath.ts"
 import { detectPeers, installPeers } from "./baselines/peers.ts"
+import { buildCorpus, type FloorKey, measureFloor } from "./packet/Floor.ts"
+import { writeCorpus } from "./lib/corpus.ts"
 import { Backend, Driver } from "./lib/control.ts"
 import { statusResponseHex } from "./lib/frames.ts"
 import { describeMachine, loadAverage } from "./lib/machine.ts"
 import { childFileLimit, threadCount } from "./lib/proc.ts"
 import { bulk, idleMemory, type MemoryResult, rate, type Rig, roundTrips, sanityCheck } from "./measure.ts"
 import { renderReport } from "./report.ts"
-import { ALL_SUBJECTS, fdsPerSession, type Instance, OPTIONAL_SUBJECTS, startSubject, type SubjectName } from "./subjects.ts"
-import { loadSideCheck, type Metrics, type Round, summarize } from "./summary.ts"
+import { ALL_SUBJECTS, fdsPerSession, GAME_SUBJECTS, type Instance, isGameSubject, OPTIONAL_SUBJECTS, startSubject, type SubjectName } from "./subjects.ts"
+import { type FloorRound, loadSideCheck, type Metrics, type Round, summarize, summarizeFloor } from "./summary.ts"
 
 // apt-get puts haproxy and nginx in /usr/sbin, which a CI or non-login PATH may lack.
 ensureSbinOnPath()
@@ -47,6 +56,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --baseline <dir>      also run passthrough from the checkout in <dir> (subject passthrough@base),
                         e.g. a git worktree of the revision before a change
   --noop-plugin         also run passthrough with a plugin listening to every event (passthrough+noop)
+  --intercepted         also run the intercepted modes offline and client_only (game sessions:
+                        login, compression 256, client_only encrypted), with their CPU floor
   -h, --help            this text
 `
 
@@ -61,6 +72,7 @@ const { values: flags } = parseArgs({
     "worker-threads": { type: "string" },
     baseline: { type: "string" },
     "noop-plugin": { type: "boolean" },
+    intercepted: { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
   strict: true
@@ -88,9 +100,19 @@ const settings = {
   rateThreads: 2,
   rateWarmupMs: quick ? 300 : 500,
   rateMs: quick ? 1500 : 3000,
+  // A discarded login run first: the first seconds of logins cost up to twice the CPU of later
+  // ones (JIT, heap growth), most visibly for the intercepted modes' long login path.
+  loginWarmupMs: quick ? 500 : 1000,
   loginEchoBytes: 16,
   memoryConns: Number(flags["memory-conns"] ?? (quick ? 2000 : 9000)),
   memorySettleMs: quick ? 2000 : 3000,
+  // The intercepted subjects move a quarter of those bulk bytes: client_only runs AES-128-CFB8
+  // (about 40 MB/s per core here) in the subject and again in the driver.
+  gameBulkScale: 0.25,
+  // A game login costs milliseconds of proxy CPU (client_only: RSA, hasJoined): fewer idle sessions.
+  gameMemoryConns: Math.min(Number(flags["memory-conns"] ?? (quick ? 2000 : 9000)), quick ? 1000 : 3000),
+  corpusMiB: 64,
+  floorMinCpuSeconds: 1,
   workerThreads: flags["worker-threads"] ?? "default"
 }
 
@@ -113,7 +135,8 @@ const machine = describeMachine(repo, peers)
 
 const extras: Array<SubjectName> = [
   ...(flags["noop-plugin"] ? ["passthrough+noop" as const] : []),
-  ...(flags.baseline !== undefined ? ["passthrough@base" as const] : [])
+  ...(flags.baseline !== undefined ? ["passthrough@base" as const] : []),
+  ...(flags.intercepted ? GAME_SUBJECTS : [])
 ]
 const requested = (flags.subjects?.split(",").map((s) => s.trim()) ?? [...ALL_SUBJECTS, ...extras]) as Array<SubjectName>
 for (const s of requested) if (!ALL_SUBJECTS.includes(s) && !OPTIONAL_SUBJECTS.includes(s)) throw new Error(`unknown subject ${s}`)
@@ -129,7 +152,22 @@ if (Os.loadavg()[0]! > machine.cores / 2) {
 }
 
 // ---- helpers -----------------------------------------------------------------------------
-const rig: Rig = { backend: await Backend.start(await freeLowPort(), statusResponseHex()), driver: await Driver.start(), loginEchoBytes: settings.loginEchoBytes }
+const gameRun = subjects.some(isGameSubject)
+const corpus = gameRun ? buildCorpus(settings.corpusMiB) : undefined
+const corpusPath = Path.join(outDir, "corpus.bin")
+if (corpus !== undefined) {
+  writeCorpus(corpusPath, corpus.wire)
+  log(`  game corpus: ${corpus.packets.length} packets, ${(corpus.packetBytes / MiB).toFixed(1)} MiB, ${(corpus.wire.length / MiB).toFixed(1)} MiB on the wire at threshold 256`)
+}
+const sessionServer = subjects.includes("client_only") ? await startFakeSessionServer() : undefined
+const rig: Rig = {
+  backend: await Backend.start(await freeLowPort(), statusResponseHex(), corpus === undefined ? undefined : corpusPath),
+  driver: await Driver.start(),
+  loginEchoBytes: settings.loginEchoBytes,
+  ...(corpus === undefined ? {} : { corpus: { path: corpusPath, packets: corpus.packets } }),
+  ...(sessionServer === undefined ? {} : { sessionServer: sessionServer.url })
+}
+const FLOOR_ROWS: ReadonlyArray<FloorKey> = ["aes", "zlib", "zlib+aes", "relay", "aes-wire"]
 const fileLimit = childFileLimit()
 let instanceCount = 0
 
@@ -139,18 +177,23 @@ const start = (subject: SubjectName): Promise<Instance> =>
     dir: Path.join(outDir, `${subject}-${++instanceCount}`),
     fileLimit,
     ...(flags["worker-threads"] === undefined ? {} : { workerThreads: Number(flags["worker-threads"]) }),
-    ...(flags.baseline === undefined ? {} : { baseline: Path.resolve(flags.baseline) })
+    ...(flags.baseline === undefined ? {} : { baseline: Path.resolve(flags.baseline) }),
+    ...(sessionServer === undefined ? {} : { sessionServer: sessionServer.url })
   })
 
 /** Warnings the subject printed (a missing splice addon, a config problem) become notes. */
 const collectWarnings = (inst: Instance) => {
   for (const line of inst.output().split("\n")) {
-    if (/zero_copy|WARN|ERROR|ALERT|emerg|\[warn\]|\[error\]/i.test(line)) note(`${inst.subject}: ${line.trim().slice(0, 200)}`)
+    // Without the log's timestamp, so the same warning from every round is one note.
+    const text = line.trim().replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, "")
+    if (/zero_copy|WARN|ERROR|ALERT|emerg|\[warn\]|\[error\]/i.test(text)) note(`${inst.subject}: ${text.slice(0, 200)}`)
   }
 }
 
 // ---- phase 1: rounds ---------------------------------------------------------------------
 const rounds: Array<Round> = []
+const floors: Array<FloorRound> = []
+const floorNames: Record<string, string> = {}
 const phaseStart = performance.now()
 const rates = { concurrency: settings.rateConcurrency, threads: settings.rateThreads, warmupMs: settings.rateWarmupMs, durationMs: settings.rateMs }
 
@@ -158,26 +201,36 @@ for (let round = 0; round < settings.rounds; round++) {
   const order = subjects.map((_, i) => subjects[(i + round) % subjects.length]!)
   const results: Round = {}
   rounds.push(results)
+  if (corpus !== undefined) {
+    // The floor of the game subjects' bytes, in this process, while nothing else runs.
+    const t0 = performance.now()
+    const rows = measureFloor({ corpus, rows: FLOOR_ROWS, minCpuSeconds: settings.floorMinCpuSeconds })
+    floors.push(Object.fromEntries(rows.map((r) => [r.key, r.cpuSecondsPerGiB])) as FloorRound)
+    for (const r of rows) floorNames[r.key] = r.name
+    log(`round ${round + 1}/${settings.rounds} floor        ${rows.map((r) => `${r.key} ${r.cpuSecondsPerGiB.toFixed(2)}`).join(", ")} CPU-s/GiB  [${((performance.now() - t0) / 1000).toFixed(1)} s]`)
+  }
   for (const subject of order) {
     const t0 = performance.now()
+    const scale = isGameSubject(subject) ? settings.gameBulkScale : 1
     const inst = await start(subject)
     try {
       const motd = await sanityCheck(rig, inst)
       // Warm-up: JIT, buffers, connection paths.
-      await bulk(rig, inst, "down", 1, settings.warmupBytes)
-      await bulk(rig, inst, "up", 1, settings.warmupBytes)
-      await bulk(rig, inst, "down", 8, settings.warmupBytes / 8)
+      await bulk(rig, inst, "down", 1, settings.warmupBytes * scale)
+      await bulk(rig, inst, "up", 1, settings.warmupBytes * scale)
+      await bulk(rig, inst, "down", 8, (settings.warmupBytes * scale) / 8)
       await roundTrips(rig, inst, { size: settings.rttSize, warmup: 0, count: 500, block: 500 })
       const threads = inst.pids().reduce((a, pid) => a + threadCount(pid), 0)
 
-      const down1 = await bulk(rig, inst, "down", 1, settings.down1Bytes)
-      const up1 = await bulk(rig, inst, "up", 1, settings.up1Bytes)
-      const down64 = await bulk(rig, inst, "down", settings.conns64, settings.per64Bytes)
-      const up64 = await bulk(rig, inst, "up", settings.conns64, settings.per64Bytes)
+      const down1 = await bulk(rig, inst, "down", 1, settings.down1Bytes * scale)
+      const up1 = await bulk(rig, inst, "up", 1, settings.up1Bytes * scale)
+      const down64 = await bulk(rig, inst, "down", settings.conns64, settings.per64Bytes * scale)
+      const up64 = await bulk(rig, inst, "up", settings.conns64, settings.per64Bytes * scale)
       // Round trips through the subject alternate with round trips straight to the backend, in
       // blocks, so the added latency compares the same moments of a shared machine.
       const rtt = await roundTrips(rig, inst, { size: settings.rttSize, warmup: settings.rttWarmup, count: settings.rttCount, block: settings.rttBlock })
       const status = await rate(rig, inst, "status", rates)
+      await rate(rig, inst, "login", { ...rates, warmupMs: 0, durationMs: settings.loginWarmupMs })
       const login = await rate(rig, inst, "login", rates)
       const allBulk = [down1, up1, down64, up64]
       const metrics: Metrics = {
@@ -226,15 +279,16 @@ const memoryStart = performance.now()
 if (!flags["skip-memory"]) {
   for (const subject of subjects) {
     if (subject === "direct") continue
-    const count = Math.min(settings.memoryConns, Math.floor((fileLimit - 300) / fdsPerSession(subject)))
+    const wanted = isGameSubject(subject) ? settings.gameMemoryConns : settings.memoryConns
+    const count = Math.min(wanted, Math.floor((fileLimit - 300) / fdsPerSession(subject)))
     const inst = await start(subject)
     try {
       const m = await idleMemory(rig, inst, count, settings.memorySettleMs)
       const limitedBy = `open-file limit ${fileLimit} / ${fdsPerSession(subject)} fds per session`
-      memory[subject] = { ...m, ...(count < settings.memoryConns ? { limitedBy } : {}) }
+      memory[subject] = { ...m, ...(count < wanted ? { limitedBy } : {}) }
       if (m.failed > 0) note(`memory ${subject}: ${m.failed} of ${count} sessions failed (${m.firstError})`)
-      if (count < settings.memoryConns) {
-        note(`memory ${subject}: ${count} sessions instead of ${settings.memoryConns}: the open-file limit is ${fileLimit} and a ${subject} session holds ${fdsPerSession(subject)} descriptors`)
+      if (count < wanted) {
+        note(`memory ${subject}: ${count} sessions instead of ${wanted}: the open-file limit is ${fileLimit} and a ${subject} session holds ${fdsPerSession(subject)} descriptors`)
       }
       log(`memory ${subject.padEnd(12)} ${m.sessions} sessions: RSS ${m.rssBeforeMiB.toFixed(1)} → ${m.rssAfterMiB.toFixed(1)} MiB = ${m.kibPerSession.toFixed(2)} KiB/session`)
     } catch (e) {
@@ -250,14 +304,16 @@ const memorySeconds = (performance.now() - memoryStart) / 1000
 
 rig.driver.stop()
 rig.backend.stop()
+await sessionServer?.close()
 
 // ---- report ------------------------------------------------------------------------------
 const summary = summarize(rounds, memory, subjects)
+const floor = floors.length === 0 ? undefined : summarizeFloor(rounds, floors, floorNames, subjects)
 const loadCheck = loadSideCheck(rounds, summary, subjects)
 machine.loadAverageAtEnd = loadAverage()
 const durationSeconds = { rounds: roundsSeconds, memory: memorySeconds }
-const report = renderReport({ machine, settings, subjects, summary, memory, notes, loadCheck, durationSeconds })
-const results = { machine, settings, subjects, durationSeconds, summary, memory, loadCheck, targets: report.targets, notes, rounds }
+const report = renderReport({ machine, settings, subjects, summary, memory, notes, loadCheck, durationSeconds, ...(floor === undefined ? {} : { floor }) })
+const results = { machine, settings, subjects, durationSeconds, summary, floor, memory, loadCheck, targets: report.targets, notes, rounds, floors }
 Fs.writeFileSync(Path.join(outDir, "results.json"), JSON.stringify(results, null, 2))
 Fs.writeFileSync(Path.join(outDir, "report.md"), report.markdown)
 Fs.writeFileSync(Path.join(repo, ".bench-out", "latest.json"), JSON.stringify(results, null, 2))

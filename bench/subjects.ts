@@ -5,6 +5,10 @@
  * - `haproxy`, `nginx`: TCP-mode forwarders (bench/baselines/peers.ts), when installed;
  * - `passthrough`, `zero_copy`, `server_only`: infrarust-ts (`node src/main.ts`) with the
  *   bench server in that `proxy_mode`;
+ * - `offline`, `client_only`: infrarust-ts in the intercepted modes (it logs the player in itself
+ *   and relays packets); the backend then serves game sessions (names starting with `@`) and the
+ *   driver logs in as a game client (bench/load/GameClient.ts); client_only's `[auth]
+ *   session_server` is the bench's fake session server (test/support/FakeSessionServer.ts);
  * - on request: `passthrough+noop`, passthrough with a plugin that listens to every event and does
  *   nothing (bench/plugins/noop.ts: what listeners cost), and `passthrough@base`, passthrough from
  *   another checkout (`--baseline <dir>`: before and after a change, in the same run).
@@ -29,8 +33,13 @@ export type SubjectName =
   | "server_only"
   | "passthrough+noop"
   | "passthrough@base"
+  | "offline"
+  | "client_only"
 export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
-export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough@base"]
+export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough@base", "offline", "client_only"]
+/** The subjects that relay packets, not bytes: they need game sessions (a login, then packets). */
+export const GAME_SUBJECTS: ReadonlyArray<SubjectName> = ["offline", "client_only"]
+export const isGameSubject = (s: string): boolean => (GAME_SUBJECTS as ReadonlyArray<string>).includes(s)
 
 /**
  * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
@@ -62,6 +71,8 @@ export interface StartContext {
   readonly workerThreads?: number
   /** The checkout `passthrough@base` runs from. */
   readonly baseline?: string
+  /** Base URL of the fake session server (client_only's `[auth] session_server`). */
+  readonly sessionServer?: string
 }
 
 const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
@@ -117,6 +128,11 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
     case "passthrough+noop": {
       const plugin = `\n[plugins.noop]\npath = ${JSON.stringify(Path.join(repo, "bench/plugins/noop.ts"))}\n`
       return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, plugin))
+    }
+    case "client_only": {
+      if (ctx.sessionServer === undefined) throw new Error("client_only needs the fake session server")
+      const auth = `\n[auth]\nsession_server = ${JSON.stringify(ctx.sessionServer)}\n`
+      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "client_only", ctx.workerThreads, auth))
     }
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")

@@ -29,8 +29,10 @@ export class Backend {
       if (line.startsWith("{")) this.waiting.shift()?.(JSON.parse(line) as Line)
     })
   }
-  static async start(port: number, statusResponseHex: string): Promise<Backend> {
-    const [cmd, args] = withFileLimit(process.execPath, [here("backend.ts"), JSON.stringify({ port, statusResponse: statusResponseHex })])
+  /** `corpus`: the game corpus file (bench/lib/corpus.ts) that `@src` sessions stream. */
+  static async start(port: number, statusResponseHex: string, corpus?: string): Promise<Backend> {
+    const config = { port, statusResponse: statusResponseHex, ...(corpus === undefined ? {} : { corpus }) }
+    const [cmd, args] = withFileLimit(process.execPath, [here("backend.ts"), JSON.stringify(config)])
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] })
     await new Promise<void>((resolve, reject) => {
       const rl = createInterface({ input: child.stdout! })

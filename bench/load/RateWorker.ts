@@ -4,6 +4,9 @@
  * - `status`: hello = handshake (next state 1) + Status Request + Ping; done at the Pong frame;
  * - `login`:  hello = handshake (next state 2) + Login Start `bye:<n>` + n bytes; done when the
  *   n bytes came back through the subject (the backend echoed them).
+ * - `login` with `game` (the intercepted subjects): a whole game login (GameClient.ts: with
+ *   encryption and the session server's join when the subject asks for it, compression, the
+ *   configuration state), then one n-byte packet echoed by the backend (`@bye:<n>`).
  * The next connection starts as soon as one is done; the finished one is closed when the
  * server side closes it (the backend or the proxy closes first, so TIME_WAIT stays on the
  * listening side and the loops cannot run out of ephemeral ports).
@@ -11,6 +14,8 @@
  */
 import * as Net from "node:net"
 import { parentPort, workerData } from "node:worker_threads"
+import { gameLogin } from "./GameClient.ts"
+import { probeFrame } from "./GameLoad.ts"
 
 const data = workerData as {
   port: number
@@ -21,8 +26,10 @@ const data = workerData as {
   startAt: number
   windowStart: number
   windowEnd: number
+  game?: { sessionServer?: string }
 }
 const hello = Buffer.from(data.hello, "hex")
+const readBuffer = Buffer.allocUnsafe(64 * 1024)
 const now = () => performance.timeOrigin + performance.now()
 const latencies: Array<number> = []
 let ops = 0
@@ -49,6 +56,43 @@ const hasPong = (b: Buffer): boolean => {
   return false
 }
 
+/** Counts an operation that ended at `t1` (started at `t0`): in the window if it succeeded, as an error if not. */
+const count = (ok: boolean, t0: number) => {
+  const t1 = now()
+  if (ok && t1 >= data.windowStart && t1 <= data.windowEnd) {
+    ops++
+    latencies.push((t1 - t0) * 1000)
+  } else if (!ok) errors++
+}
+
+/** One game login through the subject, then one `expect`-byte packet echoed (the backend then closes). */
+const oneGame = async (): Promise<void> => {
+  const t0 = now()
+  open++
+  let s: Awaited<ReturnType<typeof gameLogin>>
+  try {
+    s = await gameLogin({ port: data.port, hello, sessionServer: data.game?.sessionServer, readBuffer })
+  } catch {
+    open--
+    return count(false, t0)
+  }
+  const socket = s.socket
+  // The proxy closes first (its player's backend went away), so TIME_WAIT stays on its side.
+  const timer = setTimeout(() => socket.destroy(), 10_000)
+  socket.on("end", () => socket.destroy())
+  socket.once("close", () => (clearTimeout(timer), open--))
+  const echoed = await new Promise<boolean>((resolve) => {
+    let got = 0
+    socket.once("close", () => resolve(false))
+    s.play((b) => {
+      got += b.length
+      if (got >= data.expect) resolve(true)
+    })
+    s.write(probeFrame(data.expect))
+  })
+  count(echoed, t0)
+}
+
 const one = (): Promise<void> =>
   new Promise((resolve) => {
     const t0 = now()
@@ -58,11 +102,7 @@ const one = (): Promise<void> =>
     const finish = (ok: boolean) => {
       if (finished) return
       finished = true
-      const t1 = now()
-      if (ok && t1 >= data.windowStart && t1 <= data.windowEnd) {
-        ops++
-        latencies.push((t1 - t0) * 1000)
-      } else if (!ok) errors++
+      count(ok, t0)
       resolve()
     }
     open++
@@ -90,7 +130,7 @@ const one = (): Promise<void> =>
   })
 
 const loop = async () => {
-  while (now() < data.windowEnd) await one()
+  while (now() < data.windowEnd) await (data.game === undefined ? one() : oneGame())
 }
 
 const wait = data.startAt - now()

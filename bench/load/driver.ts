@@ -7,7 +7,8 @@
  * Commands (`id` is echoed in the reply; every reply is one JSON line on stdout):
  * - `{cmd:"bulk", port, hello, conns, bytes, dir:"down"|"up"}`: `conns` connections, each sends
  *   `hello` (handshake + Login Start `src:<bytes>` or `sink:<bytes>`), then receives or sends
- *   `bytes`; replies with the wall time until the last connection finished.
+ *   `bytes`; replies with the wall time until the last connection finished. With `game`, all
+ *   connections log in first, then `{id, mark:"start"}` is printed and the time starts.
  * - `{cmd:"rtt", port, directPort?, hello, size, warmup, count}`: one connection (`echo`), `size`-byte
  *   ping-pong; replies with the round-trip percentiles (µs). With `directPort`, a second
  *   connection straight to the backend is timed in alternating blocks (the added latency is
@@ -19,6 +20,10 @@
  * - `{cmd:"idleOpen", port, hello, count, concurrency}`: opens `count` sessions (`echo`), each
  *   confirmed live by one echoed message, and keeps them; `{cmd:"idleClose"}` closes them.
  *
+ * With `game` (the intercepted subjects), `bulk`, `rtt`, `idleOpen` and `rate` use game
+ * sessions instead (GameLoad.ts, GameClient.ts): a login through the subject (encrypted when it
+ * asks), then packets; `bulk` then counts and replies uncompressed packet bytes.
+ *
  * Received bulk bytes go through `onread` into one reused buffer, and sent bytes are one
  * reused block, so the generator allocates nothing per chunk (no GC load on the client side).
  */
@@ -26,6 +31,7 @@ import * as Net from "node:net"
 import { createInterface } from "node:readline"
 import { Worker } from "node:worker_threads"
 import { percentile } from "../lib/stats.ts"
+import { gameIdleOne, gameOpen, type GameOptions, gameRttSession, gameTransfer } from "./GameLoad.ts"
 
 const HOST = "127.0.0.1"
 const readBuffer = Buffer.allocUnsafe(64 * 1024)
@@ -34,7 +40,7 @@ const upBlock = Buffer.alloc(256 * 1024, 0x33)
 type Reply = Record<string, unknown>
 const send = (line: Reply) => process.stdout.write(JSON.stringify(line) + "\n")
 
-interface BulkCommand { port: number; hello: string; conns: number; bytes: number; dir: "down" | "up" }
+interface BulkCommand { id: number; port: number; hello: string; conns: number; bytes: number; dir: "down" | "up"; game?: GameOptions }
 
 const bulkOne = (c: BulkCommand, hello: Buffer): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -95,6 +101,22 @@ const bulk = (c: BulkCommand & { timeoutMs?: number }): Promise<Reply> =>
   withDeadline(c.timeoutMs, "bulk", async () => {
     const hello = Buffer.from(c.hello, "hex")
     const t0 = performance.now()
+    const game = c.game
+    if (game !== undefined) {
+      const g = { ...c, game }
+      const logins = await Promise.allSettled(Array.from({ length: c.conns }, () => gameOpen(g, readBuffer)))
+      const sessions = logins.flatMap((l) => (l.status === "fulfilled" ? [l.value] : []))
+      sessions.forEach((s) => track(s.socket))
+      const failed = logins.find((l) => l.status === "rejected")
+      if (failed !== undefined) {
+        sessions.forEach((s) => s.socket.destroy())
+        throw failed.reason as Error
+      }
+      send({ id: c.id, mark: "start" })
+      const t1 = performance.now()
+      const moved = await Promise.all(sessions.map((s) => gameTransfer(s, g)))
+      return { ms: performance.now() - t1, bytes: moved.reduce((a, b) => a + b, 0) }
+    }
     await Promise.all(Array.from({ length: c.conns }, () => bulkOne(c, hello)))
     return { ms: performance.now() - t0, bytes: c.bytes * c.conns }
   })
@@ -108,6 +130,7 @@ interface RttCommand {
   warmup: number
   count: number
   block?: number
+  game?: GameOptions
 }
 
 /** One `echo` session that can time `n` round trips of `size` bytes. */
@@ -167,8 +190,11 @@ const stats = (samples: Array<number>) => {
 const rtt = (c: RttCommand & { timeoutMs?: number }): Promise<Reply> =>
   withDeadline(c.timeoutMs, "rtt", async () => {
     const hello = Buffer.from(c.hello, "hex")
-    const subject = await rttSession(c.port, hello, c.size)
-    const direct = c.directPort === undefined ? undefined : await rttSession(c.directPort, hello, c.size)
+    // A game subject is compared with a game session straight to the backend (no encryption: it never asks).
+    const session = (port: number, viaSubject: boolean) =>
+      c.game === undefined ? rttSession(port, hello, c.size) : gameRttSession(port, hello, c.size, viaSubject ? c.game.sessionServer : undefined, readBuffer).then((r) => (track(r.socket), r))
+    const subject = await session(c.port, true)
+    const direct = c.directPort === undefined ? undefined : await session(c.directPort, false)
     const block = c.block ?? 500
     if (c.warmup > 0) {
       await subject.run(c.warmup)
@@ -197,6 +223,7 @@ interface RateCommand {
   threads: number
   warmupMs: number
   durationMs: number
+  game?: GameOptions
 }
 
 const rate = async (c: RateCommand): Promise<Reply> => {
@@ -207,7 +234,7 @@ const rate = async (c: RateCommand): Promise<Reply> => {
     const share = Math.floor(c.concurrency / c.threads) + (i < c.concurrency % c.threads ? 1 : 0)
     return new Promise<{ ops: number; errors: number; latencies: Array<number> }>((resolve, reject) => {
       const w = new Worker(new URL("./RateWorker.ts", import.meta.url), {
-        workerData: { port: c.port, hello: c.hello, kind: c.kind, expect: c.expect, concurrency: share, startAt, windowStart, windowEnd }
+        workerData: { port: c.port, hello: c.hello, kind: c.kind, expect: c.expect, concurrency: share, startAt, windowStart, windowEnd, game: c.game }
       })
       w.once("message", resolve)
       w.once("error", reject)
@@ -234,7 +261,7 @@ const rate = async (c: RateCommand): Promise<Reply> => {
   }
 }
 
-interface IdleCommand { port: number; hello: string; count: number; concurrency: number }
+interface IdleCommand { port: number; hello: string; count: number; concurrency: number; game?: GameOptions }
 let idle: Array<Net.Socket> = []
 
 const openIdleOne = (port: number, hello: Buffer, expect: number): Promise<Net.Socket> =>
@@ -270,7 +297,7 @@ const idleOpenRun = async (c: IdleCommand & { expect: number }): Promise<Reply> 
     while (started < c.count) {
       started++
       try {
-        idle.push(await openIdleOne(c.port, hello, c.expect))
+        idle.push(await (c.game === undefined ? openIdleOne(c.port, hello, c.expect) : gameIdleOne(c.port, hello, c.game.sessionServer, readBuffer)))
       } catch (e) {
         failed++
         if (firstError === "") firstError = (e as Error).message
