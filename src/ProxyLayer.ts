@@ -34,6 +34,7 @@ import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
 import { ReloadEvents } from "./event/ReloadEvents.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
+import { WasmHost } from "./wasm/WasmHost.ts"
 import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
 import { StatusCache } from "./status/StatusCache.ts"
@@ -103,10 +104,12 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(balancing))
   // Rate limits and bans follow the live [rate_limit] and [ban].
   const security = Layer.mergeAll(RateLimiter.layer, bans).pipe(Layer.provideMerge(status))
+  // WebAssembly plugins load after the Layer plugins, through the plugin host.
+  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)
-  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(PluginHost.layer, ReloadEvents)), Layer.provideMerge(security))
+  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(plugins, ReloadEvents)), Layer.provideMerge(security))
 }
 
 /** Everything in one process, as before worker threads existed. */
