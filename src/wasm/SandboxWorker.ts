@@ -73,12 +73,19 @@ const instantiate = (prepared: Prepared) =>
     )
   )
 
-const atMemoryCap = () => memories.some((m) => m.buffer.byteLength + 65_536 > data.maxMemoryBytes)
+const mib = (bytes: number) => `${Math.round((bytes / 1048576) * 10) / 10} MiB`
 
-const describeTrap = (error: unknown) => {
-  const text = error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error)
-  return atMemoryCap() ? `${text} (at its memory limit of ${Math.round(data.maxMemoryBytes / 1048576)} MiB)` : text
+/**
+ * The engine does not say why an allocator gave up, but a memory within a quarter of its cap
+ * when the plugin trapped is the likely reason: say so, with the numbers.
+ */
+const memoryNote = () => {
+  const used = Math.max(0, ...memories.map((m) => m.buffer.byteLength))
+  return used >= data.maxMemoryBytes * 0.75 ? ` (its memory was at ${mib(used)} of its ${mib(data.maxMemoryBytes)} limit, max_memory)` : ""
 }
+
+const describeTrap = (error: unknown) =>
+  `${error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error)}${memoryNote()}`
 
 const serve = (events: Record<string, (...args: ReadonlyArray<unknown>) => unknown>) => {
   let finished = false

@@ -177,23 +177,27 @@ export const startSandbox = (options: SandboxOptions): Effect.Effect<Sandbox, Wa
 
     /**
      * Stops `instance` (absent when a start failed) after a failure and schedules the next start;
-     * a failure of an instance that was already replaced changes nothing.
+     * a failure of an instance that was already replaced changes nothing. The caller (an event)
+     * goes on at once: stopping, logging and restarting run in the plugin's own fiber.
      */
     const fail = (instance: Instance | undefined, reason: "timeout" | "trap" | "crash" | "start", message: string): Effect.Effect<void> =>
-      Effect.gen(function*() {
+      Effect.sync(() => {
         if (instance !== undefined) {
           if (running !== instance) return
           running = undefined
-          yield* Scope.close(instance.scope, Exit.void)
         }
-        yield* Metric.update(failures[reason], 1)
-        const now = yield* Clock.currentTimeMillis
-        if (instance !== undefined && now - startedAt >= Duration.toMillis(HEALTHY_AFTER)) strikes = 0
-        strikes++
-        const backoff = Duration.min(Duration.times(FIRST_BACKOFF, 2 ** Math.min(strikes - 1, 16)), MAX_BACKOFF)
-        yield* Effect.logError(`plugin '${id}' was stopped: ${message}; starting it again in ${Duration.format(backoff)}`)
-        yield* Effect.forkIn(Effect.andThen(Effect.sleep(backoff), restart), scope)
-      }).pipe(Effect.annotateLogs({ plugin: id }))
+        runFork(Effect.gen(function*() {
+          if (instance !== undefined) yield* Scope.close(instance.scope, Exit.void)
+          yield* Metric.update(failures[reason], 1)
+          const now = yield* Clock.currentTimeMillis
+          if (instance !== undefined && now - startedAt >= Duration.toMillis(HEALTHY_AFTER)) strikes = 0
+          strikes++
+          const backoff = Duration.min(Duration.times(FIRST_BACKOFF, 2 ** Math.min(strikes - 1, 16)), MAX_BACKOFF)
+          yield* Effect.logError(`plugin '${id}' was stopped: ${message}; starting it again in ${Duration.format(backoff)}`)
+          yield* Effect.sleep(backoff)
+          yield* restart
+        }).pipe(Effect.annotateLogs({ plugin: id })))
+      })
 
     const restart: Effect.Effect<void> = Effect.gen(function*() {
       const outcome = yield* start
