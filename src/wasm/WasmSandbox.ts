@@ -27,6 +27,12 @@ const START_TIMEOUT = Duration.seconds(60)
 const INIT_BUDGET = Duration.seconds(1)
 const FIRST_BACKOFF = Duration.millis(100)
 const MAX_BACKOFF = Duration.seconds(30)
+/**
+ * The engine compiles a function the first time it runs, so the first call of each export after a
+ * start may take tens of milliseconds more than the rest (a JS engine's export, on a busy machine).
+ * That first call gets this much on top of `max_call_time`; every later call gets the budget alone.
+ */
+const WARM_UP = Duration.millis(250)
 /** A plugin that ran this long before failing starts again after the first backoff. */
 const HEALTHY_AFTER = Duration.minutes(1)
 /** The worker's own JS heap (the bindings); the component's memory is capped separately. */
@@ -55,6 +61,8 @@ type Reply = Extract<FromSandbox, { readonly _tag: "Done" | "Trapped" }> | { rea
 
 interface Instance {
   readonly scope: Scope.Closeable
+  /** The events it has answered once (their code is compiled). */
+  readonly warm: Set<string>
   readonly request: (message: ToSandbox) => Effect.Effect<Reply>
   /** Resolved by the first of: instantiated, refused, failed to start. */
   readonly started: Deferred.Deferred<{ readonly _tag: "Ok" } | { readonly _tag: "Refused" | "Failed"; readonly message: string }>
@@ -146,7 +154,7 @@ export const startSandbox = (options: SandboxOptions): Effect.Effect<Sandbox, Wa
             pending.set(message.id, (reply) => resume(Effect.succeed(reply)))
             worker.postMessage(message)
           })
-        const instance: Instance = { scope: instanceScope, started, request: (message) => Effect.suspend(() => request({ ...message, id: nextId++ })) }
+        const instance: Instance = { scope: instanceScope, warm: new Set(), started, request: (message) => Effect.suspend(() => request({ ...message, id: nextId++ })) }
         return instance
       })
 
@@ -214,16 +222,20 @@ export const startSandbox = (options: SandboxOptions): Effect.Effect<Sandbox, Wa
         const instance = running
         if (instance === undefined) return undefined
         const before = yield* Clock.currentTimeNanos
-        const reply = yield* instance.request({ _tag: "Call", id: 0, event, current }).pipe(Effect.timeoutOption(options.maxCallTime))
+        const budget = instance.warm.has(event._tag) ? options.maxCallTime : Duration.sum(options.maxCallTime, WARM_UP)
+        const reply = yield* instance.request({ _tag: "Call", id: 0, event, current }).pipe(Effect.timeoutOption(budget))
         const elapsed = Number((yield* Clock.currentTimeNanos) - before) / 1e9
         yield* Metric.update(calls, 1)
         yield* Metric.update(callTime, elapsed)
         if (Option.isNone(reply)) {
-          yield* fail(instance, "timeout", `its ${event._tag} call took longer than ${Duration.format(options.maxCallTime)} (max_call_time)`)
+          yield* fail(instance, "timeout", `its ${event._tag} call took longer than ${Duration.format(budget)} (max_call_time${budget === options.maxCallTime ? "" : ", and its first call's warm-up"})`)
           return undefined
         }
         const answer = reply.value
-        if (answer._tag === "Done") return answer.value
+        if (answer._tag === "Done") {
+          instance.warm.add(event._tag)
+          return answer.value
+        }
         if (answer._tag === "Trapped") yield* fail(instance, "trap", `it trapped in its ${event._tag} call: ${answer.message}`)
         else yield* fail(instance, "crash", `${answer.message} during its ${event._tag} call`)
         return undefined

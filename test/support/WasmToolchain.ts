@@ -17,9 +17,8 @@ import { componentEmbed, componentNew } from "@bytecodealliance/jco-transpile/wa
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const WIT_PATH = fileURLToPath(new URL("../../src/wasm/wit/plugin.wit", import.meta.url))
@@ -30,13 +29,23 @@ export const CLANG = "clang-19"
 export const WASI_LIBC = "/usr/lib/wasm32-wasi/libc.a"
 export const WASM_BUILTINS = "/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a"
 
-const require = createRequire(import.meta.url)
+/** An installed package's directory, found the way Node looks (their `exports` hide package.json). */
+const packageDir = (name: string): string => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", name)
+    if (existsSync(join(candidate, "package.json"))) return candidate
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed (npm install)`)
+  }
+}
 
 /** jco's WASI preview-1 → preview-2 adapter for reactors (libraries with no `main`). */
-const reactorAdapter = () =>
-  readFileSync(join(require.resolve("@bytecodealliance/jco"), "..", "..", "lib", "wasi_snapshot_preview1.reactor.wasm"))
+const reactorAdapter = () => readFileSync(join(packageDir("@bytecodealliance/jco"), "lib", "wasi_snapshot_preview1.reactor.wasm"))
 
-const componentizeVersion = () => (JSON.parse(readFileSync(join(require.resolve("@bytecodealliance/componentize-js"), "..", "..", "package.json"), "utf8")) as { version: string }).version
+const componentizeVersion = () => (JSON.parse(readFileSync(join(packageDir("@bytecodealliance/componentize-js"), "package.json"), "utf8")) as { version: string }).version
+
+const HOSTILE = fileURLToPath(new URL("./wasm/hostile.c", import.meta.url))
+/** One of the misbehaving test plugins of test/support/wasm/hostile.c (LOOP, HOG, TRAP, BAD_HOST_CALL, GOOD). */
+export const hostile = (define: string) => buildCPlugin([HOSTILE], { defines: [define] })
 
 /** Compiles C sources (with infrarust_plugin.h on the include path) into a plugin component. */
 export const buildCPlugin = async (sources: ReadonlyArray<string>, options: { readonly defines?: ReadonlyArray<string> } = {}): Promise<Uint8Array> => {
