@@ -48,7 +48,7 @@ const unversioned = (name: string) => name.replace(/@[^/]*$/, "")
  * message names the first problem found.
  */
 export const mismatch = (world: Description, component: Description): string | undefined => {
-  const exported = component.exports.filter((e) => e.includes(":"))
+  const exported = component.exports
   if (!exported.includes(EVENTS_EXPORT)) {
     const other = exported.find((e) => unversioned(e) === unversioned(EVENTS_EXPORT))
     return other !== undefined

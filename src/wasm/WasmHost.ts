@@ -12,7 +12,7 @@
  * only if the new one loads, so a half-copied or broken file never takes a working plugin away.
  * A refused version is logged once, with the reason, until its bytes or settings change again.
  */
-import { Context, Duration, Effect, Exit, FileSystem, Layer, Schema, Scope, Semaphore, Stream, SubscriptionRef } from "effect"
+import { Cause, Context, Duration, Effect, Exit, FileSystem, Layer, Schema, Scope, Semaphore, Stream, SubscriptionRef } from "effect"
 import { createHash } from "node:crypto"
 import * as NodePath from "node:path"
 import { watchDirectory } from "../config/FileWatch.ts"
@@ -21,7 +21,7 @@ import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { EventBus, type Listener } from "../event/EventBus.ts"
 import type { Description } from "./ComponentCheck.ts"
-import { type Sandbox, startSandbox } from "./WasmSandbox.ts"
+import { type Sandbox, startSandbox, WasmPluginRefused } from "./WasmSandbox.ts"
 import type { WasmEventTag } from "./WitValues.ts"
 
 export interface WasmPluginInfo {
@@ -157,8 +157,10 @@ const make = Effect.gen(function*() {
       if (Exit.isFailure(started)) {
         yield* Scope.close(scope, Exit.void)
         refused.set(w.id, key)
-        const reason = started.cause
-        return yield* Effect.logError(`plugin '${w.id}' (${w.path}) is not loaded${previous === undefined ? "" : "; the version loaded before keeps running"}`, reason)
+        const error = Cause.squash(started.cause)
+        const reason = error instanceof WasmPluginRefused ? error.detail : Cause.pretty(started.cause)
+        const kept = previous === undefined ? "" : " (the version loaded before keeps running)"
+        return yield* Effect.logError(`plugin '${w.id}' (${w.path}) is not loaded: ${reason}${kept}`)
       }
       sandbox = started.value
       refused.delete(w.id)
