@@ -90,7 +90,9 @@ const make = Effect.gen(function*() {
     if (entry.path?.endsWith(".wasm") === true) continue
     if (entry.path === undefined) {
       if (yield* fs.exists(NodePath.join(config.pluginsDir, `${key}.wasm`)).pipe(Effect.orElseSucceed(() => false))) continue
-      yield* Effect.logError(`plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name (nor ${NodePath.join(config.pluginsDir, `${key}.wasm`)}): not loaded`)
+      yield* Effect.logError(
+        `plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name: not loaded (a WebAssembly plugin of that id would be ${NodePath.join(config.pluginsDir, `${key}.wasm`)})`
+      )
       continue
     }
     const imported = yield* Effect.result(importPlugin(key, entry.path))
