@@ -20,14 +20,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { WASI_CLANG } from "./Peers.ts"
 
 export const WIT_PATH = fileURLToPath(new URL("../../src/wasm/wit/plugin.wit", import.meta.url))
 export const C_INCLUDE = fileURLToPath(new URL("../../examples/wasm/c", import.meta.url))
 export const example = (path: string) => fileURLToPath(new URL(`../../examples/wasm/${path}`, import.meta.url))
-/** Debian's clang with the wasm32 builtins (libclang-rt-19-dev-wasm32) and wasi-libc. */
-export const CLANG = "clang-19"
-export const WASI_LIBC = "/usr/lib/wasm32-wasi/libc.a"
-export const WASM_BUILTINS = "/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a"
 
 /** An installed package's directory, found the way Node looks (their `exports` hide package.json). */
 const packageDir = (name: string): string => {
@@ -52,7 +49,7 @@ export const buildCPlugin = async (sources: ReadonlyArray<string>, options: { re
   const dir = mkdtempSync(join(tmpdir(), "infrarust-wasm-c-"))
   try {
     const core = join(dir, "core.wasm")
-    execFileSync(CLANG, [
+    execFileSync(WASI_CLANG, [
       "--target=wasm32-wasi",
       "-mexec-model=reactor",
       "-O2",

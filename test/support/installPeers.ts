@@ -6,7 +6,7 @@
  * rather than letting tests skip.
  */
 import { execFileSync } from "node:child_process"
-import { nginxHasStream, onPath } from "./Peers.ts"
+import { nginxHasStream, onPath, wasiClangReady } from "./Peers.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
 ensureSbinOnPath()
@@ -24,6 +24,13 @@ const peers: ReadonlyArray<Peer> = [
     name: "nginx with the stream module (PROXY protocol v1 sender)",
     present: () => onPath("nginx") && nginxHasStream(),
     debianPackages: ["nginx", "libnginx-mod-stream"]
+  },
+  {
+    // WebAssembly plugins in C (examples/wasm, the hostile test plugins). The JavaScript ones are
+    // built with componentize-js, an npm devDependency.
+    name: "clang for wasm32 with wasi-libc (C WebAssembly plugins)",
+    present: wasiClangReady,
+    debianPackages: ["clang-19", "lld-19", "libclang-rt-19-dev-wasm32", "wasi-libc"]
   }
 ]
 
