@@ -47,6 +47,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --baseline <dir>      also run passthrough from the checkout in <dir> (subject passthrough@base),
                         e.g. a git worktree of the revision before a change
   --noop-plugin         also run passthrough with a plugin listening to every event (passthrough+noop)
+  --wasm-plugin         also run passthrough with a WebAssembly plugin listening to every event it
+                        can (passthrough+wasm; built with clang-19, see docs/wasm-plugins.md)
   -h, --help            this text
 `
 
@@ -61,6 +63,7 @@ const { values: flags } = parseArgs({
     "worker-threads": { type: "string" },
     baseline: { type: "string" },
     "noop-plugin": { type: "boolean" },
+    "wasm-plugin": { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
   strict: true
@@ -113,6 +116,7 @@ const machine = describeMachine(repo, peers)
 
 const extras: Array<SubjectName> = [
   ...(flags["noop-plugin"] ? ["passthrough+noop" as const] : []),
+  ...(flags["wasm-plugin"] ? ["passthrough+wasm" as const] : []),
   ...(flags.baseline !== undefined ? ["passthrough@base" as const] : [])
 ]
 const requested = (flags.subjects?.split(",").map((s) => s.trim()) ?? [...ALL_SUBJECTS, ...extras]) as Array<SubjectName>

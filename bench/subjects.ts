@@ -6,7 +6,8 @@
  * - `passthrough`, `zero_copy`, `server_only`: infrarust-ts (`node src/main.ts`) with the
  *   bench server in that `proxy_mode`;
  * - on request: `passthrough+noop`, passthrough with a plugin that listens to every event and does
- *   nothing (bench/plugins/noop.ts: what listeners cost), and `passthrough@base`, passthrough from
+ *   nothing (bench/plugins/noop.ts: what listeners cost), `passthrough+wasm`, the same with a
+ *   WebAssembly plugin (bench/plugins/noop.c: what a sandboxed listener costs), and `passthrough@base`, passthrough from
  *   another checkout (`--baseline <dir>`: before and after a change, in the same run).
  * A subject's CPU and memory are read from /proc over all of its processes and threads.
  */
@@ -18,6 +19,7 @@ import { freeLowPort, waitForPort } from "../test/support/Ports.ts"
 import { haproxyCommand, nginxCommand } from "./baselines/peers.ts"
 import { DOMAIN } from "./lib/frames.ts"
 import { processTree, withFileLimit } from "./lib/proc.ts"
+import { noopWasmPlugin } from "./plugins/noopWasm.ts"
 
 export type SubjectName =
   | "direct"
@@ -28,9 +30,10 @@ export type SubjectName =
   | "zero_copy"
   | "server_only"
   | "passthrough+noop"
+  | "passthrough+wasm"
   | "passthrough@base"
 export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
-export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough@base"]
+export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough+wasm", "passthrough@base"]
 
 /**
  * File descriptors one relayed session holds in the subject: two sockets, and for zero_copy
@@ -62,6 +65,8 @@ export interface StartContext {
   readonly workerThreads?: number
   /** The checkout `passthrough@base` runs from. */
   readonly baseline?: string
+  /** `passthrough+wasm`: the `[plugins.noop_wasm]` table (bench/plugins/noopWasm.ts builds it). */
+  readonly wasmPlugin?: string
 }
 
 const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
@@ -118,6 +123,9 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       const plugin = `\n[plugins.noop]\npath = ${JSON.stringify(Path.join(repo, "bench/plugins/noop.ts"))}\n`
       return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, plugin))
     }
+    case "passthrough+wasm":
+      if (ctx.wasmPlugin === undefined) throw new Error("passthrough+wasm needs its plugin built first")
+      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
       return infrarust(ctx.baseline, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
@@ -132,7 +140,8 @@ export const startSubject = async (subject: SubjectName, ctx: StartContext): Pro
   }
   Fs.mkdirSync(ctx.dir, { recursive: true })
   const port = await freeLowPort()
-  const [command, ...commandArgs] = commandFor(subject, ctx, port)
+  const built = subject === "passthrough+wasm" ? { ...ctx, wasmPlugin: await noopWasmPlugin(ctx.dir) } : ctx
+  const [command, ...commandArgs] = commandFor(subject, built, port)
   const [cmd, args] = withFileLimit(command!, commandArgs)
   const child: ChildProcess = spawn(cmd, args, { cwd: ctx.dir, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
