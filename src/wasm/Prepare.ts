@@ -43,7 +43,7 @@ export const describeWorld = (): Promise<Description> =>
     .then(transpile)
     .then(describe)
 
-const mib = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`
+const mib = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`)
 
 export type Preparation = { readonly _tag: "Ready"; readonly prepared: Prepared } | { readonly _tag: "Refused"; readonly message: string }
 

@@ -153,6 +153,8 @@ export const startSandbox = (options: SandboxOptions): Effect.Effect<Sandbox, Wa
             if (exitMessage !== undefined) return resume(Effect.succeed({ _tag: "Exited", message: exitMessage }))
             pending.set(message.id, (reply) => resume(Effect.succeed(reply)))
             worker.postMessage(message)
+            // A call cut off by its budget is forgotten (its worker is being stopped anyway).
+            return Effect.sync(() => pending.delete(message.id))
           })
         const instance: Instance = { scope: instanceScope, warm: new Set(), started, request: (message) => Effect.suspend(() => request({ ...message, id: nextId++ })) }
         return instance

@@ -74,6 +74,12 @@ describe("WASM host", () => {
       assert.deepStrictEqual(yield* chat("creeper"), { _tag: "Allow" })
       assert.deepStrictEqual(yield* chat("a zombie!"), { _tag: "Deny" })
 
+      // Too little memory to start: refused, with what it needs.
+      fixture.writeGlobal(`${config(`"zombie"`)}[plugins.tiny]\nmax_memory = "64KiB"\n`)
+      fixture.install("tiny.wasm", filter)
+      yield* waitUntil(() => refusal(fixture.logs, "tiny") !== undefined, "the refusal of tiny", 20_000)
+      assert.match(refusal(fixture.logs, "tiny")!, /is not loaded: it needs [\d.]+ [KM]iB of memory to start, more than max_memory \(64 KiB\)/)
+
       // A trapping plugin, for the failure and restart counters.
       fixture.install("trap.wasm", trap)
       yield* waitUntil(() => said(fixture.logs, "trap", "loaded from").length === 1, "the trap plugin to load", 20_000)
