@@ -58,6 +58,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --noop-plugin         also run passthrough with a plugin listening to every event (passthrough+noop)
   --intercepted         also run the intercepted modes offline and client_only (game sessions:
                         login, compression 256, client_only encrypted), with their CPU floor
+  --wasm-plugin         also run passthrough with a WebAssembly plugin listening to every event it
+                        can (passthrough+wasm; built with clang-19, see docs/wasm-plugins.md)
   -h, --help            this text
 `
 
@@ -73,6 +75,7 @@ const { values: flags } = parseArgs({
     baseline: { type: "string" },
     "noop-plugin": { type: "boolean" },
     intercepted: { type: "boolean" },
+    "wasm-plugin": { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
   strict: true
@@ -136,6 +139,7 @@ const machine = describeMachine(repo, peers)
 const extras: Array<SubjectName> = [
   ...(flags["noop-plugin"] ? ["passthrough+noop" as const] : []),
   ...(flags.baseline !== undefined ? ["passthrough@base" as const] : []),
+  ...(flags["wasm-plugin"] ? ["passthrough+wasm" as const] : []),
   ...(flags.intercepted ? GAME_SUBJECTS : [])
 ]
 const requested = (flags.subjects?.split(",").map((s) => s.trim()) ?? [...ALL_SUBJECTS, ...extras]) as Array<SubjectName>

@@ -10,7 +10,8 @@
  *   driver logs in as a game client (bench/load/GameClient.ts); client_only's `[auth]
  *   session_server` is the bench's fake session server (test/support/FakeSessionServer.ts);
  * - on request: `passthrough+noop`, passthrough with a plugin that listens to every event and does
- *   nothing (bench/plugins/noop.ts: what listeners cost), and `passthrough@base`, passthrough from
+ *   nothing (bench/plugins/noop.ts: what listeners cost), `passthrough+wasm`, the same with a
+ *   WebAssembly plugin (bench/plugins/noop.c: what a sandboxed listener costs), and `passthrough@base`, passthrough from
  *   another checkout (`--baseline <dir>`: before and after a change, in the same run).
  * A subject's CPU and memory are read from /proc over all of its processes and threads.
  */
@@ -22,6 +23,7 @@ import { freeLowPort, waitForPort } from "../test/support/Ports.ts"
 import { haproxyCommand, nginxCommand } from "./baselines/peers.ts"
 import { DOMAIN } from "./lib/frames.ts"
 import { processTree, withFileLimit } from "./lib/proc.ts"
+import { noopWasmPlugin } from "./plugins/noopWasm.ts"
 
 export type SubjectName =
   | "direct"
@@ -32,11 +34,12 @@ export type SubjectName =
   | "zero_copy"
   | "server_only"
   | "passthrough+noop"
+  | "passthrough+wasm"
   | "passthrough@base"
   | "offline"
   | "client_only"
 export const ALL_SUBJECTS: ReadonlyArray<SubjectName> = ["direct", "pipe", "haproxy", "nginx", "passthrough", "zero_copy", "server_only"]
-export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough@base", "offline", "client_only"]
+export const OPTIONAL_SUBJECTS: ReadonlyArray<SubjectName> = ["passthrough+noop", "passthrough+wasm", "passthrough@base", "offline", "client_only"]
 /** The subjects that relay packets, not bytes: they need game sessions (a login, then packets). */
 export const GAME_SUBJECTS: ReadonlyArray<SubjectName> = ["offline", "client_only"]
 export const isGameSubject = (s: string): boolean => (GAME_SUBJECTS as ReadonlyArray<string>).includes(s)
@@ -73,6 +76,8 @@ export interface StartContext {
   readonly baseline?: string
   /** Base URL of the fake session server (client_only's `[auth] session_server`). */
   readonly sessionServer?: string
+  /** `passthrough+wasm`: the `[plugins.noop_wasm]` table (bench/plugins/noopWasm.ts builds it). */
+  readonly wasmPlugin?: string
 }
 
 const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
@@ -134,6 +139,9 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       const auth = `\n[auth]\nsession_server = ${JSON.stringify(ctx.sessionServer)}\n`
       return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "client_only", ctx.workerThreads, auth))
     }
+    case "passthrough+wasm":
+      if (ctx.wasmPlugin === undefined) throw new Error("passthrough+wasm needs its plugin built first")
+      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
       return infrarust(ctx.baseline, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
@@ -148,7 +156,8 @@ export const startSubject = async (subject: SubjectName, ctx: StartContext): Pro
   }
   Fs.mkdirSync(ctx.dir, { recursive: true })
   const port = await freeLowPort()
-  const [command, ...commandArgs] = commandFor(subject, ctx, port)
+  const built = subject === "passthrough+wasm" ? { ...ctx, wasmPlugin: await noopWasmPlugin(ctx.dir) } : ctx
+  const [command, ...commandArgs] = commandFor(subject, built, port)
   const [cmd, args] = withFileLimit(command!, commandArgs)
   const child: ChildProcess = spawn(cmd, args, { cwd: ctx.dir, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""

@@ -30,6 +30,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   relay: 7,
   backend: 7,
   security: 7,
+  wasm: 7,
   status: 8,
   plugin: 8,
   "server-manager": 9,

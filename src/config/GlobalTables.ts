@@ -7,6 +7,7 @@
  * rather than the 30 of the reference commit.
  */
 import { Schema } from "effect"
+import { ByteSize } from "./ByteSize.ts"
 import { BindAddress } from "./HostPort.ts"
 import { HumanDuration } from "./HumanDuration.ts"
 import {
@@ -160,6 +161,10 @@ export const PluginConfig = table({
   permissions: withDefault(StringList, []),
   enabled: withDefault(Bool, true),
   listenerTimeout: withDefault(HumanDuration, "5s"),
+  /** infrarust-ts, WebAssembly plugins: the most memory its instance may use. */
+  maxMemory: withDefault(ByteSize, "64MiB"),
+  /** infrarust-ts, WebAssembly plugins: how long one call may run before the plugin is stopped. */
+  maxCallTime: withDefault(HumanDuration, "50ms"),
   config: withDefault(Schema.Record(Schema.String, Schema.Unknown).annotate({ expected: "a table of plugin settings" }), {})
 })
 export type PluginConfig = typeof PluginConfig.Type

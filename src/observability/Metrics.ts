@@ -83,6 +83,20 @@ export const serverStartDuration = duration(
   seconds(0.5, 2, 12)
 )
 
+// WebAssembly plugins (src/wasm)
+/** Attributes: `plugin`. Calls into a WASM plugin (events delivered, `init` included). */
+export const wasmPluginCalls = counter("infrarust.wasm_plugin.calls", "Calls into a WebAssembly plugin", "{call}")
+/** Attributes: `plugin`. Seconds from sending a call to its answer (the thread hop included). */
+export const wasmPluginCallDuration = duration(
+  "infrarust.wasm_plugin.call.duration",
+  "Seconds a WebAssembly plugin call took, as the proxy waited for it",
+  seconds(0.00001, 2, 16)
+)
+/** Attributes: `plugin`, `reason` = timeout | trap | crash | start. */
+export const wasmPluginFailures = counter("infrarust.wasm_plugin.failures", "WebAssembly plugin calls or starts that failed and stopped the plugin", "{failure}")
+/** Attributes: `plugin`. */
+export const wasmPluginRestarts = counter("infrarust.wasm_plugin.restarts", "WebAssembly plugins started again after a failure", "{restart}")
+
 // Abuse and access control
 /** Attributes: `reason` = rate_limited | banned | ip_filtered | server_full | untrusted_proxy | pending_limit. */
 export const rejections = counter("infrarust.rejections", "Connections or logins refused by policy", "{connection}")

@@ -10,6 +10,9 @@
  * - A plugin that cannot load (missing file, not a plugin, a dependency that could not load, a
  *   Layer that fails) is logged with its id and left out; the proxy and the other plugins go on.
  *
+ * WebAssembly plugins (`.wasm` paths, and every `*.wasm` in `plugins_dir`) are loaded by the WASM
+ * host (src/wasm/WasmHost.ts) once the Layer plugins are in, and follow changes without a restart.
+ *
  * Plugins run where the shared state lives: in the one process, or in the coordinator when worker
  * threads serve connections (their events reach it: src/workers/remote/RemoteEvents.ts).
  */
@@ -22,6 +25,7 @@ import { EventBus } from "../event/EventBus.ts"
 import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { Sessions } from "../session/Sessions.ts"
+import { WasmHost } from "../wasm/WasmHost.ts"
 import { PluginContext, type PluginContextShape, type PluginDefinition, type ServerView } from "./PluginApi.ts"
 import { importPlugin } from "./PluginModule.ts"
 import { orderPlugins } from "./PluginOrder.ts"
@@ -91,6 +95,7 @@ const make = Effect.gen(function*() {
   const router = yield* Router
   const bans = yield* BanList
   const hostScope = yield* Scope.Scope
+  const wasm = yield* WasmHost
 
   const candidates: Array<Candidate> = []
   for (const [key, entry] of Object.entries(config.plugins)) {
@@ -98,8 +103,13 @@ const make = Effect.gen(function*() {
       yield* Effect.logInfo(`plugin '${key}' is disabled ([plugins.${key}] enabled = false)`)
       continue
     }
+    // WebAssembly plugins are the WASM host's: a .wasm path, or settings for <plugins_dir>/<key>.wasm.
+    if (entry.path?.endsWith(".wasm") === true) continue
     if (entry.path === undefined) {
-      yield* Effect.logError(`plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name: not loaded`)
+      if (yield* fs.exists(NodePath.join(config.pluginsDir, `${key}.wasm`)).pipe(Effect.orElseSucceed(() => false))) continue
+      yield* Effect.logError(
+        `plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name: not loaded (a WebAssembly plugin of that id would be ${NodePath.join(config.pluginsDir, `${key}.wasm`)})`
+      )
       continue
     }
     const imported = yield* Effect.result(importPlugin(key, entry.path))
@@ -162,6 +172,8 @@ const make = Effect.gen(function*() {
     loaded.push({ id, version: definition.version, path: candidate.path, dependencies: definition.dependencies ?? [] })
     yield* Effect.logInfo(`plugin '${id}' ${definition.version} loaded from ${candidate.path}`)
   }
+  // WebAssembly plugins load after the Layer plugins, and may not take their ids.
+  yield* wasm.start(new Set(loaded.map((p) => p.id)))
 
   const lock = yield* Semaphore.make(1)
   const known = (id: string) => loaded.some((p) => p.id === id)

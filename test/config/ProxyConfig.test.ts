@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Result } from "effect"
 import { parseProxyConfig } from "../../src/config/ConfigLoader.ts"
-import { expectOk, plain } from "./support.ts"
+import { expectError, expectOk, plain } from "./support.ts"
 
 const parse = (text: string) => expectOk(parseProxyConfig(text, "infrarust.toml"))
 const defaults = parse("").config
@@ -186,24 +186,36 @@ describe("ProxyConfig", () => {
     })
   })
 
-  it("[plugins.<id>], its listener_timeout and its own [plugins.<id>.config] table", () => {
+  it("[plugins.<id>], its listener_timeout, its WASM limits and its own [plugins.<id>.config] table", () => {
     const plugins = parse(
-      `[plugins.auth]\npath = "x"\npermissions = ["a"]\nlistener_timeout = "250ms"\n[plugins.auth.config]\nattempts = 3\nnames = ["a", "b"]\n[plugins.auth.config.nested]\nflag = true\n[plugins.queue]\nenabled = false`
+      `[plugins.auth]\npath = "x"\npermissions = ["a"]\nlistener_timeout = "250ms"\nmax_memory = "16 MiB"\nmax_call_time = "20ms"\n[plugins.auth.config]\nattempts = 3\nnames = ["a", "b"]\n[plugins.auth.config.nested]\nflag = true\n[plugins.queue]\nenabled = false`
     ).config.plugins
-    assert.deepStrictEqual({ ...plugins["auth"]!, listenerTimeout: Duration.toMillis(plugins["auth"]!.listenerTimeout) }, {
+    const millis = (p: (typeof plugins)[string]) => ({ ...p, listenerTimeout: Duration.toMillis(p.listenerTimeout), maxCallTime: Duration.toMillis(p.maxCallTime) })
+    assert.deepStrictEqual(millis(plugins["auth"]!), {
       path: "x",
       permissions: ["a"],
       enabled: true,
       listenerTimeout: 250,
+      maxMemory: 16 * 1024 * 1024,
+      maxCallTime: 20,
       // Plugin settings are handed over as TOML parsed them, keys untouched.
       config: { attempts: 3, names: ["a", "b"], nested: { flag: true } }
     })
-    assert.deepStrictEqual({ ...plugins["queue"]!, listenerTimeout: Duration.toMillis(plugins["queue"]!.listenerTimeout) }, {
+    assert.deepStrictEqual(millis(plugins["queue"]!), {
       permissions: [],
       enabled: false,
       listenerTimeout: 5000,
+      maxMemory: 64 * 1024 * 1024,
+      maxCallTime: 50,
       config: {}
     })
+  })
+
+  it("sizes: binary and decimal units, bytes, and a message for anything else", () => {
+    const size = (text: string) => parse(`[plugins.p]\nmax_memory = ${JSON.stringify(text)}`).config.plugins["p"]!.maxMemory
+    assert.deepStrictEqual(["512KiB", "1 GiB", "64mb", "4096", "1.5MiB", "100B"].map(size), [524_288, 1_073_741_824, 64_000_000, 4096, 1_572_864, 100])
+    const bad = expectError(parseProxyConfig(`[plugins.p]\nmax_memory = "lots"`, "infrarust.toml"))
+    assert.include(bad.message, `expected a size like "64MiB" or "512KiB", got "lots"`)
   })
 
   it("[permissions] keeps unknown keys out, with a warning (Infrarust does not reject them)", () => {

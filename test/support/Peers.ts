@@ -28,3 +28,11 @@ export const nginxHasStream = (): boolean => existsSync(NGINX_STREAM_MODULE) || 
  */
 export const nginxStreamPreamble = (): ReadonlyArray<string> =>
   existsSync(NGINX_STREAM_MODULE) ? [`load_module ${NGINX_STREAM_MODULE};`] : []
+
+/** Debian's clang for wasm32 with its compiler runtime and wasi-libc: what the C plugin builds need. */
+export const WASI_CLANG = "clang-19"
+export const WASI_LIBC = "/usr/lib/wasm32-wasi/libc.a"
+export const WASM32_BUILTINS = "/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a"
+
+/** True when C sources can be compiled to WebAssembly plugins (test/support/WasmToolchain.ts). */
+export const wasiClangReady = (): boolean => onPath(WASI_CLANG) && existsSync(WASI_LIBC) && existsSync(WASM32_BUILTINS)

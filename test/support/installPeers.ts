@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { CHROMIUM } from "./Chromium.ts"
-import { nginxHasStream, onPath } from "./Peers.ts"
+import { nginxHasStream, onPath, wasiClangReady } from "./Peers.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
 ensureSbinOnPath()
@@ -28,7 +28,14 @@ const peers: ReadonlyArray<Peer> = [
     debianPackages: ["nginx", "libnginx-mod-stream"]
   },
   // playwright-core (package.json) drives it; it downloads no browser of its own.
-  { name: "Chromium (the dashboard tests)", present: () => existsSync(CHROMIUM), debianPackages: ["chromium"] }
+  { name: "Chromium (the dashboard tests)", present: () => existsSync(CHROMIUM), debianPackages: ["chromium"] },
+  {
+    // WebAssembly plugins in C (examples/wasm, the hostile test plugins). The JavaScript ones are
+    // built with componentize-js, an npm devDependency.
+    name: "clang for wasm32 with wasi-libc (C WebAssembly plugins)",
+    present: wasiClangReady,
+    debianPackages: ["clang-19", "lld-19", "libclang-rt-19-dev-wasm32", "wasi-libc"]
+  }
 ]
 
 const missing = peers.filter((p) => !p.present())
