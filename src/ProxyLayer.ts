@@ -42,6 +42,7 @@ import { ProxyModes } from "./mode/ProxyModes.ts"
 import { announceListening } from "./connection/StartupReport.ts"
 import { ServerManager } from "./server-manager/ServerManager.ts"
 import { ServerProviders } from "./server-manager/ServerProviders.ts"
+import { ServerWake } from "./server-manager/ServerWake.ts"
 import { StatusCache } from "./status/StatusCache.ts"
 import { StatusService } from "./status/StatusService.ts"
 import { AdminActions } from "./admin/AdminActions.ts"
@@ -119,7 +120,7 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
   // The server manager follows the servers directory and announces its states on the bus; the
   // status plane only reads them (a ping never starts a server).
-  const managing = Layer.mergeAll(ServerManager.layerServerStates, ServerManager.layerEvents).pipe(
+  const managing = Layer.mergeAll(ServerManager.layerServerStates, ServerManager.layerEvents, ServerWake.layer).pipe(
     Layer.provideMerge(ServerManager.layer),
     Layer.provideMerge(ServerProviders.layer),
     Layer.provideMerge(balancing)

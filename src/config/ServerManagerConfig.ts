@@ -7,8 +7,20 @@ import { Schema } from "effect"
 import { HumanDuration } from "./HumanDuration.ts"
 import { Str, StringList, table, withDefault } from "./TomlSchema.ts"
 
+/**
+ * How a login waits for a server that is not online (infrarust-ts keys; Infrarust holds the login
+ * for all of `start_timeout`, past the client's own 30 s login timeout): at most `login_wait`
+ * (capped at 28 s, under that timeout), then the player reads `starting_message` and the start
+ * goes on without them.
+ */
+const wakeFields = {
+  loginWait: withDefault(HumanDuration, "25s"),
+  startingMessage: withDefault(Str, "The server is starting. Please join again in a moment.")
+}
+
 const panel = <T extends "pterodactyl" | "crafty">(type: T) =>
   table({
+    ...wakeFields,
     type: Schema.Literal(type),
     apiUrl: Str,
     apiKey: Str,
@@ -20,6 +32,7 @@ const panel = <T extends "pterodactyl" | "crafty">(type: T) =>
   })
 
 export const LocalManagerConfig = table({
+  ...wakeFields,
   type: Schema.Literal("local"),
   command: Str,
   /** Relative to the proxy's working directory. */

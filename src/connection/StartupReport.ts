@@ -34,7 +34,6 @@ export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<Loaded
   }
   for (const entry of table.entries) {
     const server = entry.value.config
-    if (server.serverManager !== undefined) not(`[server_manager] of '${entry.id}'`, "the backend is not started or stopped automatically")
     if (server.limboHandlers.length > 0) not(`limbo_handlers of '${entry.id}'`, "there is no limbo")
     if (server.proxyMode === "full") not(`proxy_mode "full" of '${entry.id}'`, "it is relayed like passthrough, as Infrarust does")
   }

@@ -7,11 +7,12 @@
  *    another server (ConnectTo, which Infrarust ignores here). The other server must be of this
  *    family too: relaying raw bytes to a server that expects the proxy to authenticate players
  *    would let anyone in unauthenticated.
- * 3. The Balancer's candidates are dialled in order with the per-attempt connect timeout, in the
+ * 3. A managed server that sleeps is started first; the login waits for it (LoginWake.ts).
+ * 4. The Balancer's candidates are dialled in order with the per-attempt connect timeout, in the
  *    session's backend leg; when none answers, the player sees `disconnect_message`.
- * 4. The backend receives the PROXY v2 header first (`send_proxy_protocol`), then the handshake
+ * 5. The backend receives the PROXY v2 header first (`send_proxy_protocol`), then the handshake
  *    (rewritten per `domain_rewrite`), the login start and any bytes the client sent after it.
- * 5. ServerConnected; then the relay, whose bytes never touch Effect (relay/Relay.ts, or the splice
+ * 6. ServerConnected; then the relay, whose bytes never touch Effect (relay/Relay.ts, or the splice
  *    relay for zero_copy); the session-end line is logged with client, player, server, byte counts,
  *    duration and reason.
  */
@@ -38,6 +39,7 @@ import { kick } from "../socket/Kick.ts"
 import { connectBackend } from "./BackendConnect.ts"
 import { handshakeToBackend } from "./HandshakeToBackend.ts"
 import { openSession } from "./LiveSession.ts"
+import { wakeForLogin } from "./LoginWake.ts"
 import type { ClientLink, LoginStartRead } from "./ModeHandler.ts"
 import { isRefusal, preConnect } from "./ServerChoice.ts"
 
@@ -89,6 +91,8 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   if (forwarding.refusal !== undefined) {
     return yield* Effect.as(refuseConnection(client.socket, refuse("Warn", forwarding.refusal, "This server is misconfigured. Please tell an admin.")), undefined)
   }
+  const asleep = yield* wakeForLogin(server, loginStart.name)
+  if (asleep !== undefined) return yield* Effect.as(refuseConnection(client.socket, asleep), undefined)
   const handshake = handshakeToBackend({
     server,
     handshake: ctx.opening.handshake,

@@ -23,6 +23,7 @@ import { Events } from "../event/EventBus.ts"
 import type { AwaitedTag, EventOf, ResultOf } from "../event/ProxyEvent.ts"
 import type { Opening } from "../session/ConnectionContext.ts"
 import type { PlayerAction } from "../session/PlayerAction.ts"
+import { ServerWake } from "../server-manager/ServerWake.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Handlers, Link } from "./Link.ts"
@@ -41,6 +42,7 @@ export type CoordinatorServices =
   | BanList
   | LogThrottle
   | Events
+  | ServerWake
 
 interface Lease {
   fiber: Fiber.Fiber<unknown, unknown> | undefined
@@ -105,6 +107,7 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
   const router = yield* Router
   const sessions = yield* Sessions
   const balancer = yield* Balancer
+  const wake = yield* ServerWake
   const status = yield* StatusService
   const limiter = yield* RateLimiter
   const bans = yield* BanList
@@ -192,6 +195,7 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
           if (Option.isSome(connected)) yield* Effect.never
         })),
     "balancer.backends": () => balancer.backends(),
+    "manager.ensureStarted": (id) => wake.ensureStarted(id),
     "status.respond": (wire) => Effect.flatMap(routed(wire), status.respond),
     "status.respondWithoutBackend": (wire) =>
       Effect.map(Effect.flatMap(routed(wire), status.respondWithoutBackend), Option.getOrUndefined),

@@ -20,6 +20,7 @@ import type { BanLookup } from "../security/BanIndex.ts"
 import type { BanInputError } from "../security/BanList.ts"
 import type { BanStoreError } from "../security/BanStore.ts"
 import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
+import type { StartOutcome } from "../server-manager/StartOutcome.ts"
 import type { ProxyEvent } from "../event/ProxyEvent.ts"
 import type { ConnectionContext, HandshakeOpening, LegacyPingOpening, Opening } from "../session/ConnectionContext.ts"
 import type { PlayerAction } from "../session/PlayerAction.ts"
@@ -105,6 +106,8 @@ export type ToCoordinator = {
    */
   readonly "balancer.connect": Op<{ readonly lease: number; readonly server: string }, BackendTarget | undefined>
   readonly "balancer.backends": Op<void, ReadonlyArray<BackendView>>
+  /** The coordinator's server manager starts a sleeping server; the answer comes when it is up or failed. */
+  readonly "manager.ensureStarted": Op<string, StartOutcome>
   readonly "status.respond": Op<WireContext<HandshakeOpening>, string>
   readonly "status.respondWithoutBackend": Op<WireContext<HandshakeOpening>, string | undefined>
   readonly "status.respondLegacy": Op<WireContext<LegacyPingOpening>, Uint8Array>

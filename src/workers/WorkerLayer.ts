@@ -37,6 +37,7 @@ import * as RemoteSecurity from "./remote/RemoteSecurity.ts"
 import * as RemoteEvents from "./remote/RemoteEvents.ts"
 import * as RemoteSessions from "./remote/RemoteSessions.ts"
 import * as RemoteStatus from "./remote/RemoteStatus.ts"
+import * as RemoteWake from "./remote/RemoteWake.ts"
 import { WorkerChannel } from "./WorkerChannel.ts"
 
 /** How often a worker sends its metrics to the coordinator (and on every scrape). */
@@ -104,6 +105,7 @@ export const workerLayer = (data: WorkerData) => {
     RemoteBalancer.layer,
     RemoteStatus.layer,
     RemoteSecurity.layer,
+    RemoteWake.layer,
     IpFilter.layer,
     IdleWatch.layer,
     ZeroCopy.layer,

@@ -20,6 +20,7 @@ import { spawn } from "node:child_process"
 import { appendFileSync } from "node:fs"
 import { createInterface } from "node:readline"
 import { parseArgs } from "node:util"
+import { joinGamePacket } from "./McPeers.ts"
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +63,9 @@ const server = mc.createServer({
   motd: "managed backend",
   hideErrors: true
 } as mc.ServerOptions)
+
+// A player that logs in is put into a world, so clients see a join (the proxy's wake tests log in).
+server.on("playerJoin", (client) => (client as unknown as { write: (name: string, params: unknown) => void }).write("login", joinGamePacket(values.version, client)))
 
 server.on("listening", () => {
   if (values["never-ready"]) return

@@ -62,7 +62,8 @@ type Events = {
   once: (event: string, listener: (packet: unknown) => void) => void
 }
 
-const joinGamePacket = (version: string, client: { id: number }) => {
+/** The Join Game fields a minecraft-protocol client of `version` reads (minecraft-data's sample where it has one). */
+export const joinGamePacket = (version: string, client: { id: number }) => {
   const data = minecraftData(version)
   if (data.loginPacket) return data.loginPacket
   // Before 1.16 minecraft-data has no ready-made packet; these are the fields 1.7-1.15 read.

@@ -34,6 +34,7 @@ import { admitLogin, serverFull } from "../../security/Admission.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
 import { openSession } from "../LiveSession.ts"
+import { wakeForLogin } from "../LoginWake.ts"
 import type { ClientLink, LoginStartRead } from "../ModeHandler.ts"
 import { isRefusal } from "../ServerChoice.ts"
 import { acknowledgeBackendLogin, loginToBackend } from "./BackendLogin.ts"
@@ -131,6 +132,8 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
 
   const forwarding = (yield* Forwarding).planFor(server)
   if (forwarding.refusal !== undefined) return yield* refuseLogin(leg, "This server is misconfigured. Please tell an admin.", forwarding.refusal, "Warn")
+  const asleep = yield* wakeForLogin(server, profile.name)
+  if (asleep !== undefined) return yield* refuseLogin(leg, asleep.kick ?? server.config.disconnectMessage, asleep.reason, asleep.level === "Warn" ? "Warn" : "Info")
   const backend = yield* connectLeg(ctx, server, session)
   if (backend === undefined) {
     yield* settleOutcome("no_backend")
