@@ -140,6 +140,13 @@ const make = (settings: Effect.Effect<AuthConfig>) =>
     return SessionServer.of({ hasJoined })
   })
 
+/**
+ * Connections to the session server are kept and reused (Node's `Agent` closes each one after its
+ * request unless told otherwise): against sessionserver.mojang.com that saves a TCP and TLS
+ * handshake per login.
+ */
+const http = NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
+
 export class SessionServer extends Context.Service<SessionServer, SessionServerShape>()("infrarust/auth/SessionServer") {
   /** Reads `[auth]` from the live configuration at each call, so an edit applies to the next login. */
   static readonly layer = Layer.effect(
@@ -148,9 +155,9 @@ export class SessionServer extends Context.Service<SessionServer, SessionServerS
       const store = yield* ProxyConfigStore
       return yield* make(Effect.map(SubscriptionRef.get(store.config), (config) => config.auth))
     })
-  ).pipe(Layer.provide(NodeHttpClient.layerNodeHttp))
+  ).pipe(Layer.provide(http))
 
   /** With settings from elsewhere (tests, or a caller that owns the config). */
   static readonly layerWith = (settings: Effect.Effect<AuthConfig>) =>
-    Layer.effect(SessionServer, make(settings)).pipe(Layer.provide(NodeHttpClient.layerNodeHttp))
+    Layer.effect(SessionServer, make(settings)).pipe(Layer.provide(http))
 }

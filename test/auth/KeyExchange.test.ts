@@ -74,10 +74,13 @@ layer(ServerKeyPair.layer)("key exchange", (it) => {
       const withToken = (encryptedVerifyToken: Uint8Array): EncryptionResponse => ({ ...good, verification: { _tag: "VerifyToken", encryptedVerifyToken } })
 
       assert.strictEqual(failureOf(completeKeyExchange(keys, tokenResponse(secret, Uint8Array.of(9, 9, 9, 9), key), expected)), "TokenMismatch")
+      // A block made with another key, or garbled, is refused either way: bad padding does not throw
+      // in Node 24 (implicit rejection: it decrypts to noise that does not match), but a block
+      // that is larger than our modulus cannot be decrypted at all.
+      const refusedToken = ["TokenMismatch", "TokenUndecryptable"]
       const foreign = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey
-      assert.strictEqual(failureOf(completeKeyExchange(keys, tokenResponse(secret, token, foreign), expected)), "TokenMismatch")
-      // Bad padding does not throw in Node 24 (implicit rejection): it decrypts to noise.
-      assert.strictEqual(failureOf(completeKeyExchange(keys, withToken(flip(goodToken, 60)), expected)), "TokenMismatch")
+      assert.include(refusedToken, failureOf(completeKeyExchange(keys, tokenResponse(secret, token, foreign), expected)))
+      assert.include(refusedToken, failureOf(completeKeyExchange(keys, withToken(flip(goodToken, 60)), expected)))
       assert.strictEqual(failureOf(completeKeyExchange(keys, withToken(goodToken.subarray(1)), expected)), "TokenUndecryptable")
       assert.strictEqual(failureOf(completeKeyExchange(keys, withToken(new Uint8Array(RSA_BLOCK_BYTES).fill(0xff)), expected)), "TokenUndecryptable")
       // A secret that is not 16 bytes long.
