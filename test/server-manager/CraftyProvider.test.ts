@@ -3,46 +3,20 @@
  * v2 endpoints of reference §2.16: start_server / stop_server actions, `data.running` from the
  * stats, the bearer key, and failures (401, 5xx) that must not wedge the state machine.
  */
-import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect } from "effect"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
-import { captureLogs } from "../support/LogCapture.ts"
-import { type Panel, panelPeer } from "./support/Panels.ts"
-import { managerLayer, recordChanges, tempDir } from "./support/Stack.ts"
+import { type PanelServer, recordChanges, withPanel } from "./support/Stack.ts"
 
 const KEY = "crafty-token-SECRET-42"
 const ID = "7f3c1e2a-5b4d-4c8e-9a10-123456789abc"
 const BASE = `/api/v2/servers/${ID}`
 
-const serverFile = (panel: Panel, key: string) =>
-  `domains = ["modded.test"]
-addresses = ["127.0.0.1:25565"]
-
-[server_manager]
-type = "crafty"
-api_url = "${panel.url}"
-api_key = "${key}"
-server_id = "${ID}"
-poll_interval = "50ms"
-start_timeout = "20s"
-`
-
-const withPanel = <A>(
-  options: { readonly key?: string },
-  body: (panel: Panel, logs: ReturnType<typeof captureLogs>) => Effect.Effect<A, unknown, ServerManager | Scope.Scope>
-) => {
-  const logs = captureLogs()
-  return Effect.gen(function*() {
-    const panel = yield* panelPeer("crafty", { key: KEY, serverId: ID })
-    const files = yield* tempDir({ "modded.toml": serverFile(panel, options.key ?? KEY) })
-    return yield* body(panel, logs).pipe(Effect.provide(managerLayer(files.dir)))
-  }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
-}
+const SERVER: PanelServer = { flavor: "crafty", domain: "modded.test", serverId: ID, key: KEY }
 
 describe("CraftyProvider", () => {
   it.live("start_server, stats until running, stop_server, stats until stopped", () =>
-    withPanel({}, (panel) =>
+    withPanel(SERVER, undefined, (panel) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         const changes = yield* recordChanges
@@ -68,7 +42,7 @@ describe("CraftyProvider", () => {
       })), { timeout: 20_000 })
 
   it.live("a refused key (401) on start is a crash the next login retries; the key is never logged", () =>
-    withPanel({ key: "crafty-wrong-token" }, (panel, logs) =>
+    withPanel(SERVER, "crafty-wrong-token", (panel, logs) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         for (let i = 1; i <= 2; i++) {
@@ -84,7 +58,7 @@ describe("CraftyProvider", () => {
       })), { timeout: 20_000 })
 
   it.live("5xx stats answers while starting are ridden out", () =>
-    withPanel({}, (panel) =>
+    withPanel(SERVER, undefined, (panel) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         const changes = yield* recordChanges

@@ -5,49 +5,24 @@
  * must leave the state machine able to go on. Short poll intervals, real time: the subject is
  * the protocol; timing rules are in ServerManager.timing.test.ts.
  */
-import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import { Effect, Metric, Schedule } from "effect"
 import { serverManagerState, serverStartDuration, tagged } from "../../src/observability/Metrics.ts"
 import { ServerManager } from "../../src/server-manager/ServerManager.ts"
-import { captureLogs } from "../support/LogCapture.ts"
-import { type Panel, panelPeer, type PanelCall } from "./support/Panels.ts"
-import { managerLayer, recordChanges, tempDir } from "./support/Stack.ts"
+import type { PanelCall } from "./support/Panels.ts"
+import { type PanelServer, recordChanges, withPanel } from "./support/Stack.ts"
 
 const KEY = "ptlc_0123456789abcdefSECRET"
 const POWER = "/api/client/servers/1a2b3c4d/power"
 const RESOURCES = "/api/client/servers/1a2b3c4d/resources"
 
-const serverFile = (panel: Panel, key: string) =>
-  `domains = ["events.test"]
-addresses = ["127.0.0.1:25565"]
-
-[server_manager]
-type = "pterodactyl"
-api_url = "${panel.url}/"
-api_key = "${key}"
-server_id = "1a2b3c4d"
-poll_interval = "50ms"
-start_timeout = "20s"
-`
-
-const withPanel = <A>(
-  options: { readonly key?: string },
-  body: (panel: Panel, logs: ReturnType<typeof captureLogs>) => Effect.Effect<A, unknown, ServerManager | Scope.Scope>
-) => {
-  const logs = captureLogs()
-  return Effect.gen(function*() {
-    const panel = yield* panelPeer("pterodactyl", { key: KEY, serverId: "1a2b3c4d" })
-    const files = yield* tempDir({ "events.toml": serverFile(panel, options.key ?? KEY) })
-    return yield* body(panel, logs).pipe(Effect.provide(managerLayer(files.dir)))
-  }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
-}
+const SERVER: PanelServer = { flavor: "pterodactyl", domain: "events.test", serverId: "1a2b3c4d", key: KEY, apiUrl: (url) => `${url}/` }
 
 const isPower = (signal: string) => (c: PanelCall) => c.method === "POST" && c.path === POWER && c.body === JSON.stringify({ signal })
 
 describe("PterodactylProvider", () => {
   it.live("start and stop through the client API, with the documented requests and state mapping", () =>
-    withPanel({}, (panel) =>
+    withPanel(SERVER, undefined, (panel) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         const changes = yield* recordChanges
@@ -93,7 +68,7 @@ describe("PterodactylProvider", () => {
       })), { timeout: 20_000 })
 
   it.live("a refused key (401): each start ends crashed, nothing wedges, the key is never logged", () =>
-    withPanel({ key: "ptlc_wrong_key_XYZ" }, (panel, logs) =>
+    withPanel(SERVER, "ptlc_wrong_key_XYZ", (panel, logs) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         yield* Effect.promise(() => panel.waitForCall((c) => c.status === 401 && c.method === "GET"))
@@ -116,7 +91,7 @@ describe("PterodactylProvider", () => {
       })), { timeout: 20_000 })
 
   it.live("5xx answers: a failed start is retried by the next login; failed polls while starting are ridden out", () =>
-    withPanel({}, (panel) =>
+    withPanel(SERVER, undefined, (panel) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         const changes = yield* recordChanges
@@ -136,7 +111,7 @@ describe("PterodactylProvider", () => {
       })), { timeout: 20_000 })
 
   it.live("panel states it does not know leave the state alone", () =>
-    withPanel({}, (panel) =>
+    withPanel(SERVER, undefined, (panel) =>
       Effect.gen(function*() {
         const manager = yield* ServerManager
         const changes = yield* recordChanges

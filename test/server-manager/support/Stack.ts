@@ -4,12 +4,14 @@
  * recorder of state changes that tests wait on instead of sleeping.
  */
 import { NodeFileSystem } from "@effect/platform-node"
-import { Deferred, Effect, FileSystem, Layer, Stream } from "effect"
+import { Deferred, Effect, FileSystem, Layer, type Scope, Stream } from "effect"
 import * as NodePath from "node:path"
 import { ServersDirectory } from "../../../src/config/ServersDirectory.ts"
 import { type ManagedState, ServerManager, type StateChange } from "../../../src/server-manager/ServerManager.ts"
 import { ServerProviders } from "../../../src/server-manager/ServerProviders.ts"
 import { Sessions } from "../../../src/session/Sessions.ts"
+import { captureLogs } from "../../support/LogCapture.ts"
+import { type Panel, type PanelFlavor, panelPeer } from "./Panels.ts"
 
 /** ServerManager over `dir`, with the directory, sessions and file system it uses also provided. */
 export const managerLayer = (dir: string) =>
@@ -80,3 +82,41 @@ export const recordChanges = Effect.gen(function*() {
   }
   return recorder
 })
+
+/** One panel-managed server: its file's domain, the panel's server id and key, and the api_url written. */
+export interface PanelServer {
+  readonly flavor: PanelFlavor
+  readonly domain: string
+  readonly serverId: string
+  readonly key: string
+  /** The `api_url` the file gets from the panel's base URL (Pterodactyl's docs write a trailing slash). */
+  readonly apiUrl?: (url: string) => string
+}
+
+/**
+ * Runs `body` with a manager over a directory holding one server file managed through a real
+ * HTTP panel (Panels.ts); `keyInFile` overrides the key the file carries (a wrong key).
+ */
+export const withPanel = <A>(
+  server: PanelServer,
+  keyInFile: string | undefined,
+  body: (panel: Panel, logs: ReturnType<typeof captureLogs>) => Effect.Effect<A, unknown, ServerManager | Scope.Scope>
+) => {
+  const logs = captureLogs()
+  return Effect.gen(function*() {
+    const panel = yield* panelPeer(server.flavor, { key: server.key, serverId: server.serverId })
+    const file = `domains = ["${server.domain}"]
+addresses = ["127.0.0.1:25565"]
+
+[server_manager]
+type = "${server.flavor}"
+api_url = "${server.apiUrl?.(panel.url) ?? panel.url}"
+api_key = "${keyInFile ?? server.key}"
+server_id = "${server.serverId}"
+poll_interval = "50ms"
+start_timeout = "20s"
+`
+    const files = yield* tempDir({ [`${server.flavor}.toml`]: file })
+    return yield* body(panel, logs).pipe(Effect.provide(managerLayer(files.dir)))
+  }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
+}
