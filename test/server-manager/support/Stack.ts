@@ -116,7 +116,8 @@ server_id = "${server.serverId}"
 poll_interval = "50ms"
 start_timeout = "20s"
 `
-    const files = yield* tempDir({ [`${server.flavor}.toml`]: file })
+    // The server id is the file name: the domain's first label ("events.test" → events).
+    const files = yield* tempDir({ [`${server.domain.split(".")[0]}.toml`]: file })
     return yield* body(panel, logs).pipe(Effect.provide(managerLayer(files.dir)))
   }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
 }
