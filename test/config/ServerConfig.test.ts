@@ -102,7 +102,9 @@ describe("ServerConfig", () => {
           args: [],
           readyPattern: `For help, type "help"`,
           shutdownTimeout: "30s",
-          startTimeout: "1m"
+          startTimeout: "1m",
+          loginWait: "25s",
+          startingMessage: "The server is starting. Please join again in a moment."
         }
       ))
 
@@ -113,7 +115,8 @@ describe("ServerConfig", () => {
             parse(minimal + `[server_manager]\ntype = "${type}"\napi_url = "https://p"\napi_key = "k"\nserver_id = "s"\nshutdown_after = "10m"`)
               .config.serverManager
           ),
-          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s" }
+          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s",
+            loginWait: "25s", startingMessage: "The server is starting. Please join again in a moment." }
         ))
     }
   })

@@ -12,6 +12,35 @@ import { nginxHasStream, onPath, wasiClangReady } from "./Peers.ts"
 import { ensureSbinOnPath } from "./SystemPath.ts"
 
 ensureSbinOnPath()
+completeNpmInstall()
+
+/**
+ * CI's `npm install` runs under the machine's Node 20, and npm silently skips optional packages
+ * whose `engines` exclude the Node running it: @napi-rs/lzma's native binding (componentize-js →
+ * weval, which builds the JavaScript WebAssembly plugins) wants Node 22 or newer. This script runs
+ * under the project's Node 24, so installing again from the lock file here adds what was skipped.
+ */
+function completeNpmInstall(): void {
+  if (loads("@napi-rs/lzma")) return
+  console.log("npm install skipped optional packages for an older Node; installing them under this Node")
+  const npm = process.env.npm_execpath
+  const [command, args] = npm ? [process.execPath, [npm]] : ["npm", []]
+  execFileSync(command, [...args, "install", "--no-audit", "--no-fund", "--ignore-scripts"], { stdio: "inherit" })
+  if (!loads("@napi-rs/lzma")) {
+    console.error("@napi-rs/lzma still has no native binding after reinstalling; see npm's output above")
+    process.exit(1)
+  }
+}
+
+/** Loaded in a child process: a failed require is remembered by the process that tried it. */
+function loads(specifier: string): boolean {
+  try {
+    execFileSync(process.execPath, ["-e", `require(${JSON.stringify(specifier)})`], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
 
 interface Peer {
   readonly name: string
