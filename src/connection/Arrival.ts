@@ -52,7 +52,7 @@ export const arrive = Effect.fnUntraced(function*(
   const admitted = yield* admitConnection(client.address)
   if (admitted !== undefined) return yield* Effect.as(refuseConnection(socket, admitted), undefined)
 
-  const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout)
+  const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout, config.receiveProxyProtocol)
   yield* handshakeCompleted
   if (first._tag === "LegacyPing") {
     // Beta and 1.4 pings name no host: they are unknown domains.

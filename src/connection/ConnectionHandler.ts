@@ -23,7 +23,7 @@ import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { makeInbound } from "../socket/Inbound.ts"
 import type { LegacyContext } from "../status/StatusService.ts"
 import { arrive } from "./Arrival.ts"
-import { LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
+import { DUPLICATE_PROXY_HEADER_FIELD, LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
 import { answerLegacyPing } from "./LegacyStage.ts"
 import { acceptLogin } from "./LoginStage.ts"
 import { PendingConnections } from "./PendingConnections.ts"
@@ -87,7 +87,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const handle = (socket: Net.Socket) =>
         connection(socket).pipe(
           observeConnection((error: Described) =>
-            Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
+            Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, kindOf(error)), (level) => logAt(level, describe(error)))),
           inSpan,
           withServices,
           reportDefects,
@@ -113,7 +113,7 @@ interface Described {
 
 /** Expected disconnects are Debug; configuration mistakes and backend trouble are Warn. */
 const levelOf = (error: Described): LogLevel.Severity => {
-  if (error._tag === "ProtocolError" && error.field === UNEXPECTED_PROXY_HEADER_FIELD) return "Warn"
+  if (error._tag === "ProtocolError" && (error.field === UNEXPECTED_PROXY_HEADER_FIELD || error.field === DUPLICATE_PROXY_HEADER_FIELD)) return "Warn"
   // Debug, not Info: one random first byte of 0x02 looks like a pre-1.7 login, so a garbage
   // flood would otherwise write an Info line per 256 connections.
   if (error._tag === "ProtocolError" && error.field === LEGACY_LOGIN_FIELD) return "Debug"
@@ -121,11 +121,19 @@ const levelOf = (error: Described): LogLevel.Severity => {
   return "Debug"
 }
 
+/** What the log throttle counts these lines as (a fixed word, never client text). */
+const kindOf = (error: Described): string =>
+  error.field === UNEXPECTED_PROXY_HEADER_FIELD || error.field === DUPLICATE_PROXY_HEADER_FIELD
+    ? "PROXY protocol mismatch"
+    : error.field === undefined ? error._tag : `${error._tag} ${error.field}`
+
 const describe = (error: Described): string => {
   switch (error._tag) {
     case "ProtocolError":
       return error.field === UNEXPECTED_PROXY_HEADER_FIELD
         ? `PROXY protocol mismatch: ${error.message} (set receive_proxy_protocol = true if a load balancer sends it)`
+        : error.field === DUPLICATE_PROXY_HEADER_FIELD
+        ? `PROXY protocol mismatch: ${error.message}`
         : `closed: bad data from the client (${error.message})`
     case "ClientClosed":
       return error.message

@@ -23,6 +23,7 @@ import { relayTimeoutsOf } from "../config/ServerConfig.ts"
 import { Events } from "../event/EventBus.ts"
 import { Forwarding } from "../forwarding/Forwarding.ts"
 import { sessionEnded, settleOutcome } from "../observability/ConnectionReport.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
@@ -111,7 +112,7 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   const link = yield* connectBackend(ctx, server).pipe(Scope.provide(leg), Effect.option)
   if (Option.isNone(link)) {
     yield* settleOutcome("no_backend")
-    yield* Effect.logWarning(`no backend of '${server.id}' is reachable; disconnecting ${loginStart.name}`)
+    yield* Effect.logWarning(`no backend of '${server.id}' is reachable; disconnecting ${untrusted(loginStart.name)}`)
     return yield* Effect.as(kick(client.socket, server.config.disconnectMessage), undefined)
   }
   const backend = link.value
