@@ -98,7 +98,8 @@ const ListenerLive = (options: ProxyOptions) =>
           maxConnections: config.maxConnections,
           shutdownTimeout: config.shutdownTimeout
         },
-        handler.handle
+        handler.handle,
+        handler.admission
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })

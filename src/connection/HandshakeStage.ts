@@ -1,5 +1,5 @@
 /**
- * Reading what the client opens with, under `[limits] handshake_timeout` (the slowloris
+ * Reading what the client opens with, under `[limits] first_packet_timeout` (the slowloris
  * bound): a modern handshake or a legacy server-list ping (see FirstPacket.ts).
  *
  * A bare `FE` (Beta 1.8) or `FE 01` (1.4/1.5) can be the start of a longer 1.6 ping, so we

@@ -39,8 +39,8 @@ export type RejectionReason = typeof REJECTION_REASONS[number]
 /** One counter per reason, built once (building a tagged metric per refusal would allocate). */
 const counters = taggedEach(rejections, "reason", REJECTION_REASONS)
 
-/** Counts one refusal. */
-export const countRejection = (reason: RejectionReason): Effect.Effect<void> => Metric.update(counters[reason], 1)
+/** Counts `n` refusals (one unless given). */
+export const countRejection = (reason: RejectionReason, n = 1): Effect.Effect<void> => Metric.update(counters[reason], n)
 
 const refused = (reason: RejectionReason, refusal: Refusal) => Effect.as(countRejection(reason), refusal)
 
