@@ -122,7 +122,9 @@ export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
       refuse(
         "Info",
         `banned player refused (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`,
-        kickMessage(ban.value, now)
+        kickMessage(ban.value, now),
+        "banned player refused",
+        login.username.toLowerCase()
       )
     )
   }

@@ -17,14 +17,17 @@ export interface Refusal {
    * never a client-chosen value. Absent: the start of `reason`.
    */
   readonly kind?: string | undefined
+  /** Who the line is about, for the throttle's once-per-subject rule; absent: the client's address. */
+  readonly subject?: string | undefined
 }
 
-export const refuse = (level: LogLevel.Severity, reason: string, kick?: string, kind?: string): Refusal => ({
+export const refuse = (level: LogLevel.Severity, reason: string, kick?: string, kind?: string, subject?: string): Refusal => ({
   _tag: "Refusal",
   level,
   reason,
   kick,
-  kind
+  kind,
+  subject
 })
 
 export const isRefusal = (u: unknown): u is Refusal =>

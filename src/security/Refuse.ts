@@ -26,7 +26,7 @@ export const throttledLevel = (
 export const refuseConnection = (socket: Net.Socket, refusal: Refusal) =>
   Effect.gen(function*() {
     yield* settleOutcome("refused")
-    const level = yield* throttledLevel(yield* LogThrottle, refusal.level, socket.remoteAddress, refusal.kind ?? refusal.reason.slice(0, 24))
+    const level = yield* throttledLevel(yield* LogThrottle, refusal.level, refusal.subject ?? socket.remoteAddress, refusal.kind ?? refusal.reason.slice(0, 24))
     yield* Effect.logWithLevel(level)(refusal.reason)
     if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
   })
