@@ -99,6 +99,7 @@ const ListenerLive = (options: ProxyOptions) =>
           shutdownTimeout: config.shutdownTimeout
         },
         handler.handle,
+        handler.context,
         handler.admission
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))

@@ -5,9 +5,9 @@
  * their status, the console prints their message.
  *
  * A ban kicks the sessions it matches at once (the same lookup logins use, so an IP ban, a
- * range, a name in any case and a UUID all apply). Messages and server switches need the proxy
- * to read the session's packets (the intercepted modes): until those land, every session
- * answers 409 with the reason.
+ * range, a name in any case and a UUID all apply). Messages reach players whose sessions the
+ * proxy speaks the protocol in (offline, client_only) once they play; anyone else answers 409
+ * with the reason. Server switches are not available yet: they answer 409.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, SubscriptionRef } from "effect"
 import { Balancer, type BackendView } from "../backend/Balancer.ts"
@@ -41,11 +41,11 @@ export interface BanRequest {
   readonly source: string
 }
 
-/** Why a message or a switch cannot be done for this session (every session, for now). */
+/** Why a message or a switch cannot be done for this session. */
 const notInterceptable = (s: SessionInfo, what: string): string =>
   isForwardingMode(s.mode)
     ? `Failed to ${what}: ${s.player} is in ${s.mode} mode, where the proxy relays raw bytes and cannot write into the session`
-    : `Failed to ${what}: ${s.player}'s session (${s.mode}) does not accept proxy messages yet`
+    : `Failed to ${what}: ${s.player} is not in the game right now (logging in or between servers)`
 
 const make = Effect.gen(function*() {
   const sessions = yield* Sessions
@@ -70,6 +70,8 @@ const make = Effect.gen(function*() {
       if (Option.isSome(byUuid)) return byUuid.value
       return yield* Effect.fail(notFound(`Player '${key}' not found`))
     })
+
+  const tell = (s: SessionInfo, text: string) => sessions.act(s.id, { _tag: "Message", text })
 
   const kickSession = (s: SessionInfo, reason: string | undefined) =>
     Effect.gen(function*() {
@@ -188,11 +190,25 @@ const make = Effect.gen(function*() {
       Effect.gen(function*() {
         const s = yield* findPlayer(key)
         if ((yield* router.server(target)) === undefined) return yield* Effect.fail(notFound(`Server '${target}' not found`))
-        return yield* Effect.fail(conflict(notInterceptable(s, "send player")))
+        return yield* Effect.fail(conflict(`Failed to send player: server switching is not available in infrarust-ts yet (${s.player} stays where they are)`))
       }),
-    message: (key: string) => Effect.flatMap(findPlayer(key), (s) => Effect.fail(conflict(notInterceptable(s, "message player")))),
-    /** Counts who could not receive it: every session relays raw bytes or is not interceptable yet. */
-    broadcast: Effect.map(sessions.list, (list) => ({ delivered: 0, skipped: list.length })),
+    message: (key: string, text: string) =>
+      Effect.gen(function*() {
+        const s = yield* findPlayer(key)
+        if (!(yield* tell(s, text))) return yield* Effect.fail(conflict(notInterceptable(s, "message player")))
+        return s
+      }),
+    /** A chat message to every player who can read one; the others (forwarding modes, logging in) are counted. */
+    broadcast: (text: string) =>
+      Effect.gen(function*() {
+        let delivered = 0
+        let skipped = 0
+        for (const s of yield* sessions.list) {
+          if (yield* tell(s, text)) delivered++
+          else skipped++
+        }
+        return { delivered, skipped }
+      }),
     servers,
     server,
     start: (id: string) => managed(id, "start"),

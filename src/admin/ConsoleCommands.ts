@@ -116,13 +116,13 @@ const COMMANDS: ReadonlyArray<Command> = [
         return [`Moved ${list.length - refusals.length} of ${list.length} player(s)`, ...refusals.slice(0, 5).map((r) => `  ${r}`)]
       })
   },
-  { names: ["msg"], usage: "msg <player> <message>", help: "message a player", run: ([name], { actions }) => actions.message(name!) },
+  { names: ["msg"], usage: "msg <player> <message>", help: "message a player", run: ([name, ...words], { actions }) => Effect.map(actions.message(name!, words.join(" ")), (s) => [`Message sent to ${s.player}`]) },
   {
     names: ["broadcast"],
     usage: "broadcast <message>",
     help: "message every player",
-    run: (_, { actions }) =>
-      Effect.map(actions.broadcast, (b) => [`Broadcast sent to ${b.delivered} player(s)` + (b.skipped > 0 ? `; ${b.skipped} in forwarding modes cannot receive messages` : "")])
+    run: (words, { actions }) =>
+      Effect.map(actions.broadcast(words.join(" ")), (b) => [`Broadcast sent to ${b.delivered} player(s)` + (b.skipped > 0 ? `; ${b.skipped} in forwarding modes or logging in cannot receive messages` : "")])
   },
   { names: ["ban"], usage: "ban <player> [duration|permanent] [reason]", help: "ban a player name", run: banCommand("username") },
   { names: ["ban-ip"], usage: "ban-ip <ip> [duration|permanent] [reason]", help: "ban an address", run: banCommand("ip") },

@@ -82,14 +82,18 @@ export const PlayersHandlers = HttpApiBuilder.group(AdminApi, "players", Effect.
         const s = yield* actions.findPlayer(params.player)
         return { data: { ...playerView(s, yield* Clock.currentTimeMillis), protocol_version: s.protocolVersion, remote_addr_full: s.client } }
       }))
-    .handle("broadcast", () =>
-      Effect.map(actions.broadcast, ({ delivered, skipped }) =>
-        done(`Broadcast sent to ${delivered} player(s)`, { delivered, skipped, reason: skipped > 0 ? "players in forwarding modes cannot receive proxy messages" : undefined })))
+    .handle("broadcast", ({ payload }) =>
+      Effect.map(actions.broadcast(payload.text), ({ delivered, skipped }) =>
+        done(`Broadcast sent to ${delivered} player(s)`, {
+          delivered,
+          skipped,
+          ...(skipped > 0 ? { reason: "players in forwarding modes, or not in the game yet, cannot receive proxy messages" } : {})
+        })))
     .handle("kick", ({ params, payload }) =>
       Effect.map(actions.kick(params.player, payload.reason), (s) =>
         done(`Player '${s.player}' kicked`, isForwardingMode(s.mode) ? { note: "forwarding mode: the connection was closed without a message" } : undefined)))
     .handle("send", ({ params, payload }) => actions.send(params.player, payload.server))
-    .handle("message", ({ params }) => actions.message(params.player))
+    .handle("message", ({ params, payload }) => Effect.map(actions.message(params.player, payload.text), (s) => done(`Message sent to ${s.player}`)))
 }))
 
 export const ServersHandlers = HttpApiBuilder.group(AdminApi, "servers", Effect.fn(function*(handlers) {

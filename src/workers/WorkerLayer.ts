@@ -87,6 +87,7 @@ const listener = Layer.effectDiscard(
         shutdownTimeout: config.shutdownTimeout
       },
       handler.handle,
+      handler.context,
       handler.admission
     )
     channel.link.cast("listening", listening.address.port)

@@ -13,7 +13,7 @@ import { AdminApi } from "../../src/admin/AdminApi.ts"
 import { joinAndStay } from "../support/McClients.ts"
 import { type McServer, startMcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { type AdminProxy, API_KEY, call, startAdminProxy } from "./support.ts"
+import { type AdminProxy, API_KEY, call, openSse, startAdminProxy } from "./support.ts"
 
 const VERSION = "1.20.4"
 const TOGGLE = fileURLToPath(new URL("../support/plugins/toggle.ts", import.meta.url))
@@ -27,8 +27,12 @@ const post = (path: string, body?: unknown, options = {}) => call(proxy.admin, "
 beforeAll(async () => {
   backend = await startMcServer(VERSION, { motd: "a §aGreen§r hub" })
   proxy = await startAdminProxy({
-    global: `[plugins.toggle]\npath = ${JSON.stringify(TOGGLE)}\n[plugins.recorder]\npath = ${JSON.stringify(RECORDER)}\n`,
-    servers: { "hub.toml": serverToml(["hub.test"], [backend.address]) }
+    // Several tests log in from 127.0.0.1: the per-address login limit is not what they test.
+    global: `[rate_limit]\nmax_connections = 100\n[plugins.toggle]\npath = ${JSON.stringify(TOGGLE)}\n[plugins.recorder]\npath = ${JSON.stringify(RECORDER)}\n`,
+    servers: {
+      "hub.toml": serverToml(["hub.test"], [backend.address]),
+      "play.toml": serverToml(["play.test"], [backend.address], `proxy_mode = "offline"`)
+    }
   }, "[web.rate_limit]\nrequests_per_minute = 100000")
 })
 afterAll(async () => {
@@ -65,7 +69,7 @@ describe("admin API", () => {
     const info = await get("/proxy")
     assert.strictEqual(info.status, 200)
     assert.strictEqual(info.json.data.bind_address, `127.0.0.1:${proxy.port}`)
-    assert.strictEqual(info.json.data.servers_count, 1)
+    assert.strictEqual(info.json.data.servers_count, 2)
     assert.includeMembers(info.json.data.features, ["rest-api", "sse", "webui"])
     assert.match(info.headers["x-ratelimit-remaining"] as string, /^\d+$/)
     const gc = await post("/proxy/gc")
@@ -118,6 +122,37 @@ describe("admin API", () => {
     const gone = await get("/players/Alex")
     assert.deepStrictEqual(gone.json, { error: { code: "NOT_FOUND", message: "Player 'Alex' not found" } })
     assert.strictEqual((await post("/players/Alex/kick", {})).status, 404)
+  })
+
+  it("an offline (intercepted) player reads a message and a broadcast; its join and leave reach the event stream", async () => {
+    const stream = await openSse(proxy.admin, `/api/v1/events?token=${API_KEY}`)
+    const player = await joinAndStay(VERSION, proxy.port, "play.test", "Reader")
+    try {
+      const join = await stream.next((e) => e.event === "player.join" && e.data?.data?.username === "Reader")
+      assert.strictEqual(join.data.data.mode, "offline")
+      const heard: Array<string> = []
+      const listen = (p: { content?: unknown; message?: unknown }) => heard.push(JSON.stringify(p.content ?? p.message))
+      ;(player.client as unknown as { on: (e: string, l: typeof listen) => void }).on("system_chat", listen)
+      const message = await post("/players/Reader/message", { text: "hello from the admin" })
+      assert.strictEqual(message.status, 200)
+      assert.strictEqual(message.json.data.message, "Message sent to Reader")
+      const broadcast = await post("/players/broadcast", { text: "restart soon" })
+      assert.deepStrictEqual(
+        { delivered: broadcast.json.data.details.delivered, skipped: broadcast.json.data.details.skipped },
+        { delivered: 1, skipped: 0 }
+      )
+      await new Promise<void>((resolve) => {
+        const check = () => (heard.some((h) => h.includes("restart soon")) ? resolve() : setTimeout(check, 20))
+        check()
+      })
+      assert.isTrue(heard.some((h) => h.includes("hello from the admin")), heard.join("\n"))
+      player.leave()
+      const leave = await stream.next((e) => e.event === "player.leave" && e.data?.data?.username === "Reader")
+      assert.strictEqual(leave.data.data.last_server, "play")
+    } finally {
+      player.leave()
+      stream.close()
+    }
   })
 
   it("servers: list, detail, live and cached health; start/stop of an unmanaged server is 409; file servers are 403", async () => {
@@ -230,13 +265,13 @@ describe("admin API", () => {
 
   it("config: providers and a real reload", async () => {
     assert.deepStrictEqual((await get("/config/providers")).json.data, [
-      { provider_type: "file", configs_count: 1 },
+      { provider_type: "file", configs_count: 2 },
       { provider_type: "api", configs_count: 0 }
     ])
     proxy.writeServer("extra.toml", serverToml(["extra.test"], [backend.address]))
     const reload = await post("/config/reload")
     assert.strictEqual(reload.json.data.success, true)
-    assert.strictEqual(reload.json.data.details.servers, 2)
+    assert.strictEqual(reload.json.data.details.servers, 3)
     assert.strictEqual((await get("/servers/extra")).status, 200)
   })
 
