@@ -14,7 +14,7 @@
  * each kind counts at most {@link MAX_SUBJECTS} distinct sources (beyond that it counts lines
  * only, and says "at least"), and at most {@link MAX_KINDS} kinds are tracked at once.
  */
-import { Clock, Context, Effect, Layer, type LogLevel, Schedule } from "effect"
+import { Clock, Context, Effect, Layer, type LogLevel, References, Schedule } from "effect"
 
 export const THROTTLE_WINDOW_MS = 60_000
 /** Lines per kind per window that keep their level. */
@@ -57,7 +57,10 @@ export class LogThrottle extends Context.Service<LogThrottle, {
     /** Closes `kind`'s window: its summary line, when lines were held back. */
     const close = (kind: string, w: KindWindow, now: number): Effect.Effect<void> => {
       windows.delete(kind)
-      return w.held === 0 ? Effect.void : Effect.logWithLevel(w.level)(summaryOf(kind, w, now))
+      // Written from whichever connection ended the window: without that connection's annotations.
+      return w.held === 0
+        ? Effect.void
+        : Effect.logWithLevel(w.level)(summaryOf(kind, w, now)).pipe(Effect.provideService(References.CurrentLogAnnotations, {}))
     }
 
     const flush = Effect.gen(function*() {

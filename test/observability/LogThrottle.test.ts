@@ -6,7 +6,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { LOUD_PER_KIND, LogThrottle, MAX_SUBJECTS, THROTTLE_WINDOW_MS } from "../../src/observability/LogThrottle.ts"
-import { captureLogs } from "../support/LogCapture.ts"
+import { captureLogs, type LogLine } from "../support/LogCapture.ts"
+
+/** The throttle's own lines (the TestClock warns on its own when a long loop runs under load). */
+const summaries = (lines: ReadonlyArray<LogLine>) => lines.filter((l) => l.message.includes(" more from "))
 
 describe("LogThrottle", () => {
   it.effect("keeps the level once per subject, for a few subjects per kind, then Debug", () =>
@@ -33,13 +36,31 @@ describe("LogThrottle", () => {
         levels[level] = (levels[level] ?? 0) + 1
       }
       assert.deepStrictEqual(levels, { Info: LOUD_PER_KIND, Debug: 20_000 - LOUD_PER_KIND })
-      assert.deepStrictEqual(logs.lines, [], "no summary before the window ends")
+      assert.deepStrictEqual(summaries(logs.lines), [], "no summary before the window ends")
       yield* TestClock.adjust(THROTTLE_WINDOW_MS + 10_000)
-      assert.deepStrictEqual(logs.lines, [{
+      assert.deepStrictEqual(summaries(logs.lines), [{
         level: "Info",
         message: `login for unknown domain: … and 19,995 more from ${MAX_SUBJECTS >= 19_995 ? "19,995" : `at least ${MAX_SUBJECTS.toLocaleString("en-US")}`} address(es) in the last minute`
       }])
     }).pipe(Effect.provide(LogThrottle.layer), Effect.provide(logs.layer))
+  })
+
+  it.effect("a summary written from a connection's fiber carries none of its annotations", () => {
+    const logs = captureLogs({ annotations: true })
+    return Effect.gen(function*() {
+      const throttle = yield* LogThrottle
+      for (let i = 0; i <= LOUD_PER_KIND; i++) yield* throttle.level(`k|10.0.0.${i}`, "Warn")
+      yield* TestClock.adjust(THROTTLE_WINDOW_MS)
+      yield* throttle.level("k|10.0.1.1", "Warn")
+      const summary = logs.lines.find((l) => l.message.startsWith("k: … and 1 more"))
+      assert.isDefined(summary)
+      assert.deepStrictEqual(summary!.annotations, {})
+    }).pipe(
+      Effect.provide(LogThrottle.layer),
+      // Everything, the throttle's own fiber included, runs inside a connection's annotations.
+      Effect.annotateLogs({ client: "10.9.9.9" }),
+      Effect.provide(logs.layer)
+    )
   })
 
   it.effect("stays bounded: distinct sources beyond the cap are counted as lines only", () => {
@@ -49,8 +70,8 @@ describe("LogThrottle", () => {
       for (let i = 0; i < MAX_SUBJECTS + 500; i++) yield* throttle.level(`peer|${i}`, "Warn")
       yield* TestClock.adjust(THROTTLE_WINDOW_MS)
       yield* throttle.flush
-      assert.strictEqual(logs.lines.length, 1)
-      assert.include(logs.lines[0]!.message, `more from at least ${MAX_SUBJECTS.toLocaleString("en-US")} address(es)`)
+      assert.strictEqual(summaries(logs.lines).length, 1)
+      assert.include(summaries(logs.lines)[0]!.message, `more from at least ${MAX_SUBJECTS.toLocaleString("en-US")} address(es)`)
     }).pipe(Effect.provide(LogThrottle.layer), Effect.provide(logs.layer))
   })
 })
