@@ -50,7 +50,8 @@ const trust = (a: ProxyConfig, b: ProxyConfig): Array<string> => {
       ? ["receive_proxy_protocol without trusted_proxies: every peer's PROXY header is believed"]
       : []
   }
-  if (!a.receiveProxyProtocol) return []
+  // From off, or from "everyone is trusted", a list is a tightening.
+  if (!a.receiveProxyProtocol || a.trustedProxies.length === 0) return []
   const wider = added(a.trustedProxies, b.trustedProxies)
   return wider.length > 0 ? [`trusted_proxies widened: ${wider.join(", ")}`] : []
 }
