@@ -6,7 +6,10 @@
  * The same content is rendered as aligned text for the terminal and as Markdown for
  * docs/performance.md.
  */
+import { BACK_TO_IDLE_MIB, type FloodResult } from "./flood.ts"
 import { FLOOR_COMPARISONS, type FloorSummary } from "./summary.ts"
+
+const MiB = 2 ** 20
 
 export interface Summary {
   medians: Record<string, Record<string, number>>
@@ -20,9 +23,10 @@ interface ReportInput {
   subjects: ReadonlyArray<string>
   summary: Summary
   memory: Record<string, { sessions: number; kibPerSession: number; limitedBy?: string }>
+  floods: Record<string, ReadonlyArray<FloodResult>>
   notes: ReadonlyArray<string>
   loadCheck: string
-  durationSeconds: { rounds: number; memory: number }
+  durationSeconds: { rounds: number; memory: number; flood: number }
   floor?: FloorSummary
 }
 
@@ -149,6 +153,18 @@ const evaluateTargets = (input: ReportInput): Array<TargetLine> => {
       const r = ratio(s, "haproxy", "status_rate")
       add(`${s}: status pings/s ≥ 1.5x HAProxy`, r === undefined ? undefined : r >= 1.5, `${fmt(m["status_rate"], 0)}/s = ${fmt(r, 2)}x HAProxy`)
     }
+    for (const f of input.floods[s] ?? []) {
+      add(
+        `${s}: RSS during a ${f.connections}-connection ${f.kind} flood ≤ idle + 100 MB`,
+        f.failed === f.connections ? undefined : f.growthMiB * MiB <= 100e6,
+        `idle ${fmt(f.idleMiB, 1)} MiB, peak ${fmt(f.peakMiB, 1)} MiB (+${fmt(f.growthMiB, 1)}); ${f.closedByProxy} of ${f.opened} closed by the proxy while held`
+      )
+      add(
+        `${s}: back to idle (+${BACK_TO_IDLE_MIB} MiB) within 30 s after the ${f.kind} flood`,
+        f.failed === f.connections ? undefined : f.returnSeconds !== undefined && f.returnSeconds <= 30,
+        f.returnSeconds === undefined ? `not within 60 s (${fmt(f.finalMiB, 1)} MiB)` : `after ${fmt(f.returnSeconds, 1)} s`
+      )
+    }
     const kib = input.memory[s]?.kibPerSession
     add(
       `${s}: ≤ 10 KiB resident memory per idle session`,
@@ -171,7 +187,7 @@ export const renderReport = (input: ReportInput): { text: string; markdown: stri
   const targetTable = renderTable(["target", "result", "figures"], targets.map((t) => [t.target, t.status.toUpperCase(), t.detail]))
   const machine = Object.entries(input.machine).map(([k, v]) => `${k}: ${v}`)
   const settings = Object.entries(input.settings).map(([k, v]) => `${k}=${v}`).join(", ")
-  const duration = `rounds phase ${input.durationSeconds.rounds.toFixed(0)} s, memory phase ${input.durationSeconds.memory.toFixed(0)} s`
+  const duration = `rounds phase ${input.durationSeconds.rounds.toFixed(0)} s, memory phase ${input.durationSeconds.memory.toFixed(0)} s, flood phase ${input.durationSeconds.flood.toFixed(0)} s`
 
   const text = [
     "",

@@ -35,6 +35,7 @@ import { Backend, Driver } from "./lib/control.ts"
 import { statusResponseHex } from "./lib/frames.ts"
 import { describeMachine, loadAverage } from "./lib/machine.ts"
 import { childFileLimit, threadCount } from "./lib/proc.ts"
+import { describeFlood, FLOOD_SUBJECTS, floodMemory, type FloodResult } from "./flood.ts"
 import { bulk, idleMemory, type MemoryResult, rate, type Rig, roundTrips, sanityCheck } from "./measure.ts"
 import { renderReport } from "./report.ts"
 import { ALL_SUBJECTS, fdsPerSession, GAME_SUBJECTS, type Instance, isGameSubject, OPTIONAL_SUBJECTS, startSubject, type SubjectName } from "./subjects.ts"
@@ -51,6 +52,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --install-peers       apt-get install -y haproxy nginx libnginx-mod-stream before starting
   --skip-memory         skip the idle-session memory phase
   --memory-conns <n>    idle sessions per subject in the memory phase (full: 9000, quick: 2000)
+  --skip-flood          skip the flood phase (RSS during silent and slowloris connection floods)
+  --flood-conns <n>     connections per flood (full: 5000, quick: 2000)
+  --only-flood          run only the flood phase (no rounds, no memory phase)
   --worker-threads <n>  write 'worker_threads = <n>' into the proxy's bench config (default:
                         not set, i.e. the proxy's own default)
   --baseline <dir>      also run passthrough from the checkout in <dir> (subject passthrough@base),
@@ -71,6 +75,9 @@ const { values: flags } = parseArgs({
     "install-peers": { type: "boolean" },
     "skip-memory": { type: "boolean" },
     "memory-conns": { type: "string" },
+    "skip-flood": { type: "boolean" },
+    "flood-conns": { type: "string" },
+    "only-flood": { type: "boolean" },
     "worker-threads": { type: "string" },
     baseline: { type: "string" },
     "noop-plugin": { type: "boolean" },
@@ -109,6 +116,9 @@ const settings = {
   loginEchoBytes: 16,
   memoryConns: Number(flags["memory-conns"] ?? (quick ? 2000 : 9000)),
   memorySettleMs: quick ? 2000 : 3000,
+  floodConns: Number(flags["flood-conns"] ?? (quick ? 2000 : 5000)),
+  // Longer than first_packet_timeout (5 s), so the flood's sockets are held as long as the proxy lets them be.
+  floodHoldMs: quick ? 6000 : 10_000,
   // The intercepted subjects move a quarter of those bulk bytes: client_only runs AES-128-CFB8
   // (about 40 MB/s per core here) in the subject and again in the driver.
   gameBulkScale: 0.25,
@@ -201,7 +211,8 @@ const floorNames: Record<string, string> = {}
 const phaseStart = performance.now()
 const rates = { concurrency: settings.rateConcurrency, threads: settings.rateThreads, warmupMs: settings.rateWarmupMs, durationMs: settings.rateMs }
 
-for (let round = 0; round < settings.rounds; round++) {
+const onlyFlood = flags["only-flood"] === true
+for (let round = 0; round < (onlyFlood ? 0 : settings.rounds); round++) {
   const order = subjects.map((_, i) => subjects[(i + round) % subjects.length]!)
   const results: Round = {}
   rounds.push(results)
@@ -280,7 +291,7 @@ const roundsSeconds = (performance.now() - phaseStart) / 1000
 // ---- phase 2: memory per idle relayed session ----------------------------------------------
 const memory: Record<string, MemoryResult & { limitedBy?: string }> = {}
 const memoryStart = performance.now()
-if (!flags["skip-memory"]) {
+if (!flags["skip-memory"] && !onlyFlood) {
   for (const subject of subjects) {
     if (subject === "direct") continue
     const wanted = isGameSubject(subject) ? settings.gameMemoryConns : settings.memoryConns
@@ -306,6 +317,36 @@ if (!flags["skip-memory"]) {
 }
 const memorySeconds = (performance.now() - memoryStart) / 1000
 
+// ---- phase 3: connection floods, with the proxy's default limits ---------------------------
+const floods: Record<string, Array<FloodResult>> = {}
+const floodStart = performance.now()
+if (!flags["skip-flood"]) {
+  for (const subject of subjects.filter((s) => FLOOD_SUBJECTS.includes(s))) {
+    for (const kind of ["silent", "slowloris"] as const) {
+      const inst = await startSubject(subject, {
+        backendPort: rig.backend.port,
+        dir: Path.join(outDir, `${subject}-flood-${kind}`),
+        fileLimit,
+        defaultLimits: true,
+        ...(flags["worker-threads"] === undefined ? {} : { workerThreads: Number(flags["worker-threads"]) })
+      })
+      try {
+        const f = await floodMemory(inst, { connections: settings.floodConns, holdMs: settings.floodHoldMs, settleMs: settings.memorySettleMs, kind })
+        ;(floods[subject] ??= []).push(f)
+        if (f.failed > 0) note(`flood ${subject} ${kind}: ${f.failed} of ${f.connections} connections could not be made`)
+        log(describeFlood(subject, f))
+      } catch (e) {
+        note(`flood ${subject} ${kind}: failed: ${firstLine(e)}`)
+        log(`flood ${subject} ${kind}: FAILED: ${(e as Error).message}`)
+      } finally {
+        collectWarnings(inst)
+        await inst.stop()
+      }
+    }
+  }
+}
+const floodSeconds = (performance.now() - floodStart) / 1000
+
 rig.driver.stop()
 rig.backend.stop()
 await sessionServer?.close()
@@ -315,9 +356,9 @@ const summary = summarize(rounds, memory, subjects)
 const floor = floors.length === 0 ? undefined : summarizeFloor(rounds, floors, floorNames, subjects)
 const loadCheck = loadSideCheck(rounds, summary, subjects)
 machine.loadAverageAtEnd = loadAverage()
-const durationSeconds = { rounds: roundsSeconds, memory: memorySeconds }
-const report = renderReport({ machine, settings, subjects, summary, memory, notes, loadCheck, durationSeconds, ...(floor === undefined ? {} : { floor }) })
-const results = { machine, settings, subjects, durationSeconds, summary, floor, memory, loadCheck, targets: report.targets, notes, rounds, floors }
+const durationSeconds = { rounds: roundsSeconds, memory: memorySeconds, flood: floodSeconds }
+const report = renderReport({ machine, settings, subjects, summary, memory, floods, notes, loadCheck, durationSeconds, ...(floor === undefined ? {} : { floor }) })
+const results = { machine, settings, subjects, durationSeconds, summary, floor, memory, floods, loadCheck, targets: report.targets, notes, rounds, floors }
 Fs.writeFileSync(Path.join(outDir, "results.json"), JSON.stringify(results, null, 2))
 Fs.writeFileSync(Path.join(outDir, "report.md"), report.markdown)
 Fs.writeFileSync(Path.join(repo, ".bench-out", "latest.json"), JSON.stringify(results, null, 2))

@@ -78,10 +78,12 @@ export interface StartContext {
   readonly sessionServer?: string
   /** `passthrough+wasm`: the `[plugins.noop_wasm]` table (bench/plugins/noopWasm.ts builds it). */
   readonly wasmPlugin?: string
+  /** The flood phase: keep the proxy's default `[limits]` (the rounds turn the pending bound off). */
+  readonly defaultLimits?: boolean
 }
 
 /** Writes the proxy's bench configuration (infrarust.toml and one server) into `dir`; its path. */
-export const writeSubjectConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
+export const writeSubjectConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "", defaultLimits = false) => {
   const servers = Path.join(dir, "servers")
   Fs.mkdirSync(servers, { recursive: true })
   Fs.writeFileSync(
@@ -101,9 +103,7 @@ window = "1s"
 status_max = 100000000
 status_window = "1s"
 
-[limits]
-max_pending_handshakes = 0
-${extra}`
+${defaultLimits ? "" : "[limits]\nmax_pending_handshakes = 0\n"}${extra}`
   )
   Fs.writeFileSync(
     Path.join(servers, "bench.toml"),
@@ -147,7 +147,7 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
       return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
     default:
-      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads))
+      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads, "", ctx.defaultLimits === true))
   }
 }
 

@@ -99,7 +99,8 @@ const ListenerLive = (options: ProxyOptions) =>
           shutdownTimeout: config.shutdownTimeout
         },
         handler.handle,
-        handler.context
+        handler.context,
+        handler.admission
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })

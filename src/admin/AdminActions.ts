@@ -23,6 +23,7 @@ import type { SessionInfo } from "../session/Session.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { type ApiError, badRequest, conflict, forbidden, notFound, unavailable } from "./ApiErrors.ts"
 import type { ServerInput } from "./ApiModels.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { hostOf } from "./Views.ts"
 
 export interface ServerInfo {
@@ -75,7 +76,7 @@ const make = Effect.gen(function*() {
   const kickSession = (s: SessionInfo, reason: string | undefined) =>
     Effect.gen(function*() {
       yield* sessions.kick(s.id)
-      yield* Effect.logInfo(`kicked ${s.player} (${reason ?? "no reason"})`).pipe(Effect.annotateLogs({ player: s.player }))
+      yield* Effect.logInfo(`kicked ${untrusted(s.player)} (${reason === undefined ? "no reason" : untrusted(reason, 256)})`).pipe(Effect.annotateLogs({ player: s.player }))
     })
 
   const serverInfo = (server: LoadedServer, views: ReadonlyArray<BackendView>) =>

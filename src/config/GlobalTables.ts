@@ -86,12 +86,17 @@ export type BanConfig = typeof BanConfig.Type
 
 /** infrarust-ts `[limits]`: bounds on work done before a connection is routed. */
 export const LimitsConfig = table({
+  /** From accept to the complete first packet (PROXY header, handshake or legacy ping); shorter than the handshake-to-login bound. */
+  firstPacketTimeout: withDefault(HumanDuration, "5s"),
+  /** From the handshake to the login start. */
   handshakeTimeout: withDefault(HumanDuration, "10s"),
   proxyProtocolTimeout: withDefault(HumanDuration, "5s"),
   /** Budget for relaying one status request to a backend. */
   statusTimeout: withDefault(HumanDuration, "5s"),
   /** Connections the proxy still waits on (handshake, status exchange, login start); the oldest is closed at the cap; 0 = unlimited. */
-  maxPendingHandshakes: withDefault(U32, 1024)
+  maxPendingHandshakes: withDefault(U32, 1024),
+  /** The same, per client address (IPv6: per `[rate_limit] ipv6_prefix` network); the address's oldest is closed at the cap; 0 = unlimited. */
+  maxPendingPerAddress: withDefault(U32, 16)
 })
 export type LimitsConfig = typeof LimitsConfig.Type
 

@@ -60,6 +60,8 @@ export const ProxyConfig = table({
   plugins: withDefault(PluginsConfig, {}),
   /** infrarust-ts: peers whose PROXY protocol header is believed (CIDR or bare IP). Empty = all. */
   trustedProxies: withDefault(CidrList, []),
+  /** infrarust-ts: how long a changed config, server or ban file must stay unchanged before it is read (SettledRead.ts). */
+  fileSettle: withDefault(HumanDuration, "1s"),
   /** infrarust-ts: how long open connections may drain after SIGTERM. */
   shutdownTimeout: withDefault(HumanDuration, "30s"),
   /** infrarust-ts: pre-routing timeouts and the pending-handshake cap. */

@@ -4,15 +4,21 @@
  * Loaded once when the layer is built: a missing or broken file fails the layer with its
  * {@link ConfigError}, so start-up stops with the file/key/expectation message. Afterwards the
  * file is watched (its directory, filtered by name, because editors save by writing a new file
- * and renaming it over the old one). A valid edit is published; consumers decide which tables
- * they apply live (`[rate_limit]`, `[ip_filter]`, `[ban]` do; `bind` needs a restart). A broken
- * edit is logged and the last good config stays in place.
+ * and renaming it over the old one). A changed file is read once it has stayed the same for
+ * `file_settle` (SettledRead.ts), so a file written in several steps is never taken half-way.
+ * A valid edit is published; consumers decide which tables they apply live (`[rate_limit]`,
+ * `[ip_filter]`, `[ban]` do; `bind` needs a restart). An edit that weakens a protection is
+ * logged at WARN with what it loosens (SecurityChanges.ts). A broken edit is logged and the
+ * last good config stays in place.
  */
-import { Context, Effect, Equal, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
+import { Context, Effect, Equal, FileSystem, Layer, Option, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
+import { fileError } from "./ConfigError.ts"
 import { parseProxyConfig, readConfigText } from "./ConfigLoader.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import type { ProxyConfig } from "./ProxyConfig.ts"
+import { securityWeakenings } from "./SecurityChanges.ts"
+import { settledParse } from "./SettledRead.ts"
 
 /** Same debounce as the servers directory. */
 const DEBOUNCE = "200 millis"
@@ -26,6 +32,14 @@ export interface ProxyConfigStoreShape {
   readonly reload: Effect.Effect<boolean>
 }
 
+/** The file's text, None when it is missing (mid-rename); other read failures fail. */
+const readOptional = (fs: FileSystem.FileSystem, path: string) =>
+  fs.readFileString(path).pipe(
+    Effect.map(Option.some),
+    Effect.catch((e) =>
+      e.reason._tag === "NotFound" ? Effect.succeedNone : Effect.fail(fileError(path, "Unreadable", `cannot read the file: ${e.message}`)))
+  )
+
 const make = Effect.fnUntraced(function*(path: string) {
   const fs = yield* FileSystem.FileSystem
   let lastText = yield* readConfigText(path)
@@ -35,22 +49,36 @@ const make = Effect.fnUntraced(function*(path: string) {
 
   const lock = yield* Semaphore.make(1)
   const reload = Semaphore.withPermit(lock)(Effect.gen(function*() {
-    const read = yield* Effect.result(readConfigText(path))
-    if (Result.isFailure(read)) {
-      // Mid-rename the file can be briefly absent; the rename's own event brings us back.
-      yield* Effect.logWarning(`${read.failure.message}\n(keeping the previous configuration)`)
+    const read = readOptional(fs, path)
+    const now = yield* Effect.result(read)
+    if (Result.isFailure(now)) {
+      yield* Effect.logWarning(`${now.failure.message}\n(keeping the previous configuration)`)
       return false
     }
-    if (read.success === lastText) return false
-    lastText = read.success
-    const parsed = parseProxyConfig(read.success, path)
+    // Unchanged: nothing to wait for (the start-up check and our own rename events land here).
+    if (Option.isSome(now.success) && now.success.value === lastText) return false
+    const current = yield* SubscriptionRef.get(config)
+    const settled = yield* Effect.result(settledParse(read, (text) => parseProxyConfig(text, path), current.fileSettle, now.success))
+    if (Result.isFailure(settled)) {
+      yield* Effect.logWarning(`${settled.failure.message}\n(keeping the previous configuration)`)
+      return false
+    }
+    if (Option.isNone(settled.success)) {
+      // Mid-rename the file can be briefly absent; the rename's own event brings us back.
+      yield* Effect.logWarning(`${path}: the file is gone\n(keeping the previous configuration)`)
+      return false
+    }
+    const { parsed, text } = settled.success.value
+    if (text === lastText) return false
+    lastText = text
     if (Result.isFailure(parsed)) {
       yield* Effect.logWarning(`${parsed.failure.message}\n(keeping the previous configuration)`)
       return false
     }
     for (const warning of parsed.success.warnings) yield* Effect.logWarning(warning)
-    const current = yield* SubscriptionRef.get(config)
     if (Equal.equals(current, parsed.success.config)) return false
+    const weaker = securityWeakenings(current, parsed.success.config)
+    if (weaker.length > 0) yield* Effect.logWarning(`${path}: this edit weakens security: ${weaker.join("; ")}`)
     yield* Effect.logInfo(`${path}: configuration reloaded`)
     yield* SubscriptionRef.set(config, parsed.success.config)
     return true

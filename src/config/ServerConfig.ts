@@ -107,11 +107,14 @@ export const DomainRewrite = Schema.Union([Schema.Literal("none"), Schema.Litera
 /**
  * `[timeouts]`: `connect` as in Infrarust; `read`/`write` are the relay's idle limits (Infrarust
  * parses them but ignores them). The relay defaults below must stay equal to these.
+ * infrarust-ts adds `first_byte`: how long a backend may take to answer the login it was sent
+ * before the player is disconnected with `disconnect_message` (instead of "Logging in…" forever).
  */
 export const TimeoutsConfig = table({
   connect: withDefault(HumanDuration, "5s"),
   read: withDefault(HumanDuration, "30s"),
-  write: withDefault(HumanDuration, "30s")
+  write: withDefault(HumanDuration, "30s"),
+  firstByte: withDefault(HumanDuration, "10s")
 })
 export type TimeoutsConfig = typeof TimeoutsConfig.Type
 
@@ -172,6 +175,12 @@ export const relayTimeoutsOf = (config: ServerConfig): { readonly readTimeoutMs:
   readTimeoutMs: Duration.toMillis(config.timeouts?.read ?? RELAY_TIMEOUT_DEFAULT),
   writeTimeoutMs: Duration.toMillis(config.timeouts?.write ?? RELAY_TIMEOUT_DEFAULT)
 })
+
+/** `[timeouts] first_byte` of a server that has no `[timeouts]` table (the table's default). */
+const FIRST_BYTE_DEFAULT = Duration.seconds(10)
+
+/** How long the backend may take to answer a login it was sent (`[timeouts] first_byte`). */
+export const firstByteTimeoutOf = (config: ServerConfig): Duration.Duration => config.timeouts?.firstByte ?? FIRST_BYTE_DEFAULT
 
 export interface ServerValidation {
   readonly problems: ReadonlyArray<ConfigProblem>

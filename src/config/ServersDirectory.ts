@@ -5,7 +5,9 @@
  *   dot-files such as editor lock files are skipped). A missing directory is created.
  * - A broken file is logged at WARN with the file/key/expectation message and left out; the
  *   others load. A broken *edit* keeps the file's last good version.
- * - The directory is watched (debounced 200 ms, as Infrarust) and rescanned on any change:
+ * - The directory is watched (debounced 200 ms, as Infrarust) and rescanned on any change, once
+ *   the files have stopped changing for `file_settle` (SettledRead.ts; a changed file that does
+ *   not parse gets one more settle period before it counts as broken):
  *   added, edited and removed files change the list without a restart, and each change is
  *   logged on one line (`servers changed: added a; updated b; removed c`).
  * - Two files with one server id: the file whose name sorts first keeps it; the conflict is logged.
@@ -13,12 +15,13 @@
  *   published in the same list, after the files' (a file's id wins over an API server's, logged);
  *   `api.put`/`api.remove` persist a change before publishing it.
  */
-import { Context, Effect, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
+import { Context, type Duration, Effect, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { type ApiServerRecord, apiServersPath, readApiServers, toLoadedServer, writeApiServers } from "./ApiServers.ts"
 import { type ConfigError, fileError } from "./ConfigError.ts"
 import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
 import { watchDirectory } from "./FileWatch.ts"
+import { DEFAULT_SETTLE, MAX_SETTLE_ROUNDS } from "./SettledRead.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
 import { assembleServers, describeChange, diffServers, type FileEntry, isEmptyChange } from "./ServerList.ts"
 
@@ -54,7 +57,7 @@ export interface ServersDirectoryShape {
 
 const isServerFile = (name: string): boolean => name.endsWith(".toml") && !name.startsWith(".")
 
-const make = Effect.fnUntraced(function*(directory: string, apiFile?: string) {
+const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, settle: Effect.Effect<Duration.Duration> = Effect.succeed(DEFAULT_SETTLE)) {
   const fs = yield* FileSystem.FileSystem
 
   const exists = yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false))
@@ -147,6 +150,43 @@ const make = Effect.fnUntraced(function*(directory: string, apiFile?: string) {
     return [...fileServers, ...apiServers.filter((s) => !ids.has(s.id))]
   })
 
+  /** Every server file's text now (unreadable ones left out): what a save in progress changes. */
+  const snapshot = Effect.gen(function*() {
+    const texts = new Map<string, string>()
+    for (const name of (yield* fs.readDirectory(directory)).filter(isServerFile)) {
+      const read = yield* Effect.result(fs.readFileString(NodePath.join(directory, name)))
+      if (Result.isSuccess(read)) texts.set(name, read.success)
+    }
+    return texts
+  })
+  const sameTexts = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>) =>
+    a.size === b.size && [...a].every(([name, text]) => b.get(name) === text)
+  const known = () => new Map([...entries].map(([name, entry]) => [name, entry.text]))
+  /** A file that changed since the last scan and does not parse (half-written, or broken). */
+  const changedAndBroken = (texts: ReadonlyMap<string, string>) =>
+    [...texts].some(([name, text]) =>
+      entries.get(name)?.text !== text && Result.isFailure(parseServerConfig(text, name, fileStem(name))))
+
+  /**
+   * Waits until the files stop changing (SettledRead.ts: two snapshots `file_settle` apart
+   * agree), and gives a changed file that does not parse one more settle period.
+   */
+  const settleFiles = Effect.gen(function*() {
+    let previous = yield* snapshot
+    if (sameTexts(previous, known())) return
+    const period = yield* settle
+    let retried = false
+    for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+      yield* Effect.sleep(period)
+      const next = yield* snapshot
+      const stable = sameTexts(previous, next)
+      previous = next
+      if (!stable) continue
+      if (retried || !changedAndBroken(next)) return
+      retried = true
+    }
+  })
+
   const servers = yield* SubscriptionRef.make<ReadonlyArray<LoadedServer>>([])
   const lock = yield* Semaphore.make(1)
   /** Under the lock: publishes the combined list when it changed. */
@@ -161,6 +201,7 @@ const make = Effect.fnUntraced(function*(directory: string, apiFile?: string) {
   })
   const reload = Semaphore.withPermit(lock)(
     Effect.gen(function*() {
+      yield* settleFiles
       fileServers = yield* scan()
       yield* publish()
     }).pipe(
@@ -240,10 +281,15 @@ export class ServersDirectory extends Context.Service<ServersDirectory, ServersD
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
       const config = yield* SubscriptionRef.get(store.config)
-      return yield* make(config.serversDir, config.web === undefined ? undefined : apiServersPath(config.pluginsDir))
+      return yield* make(
+        config.serversDir,
+        config.web === undefined ? undefined : apiServersPath(config.pluginsDir),
+        Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle)
+      )
     })
   )
 
-  /** A given directory, and optionally a servers.json (tests, tools). */
-  static readonly layerDirectory = (directory: string, apiFile?: string) => Layer.effect(ServersDirectory, make(directory, apiFile))
+  /** A given directory, and optionally a servers.json (tests, tools); changed files settle for `settle` (1 s). */
+  static readonly layerDirectory = (directory: string, apiFile?: string, settle?: Duration.Duration) =>
+    Layer.effect(ServersDirectory, make(directory, apiFile, settle === undefined ? undefined : Effect.succeed(settle)))
 }

@@ -1,7 +1,7 @@
 /**
  * The early stages of every connection, in Infrarust's order (reference §2.4): PROXY header
  * (when `receive_proxy_protocol`), the global `[ip_filter]` and IP bans, the first packet (a
- * handshake or a pre-1.7 ping) under `[limits] handshake_timeout`, and the route of the host it
+ * handshake or a pre-1.7 ping) under `[limits] first_packet_timeout`, and the route of the host it
  * asks for. Their result is the connection's one context (session/ConnectionContext.ts), or
  * nothing when the connection already ended here (refused, or only a PROXY health check).
  */
@@ -31,7 +31,9 @@ export const arrive = Effect.fnUntraced(function*(
   inbound: Inbound,
   peer: Endpoint,
   local: Endpoint,
-  config: ProxyConfig
+  config: ProxyConfig,
+  /** Told the client's address once a PROXY header named it (the pending bound per address). */
+  identify?: (client: string) => void
 ) {
   const socket = inbound.socket
   let client = peer
@@ -39,6 +41,7 @@ export const arrive = Effect.fnUntraced(function*(
     const resolved = yield* receiveProxyHeader(inbound, peer, config)
     if (isRefusal(resolved)) return yield* Effect.as(refuseConnection(socket, resolved), undefined)
     client = resolved
+    identify?.(client.address)
     if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
   }
   yield* Effect.annotateCurrentSpan({
@@ -52,7 +55,7 @@ export const arrive = Effect.fnUntraced(function*(
   const admitted = yield* admitConnection(client.address)
   if (admitted !== undefined) return yield* Effect.as(refuseConnection(socket, admitted), undefined)
 
-  const first = yield* readFirstPacket(inbound, config.limits.handshakeTimeout)
+  const first = yield* readFirstPacket(inbound, config.limits.firstPacketTimeout, config.receiveProxyProtocol)
   yield* handshakeCompleted
   if (first._tag === "LegacyPing") {
     // Beta and 1.4 pings name no host: they are unknown domains.

@@ -5,34 +5,58 @@
  *   → legacy ping | status | login (→ the mode handler, which runs the session)
  *
  * Each stage is its own traced function (`proxy.<stage>`); this file only sequences them, bounds
- * the connections still in their handshake, and turns their failures into the right log line.
+ * the connections still in their handshake (PendingConnections.ts, with the accept-path gate of
+ * ArrivalGate.ts and one summary line a minute), and turns their failures into the right log line.
  * Everything the connection opens (the client socket, the session and its backend leg) belongs to
  * the fiber's Scope, so shutdown, timeouts and kicks are plain interruption and nothing leaks.
  */
-import { Cause, Context, Effect, Layer, LogLevel, Scope, SubscriptionRef } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, Schedule, Scope, Stream, SubscriptionRef } from "effect"
 import type * as Net from "node:net"
+import { ipv6Prefix } from "../address/Cidr.ts"
 import { endpointOf } from "../address/Endpoint.ts"
+import { normalizeRemoteAddress } from "../address/IpAddress.ts"
+import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ProxyModes } from "../mode/ProxyModes.ts"
 import { observeConnection } from "../observability/ConnectionReport.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
 import { traced } from "../observability/Tracing.ts"
 import { NextState } from "../protocol/Handshake.ts"
+import { countRejection } from "../security/Admission.ts"
 import { throttledLevel } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { makeInbound } from "../socket/Inbound.ts"
 import type { LegacyContext } from "../status/StatusService.ts"
 import { arrive } from "./Arrival.ts"
-import { LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
+import { DUPLICATE_PROXY_HEADER_FIELD, LEGACY_LOGIN_FIELD, UNEXPECTED_PROXY_HEADER_FIELD } from "./FirstPacket.ts"
 import { answerLegacyPing } from "./LegacyStage.ts"
 import { acceptLogin } from "./LoginStage.ts"
-import { PendingConnections } from "./PendingConnections.ts"
+import { type GateSettings, makeArrivalGate } from "./ArrivalGate.ts"
+import type { Admission } from "./Listener.ts"
+import { describePendingCounts, PendingConnections } from "./PendingConnections.ts"
 import { answerStatus } from "./StatusStage.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 
+/** How often the pending bounds' summary line may be written. */
+const PENDING_SUMMARY_INTERVAL = Duration.minutes(1)
+/** How often the counts are looked at: the first eviction after a quiet minute is said within this. */
+const PENDING_CHECK_INTERVAL = Duration.seconds(5)
+
+/** The pending bounds and the first-packet deadline of a config, for the accept path. */
+const gateSettings = (config: ProxyConfig): GateSettings => ({
+  limits: { maxTotal: config.limits.maxPendingHandshakes, maxPerAddress: config.limits.maxPendingPerAddress },
+  firstPacketTimeoutMs: Duration.toMillis(config.limits.firstPacketTimeout),
+  // Behind a PROXY-protocol load balancer every peer is the balancer: the client is known later.
+  keyOf: config.receiveProxyProtocol
+    ? () => undefined
+    : (socket) => ipv6Prefix(normalizeRemoteAddress(socket.remoteAddress ?? "?"), config.rateLimit.ipv6Prefix)
+})
+
 export class ConnectionHandler extends Context.Service<ConnectionHandler, {
   readonly handle: (socket: Net.Socket) => Effect.Effect<void>
+  /** For the listener: pending bounds and the first-packet wait, before `handle` runs. */
+  readonly admission: Admission
   /**
    * What a connection's fiber needs, and nothing else: the listener starts connection fibers
    * with it, so no fiber copies the whole application's context (a copy per connection costs
@@ -50,6 +74,28 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const services = Context.omit(Scope.Scope)(yield* Effect.context<ServicesOfConnection>())
       const pending = new PendingConnections()
       const throttle = yield* LogThrottle
+      // The accept path is plain code: it reads the settings of the latest config from here.
+      let settings = gateSettings(yield* SubscriptionRef.get(store.config))
+      yield* SubscriptionRef.changes(store.config).pipe(
+        Stream.runForEach((config) => Effect.sync(() => (settings = gateSettings(config)))),
+        Effect.forkScoped
+      )
+      const admission = makeArrivalGate(pending, () => settings)
+      let lastSummary = Number.NEGATIVE_INFINITY
+      yield* Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (now - lastSummary < Duration.toMillis(PENDING_SUMMARY_INTERVAL)) return
+        const counts = pending.takeCounts()
+        const config = yield* SubscriptionRef.get(store.config)
+        const line = describePendingCounts(counts, {
+          ...settings.limits,
+          firstPacketTimeout: Duration.format(config.limits.firstPacketTimeout)
+        })
+        if (line === undefined) return
+        lastSummary = now
+        yield* countRejection("pending_limit", counts.perAddress + counts.total + counts.maxConnections + counts.silent + counts.refused)
+        yield* Effect.logInfo(line)
+      }).pipe(Effect.repeat(Schedule.spaced(PENDING_CHECK_INTERVAL)), Effect.delay(PENDING_CHECK_INTERVAL), Effect.forkScoped)
 
       const connection = Effect.fnUntraced(function*(socket: Net.Socket) {
         // Finalizers here outlive the stages (they run when the session ends): registered on the
@@ -62,11 +108,15 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const local = endpointOf(socket.localAddress, socket.localPort)
         yield* Effect.annotateLogsScoped({ client: peer.address })
-        const leavePending = yield* pending.enter(socket, config.limits.maxPendingHandshakes)
+        // Entered on accept (ArrivalGate.ts); a socket handed over without the gate enters now.
+        const entry = pending.entryOf(socket) ??
+          pending.enter(socket, settings.keyOf(socket), settings.limits)
+        const leavePending = Effect.sync(() => pending.leave(entry))
         yield* Scope.addFinalizer(scope, leavePending)
 
         const inbound = makeInbound(socket)
-        const ctx = yield* arrive(inbound, peer, local, config)
+        const identify = (client: string) => pending.identify(entry, ipv6Prefix(client, config.rateLimit.ipv6Prefix), config.limits.maxPendingPerAddress)
+        const ctx = yield* arrive(inbound, peer, local, config, identify)
         if (ctx === undefined) return
         if (ctx.opening._tag === "LegacyPing") return yield* answerLegacyPing(ctx as LegacyContext, socket)
         const handshakeCtx = ctx as HandshakeContext
@@ -94,13 +144,13 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const handle = (socket: Net.Socket) =>
         connection(socket).pipe(
           observeConnection((error: Described) =>
-            Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
+            Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, kindOf(error)), (level) => logAt(level, describe(error)))),
           inSpan,
           reportDefects,
           Effect.scoped,
           withServices
         )
-      return ConnectionHandler.of({ handle, context: services as Context.Context<never> })
+      return ConnectionHandler.of({ handle, admission, context: services as Context.Context<never> })
     })
   )
 }
@@ -120,7 +170,7 @@ interface Described {
 
 /** Expected disconnects are Debug; configuration mistakes and backend trouble are Warn. */
 const levelOf = (error: Described): LogLevel.Severity => {
-  if (error._tag === "ProtocolError" && error.field === UNEXPECTED_PROXY_HEADER_FIELD) return "Warn"
+  if (error._tag === "ProtocolError" && (error.field === UNEXPECTED_PROXY_HEADER_FIELD || error.field === DUPLICATE_PROXY_HEADER_FIELD)) return "Warn"
   // Debug, not Info: one random first byte of 0x02 looks like a pre-1.7 login, so a garbage
   // flood would otherwise write an Info line per 256 connections.
   if (error._tag === "ProtocolError" && error.field === LEGACY_LOGIN_FIELD) return "Debug"
@@ -128,11 +178,19 @@ const levelOf = (error: Described): LogLevel.Severity => {
   return "Debug"
 }
 
+/** What the log throttle counts these lines as (a fixed word, never client text). */
+const kindOf = (error: Described): string =>
+  error.field === UNEXPECTED_PROXY_HEADER_FIELD || error.field === DUPLICATE_PROXY_HEADER_FIELD
+    ? "PROXY protocol mismatch"
+    : error.field === undefined ? error._tag : `${error._tag} ${error.field}`
+
 const describe = (error: Described): string => {
   switch (error._tag) {
     case "ProtocolError":
       return error.field === UNEXPECTED_PROXY_HEADER_FIELD
         ? `PROXY protocol mismatch: ${error.message} (set receive_proxy_protocol = true if a load balancer sends it)`
+        : error.field === DUPLICATE_PROXY_HEADER_FIELD
+        ? `PROXY protocol mismatch: ${error.message}`
         : `closed: bad data from the client (${error.message})`
     case "ClientClosed":
       return error.message

@@ -23,6 +23,8 @@ export type FirstPacket = Opening | { readonly _tag: "LegacyUndecided" }
 
 /** `field` of the error for a PROXY header that arrived while receiving them is off. */
 export const UNEXPECTED_PROXY_HEADER_FIELD = "proxy.unexpected"
+/** `field` of the error for a second PROXY header right after the one receive_proxy_protocol read. */
+export const DUPLICATE_PROXY_HEADER_FIELD = "proxy.duplicate"
 /** `field` of the error for a pre-1.7 login. */
 export const LEGACY_LOGIN_FIELD = "legacy_login"
 
@@ -37,14 +39,29 @@ const proxySignature = (bytes: Uint8Array, offset: number): "match" | "partial" 
   return v1 === "match" || v2 === "match" ? "match" : v1 === "partial" || v2 === "partial" ? "partial" : "mismatch"
 }
 
-export const decodeFirstPacket = (bytes: Uint8Array, offset: number): Decode<FirstPacket> => {
+/**
+ * The decoder of the first packet; `afterProxyHeader` when receive_proxy_protocol already read a
+ * PROXY header, so a second one is reported as what it is (two load balancers both adding one)
+ * rather than as receiving being off.
+ */
+export const firstPacketDecoder = (afterProxyHeader: boolean) => (bytes: Uint8Array, offset: number): Decode<FirstPacket> =>
+  decodeOpening(bytes, offset, afterProxyHeader)
+
+export const decodeFirstPacket = (bytes: Uint8Array, offset: number): Decode<FirstPacket> => decodeOpening(bytes, offset, false)
+
+const decodeOpening = (bytes: Uint8Array, offset: number, afterProxyHeader: boolean): Decode<FirstPacket> => {
   if (offset >= bytes.length) return needMore
   switch (proxySignature(bytes, offset)) {
     case "match":
-      return unsupported(
-        UNEXPECTED_PROXY_HEADER_FIELD,
-        "the client sent a PROXY protocol header, but receive_proxy_protocol is off"
-      )
+      return afterProxyHeader
+        ? unsupported(
+          DUPLICATE_PROXY_HEADER_FIELD,
+          "a second PROXY protocol header followed the first; only one may be sent (is something in front of the load balancer adding one too?)"
+        )
+        : unsupported(
+          UNEXPECTED_PROXY_HEADER_FIELD,
+          "the client sent a PROXY protocol header, but receive_proxy_protocol is off"
+        )
     case "partial":
       return needMore
     case "mismatch":

@@ -1,5 +1,5 @@
 /**
- * Reading what the client opens with, under `[limits] handshake_timeout` (the slowloris
+ * Reading what the client opens with, under `[limits] first_packet_timeout` (the slowloris
  * bound): a modern handshake or a legacy server-list ping (see FirstPacket.ts).
  *
  * A bare `FE` (Beta 1.8) or `FE 01` (1.4/1.5) can be the start of a longer 1.6 ping, so we
@@ -9,7 +9,7 @@
 import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
-import { decodeFirstPacket, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
+import { firstPacketDecoder, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
 import { type Inbound, next, nextWithin, takePending } from "../socket/Inbound.ts"
 
 /** How long a legacy ping may take to show whether (and what) more is coming. */
@@ -18,8 +18,17 @@ const LEGACY_SETTLE = Duration.millis(150)
 /** Enough for the longest handshake plus a login start that arrived in the same segment. */
 const MAX_FIRST_BYTES = MAX_HANDSHAKE_FRAME_LENGTH + 8 * 1024
 
-export const readFirstPacket = Effect.fnUntraced(function*(inbound: Inbound, timeout: Duration.Duration) {
-  const first = yield* nextWithin(inbound, "handshake", decodeFirstPacket, MAX_FIRST_BYTES, timeout)
+const afterNothing = firstPacketDecoder(false)
+const afterProxyHeader = firstPacketDecoder(true)
+
+export const readFirstPacket = Effect.fnUntraced(function*(
+  inbound: Inbound,
+  timeout: Duration.Duration,
+  /** A PROXY header was read first (receive_proxy_protocol). */
+  proxied = false
+) {
+  const decode = proxied ? afterProxyHeader : afterNothing
+  const first = yield* nextWithin(inbound, "handshake", decode, MAX_FIRST_BYTES, timeout)
   if (first._tag !== "LegacyUndecided") return first
   const more = yield* next(inbound, "legacy ping", settleLegacyPing, MAX_FIRST_BYTES).pipe(
     Effect.timeoutOption(LEGACY_SETTLE),

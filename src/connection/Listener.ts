@@ -7,9 +7,11 @@
  * per-connection handler acquires belongs to its fiber's scope.
  *
  * `max_connections` is a hard cap: Node cannot pause accept(2) the way Infrarust's semaphore
- * does, so a connection over the cap is closed as soon as it is accepted. One process counts
- * with Node's own `server.maxConnections`; worker threads sharing the port pass `slots`, a
- * counter all of them share (src/workers/ConnectionSlots.ts), so the cap stays global.
+ * does, so a connection over the cap is closed as soon as it is accepted — unless a half-open
+ * connection (one still in its handshake) can be closed instead: then that one goes and its slot
+ * passes to the new connection, so silent sockets can never keep a real player out. One process
+ * counts its own connections; worker threads sharing the port pass `slots`, a counter all of them
+ * share (src/workers/ConnectionSlots.ts), so the cap stays global.
  *
  * Shutdown (closing this scope, which SIGINT/SIGTERM do): stop accepting, let the live
  * sessions end by themselves for at most `shutdownTimeout`, then interrupt the rest — which
@@ -50,6 +52,27 @@ export interface ConnectionSlotsView {
   readonly give: () => void
 }
 
+/** What the listener does with a socket before its fiber starts (connection/ArrivalGate.ts). */
+export interface Admission {
+  /** Takes the new socket in; calls `start` when it should get its fiber (or closes it). */
+  readonly admit: (socket: Net.Socket, start: () => void) => void
+  /** At `max_connections`: closes the oldest half-open connection; its socket, or undefined when none. */
+  readonly evictOldest: () => Net.Socket | undefined
+  /** A connection was refused at `max_connections`. */
+  readonly refused: () => void
+}
+
+/** One process's own count against `max_connections`. */
+const localSlots = (max: number): ConnectionSlotsView => {
+  let live = 0
+  return {
+    take: () => (live < max ? (live++, true) : false),
+    give: () => {
+      live--
+    }
+  }
+}
+
 export interface Listening {
   /** The address actually bound (port 0 resolves to the chosen port). */
   readonly address: Net.AddressInfo
@@ -67,7 +90,9 @@ export const listen = <R>(
   options: ListenerOptions,
   handle: (socket: Net.Socket) => Effect.Effect<void, never, R>,
   /** The context connection fibers start with (default: the caller's). */
-  context?: Context.Context<never>
+  context?: Context.Context<never>,
+  /** Absent: every accepted socket gets its fiber at once. */
+  admission?: Admission
 ): Effect.Effect<Listening, ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
     const label = formatHostPort(options.host, options.port)
@@ -81,23 +106,27 @@ export const listen = <R>(
       allowHalfOpen: true,
       noDelay: true
     })
-    const slots = options.slots
-    if (slots === undefined && options.maxConnections > 0) server.maxConnections = options.maxConnections
-    server.on(
-      "connection",
-      slots === undefined
-        ? (socket) => {
-          run(handle(socket))
-        }
-        : (socket) => {
-          if (!slots.take()) {
+    const slots = options.slots ?? (options.maxConnections > 0 ? localSlots(options.maxConnections) : undefined)
+    const give = slots?.give
+    const start = admission === undefined
+      ? (socket: Net.Socket) => void run(handle(socket))
+      : (socket: Net.Socket) => admission.admit(socket, () => void run(handle(socket)))
+    server.on("connection", (socket) => {
+      if (slots !== undefined && give !== undefined) {
+        if (!slots.take()) {
+          const evicted = admission?.evictOldest()
+          if (evicted === undefined) {
+            admission?.refused()
             socket.destroy()
             return
           }
-          socket.once("close", slots.give)
-          run(handle(socket))
+          // The closed half-open connection's slot passes to this one.
+          evicted.off("close", give)
         }
-    )
+        socket.once("close", give)
+      }
+      start(socket)
+    })
     yield* Effect.callback<void, ListenError>((resume) => {
       const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
       server.once("error", onError)

@@ -44,7 +44,7 @@ export const acceptLogin = Effect.fnUntraced(function*(
     yield* settleOutcome("unknown_domain")
     const host = shorten(ctx.host)
     if (ctx.config.unknownDomainBehavior === "drop") return yield* Effect.logDebug(`unknown domain '${host}': dropped`)
-    return yield* refuseConnection(socket, refuse("Info", `login for unknown domain '${host}' refused`, `Unknown server: ${host}`))
+    return yield* refuseConnection(socket, refuse("Info", `login for unknown domain '${host}' refused`, `Unknown server: ${host}`, "login for unknown domain"))
   }
   const server = ctx.route.entry.value
   const filtered = yield* admitToServer(server, ctx.client.address, false)

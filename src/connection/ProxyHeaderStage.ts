@@ -32,7 +32,7 @@ export const receiveProxyHeader = Effect.fnUntraced(function*(
   const trusted = cidrSetOf(config.trustedProxies)
   if (trusted.cidrs.length > 0 && !trusted.contains(peer.address)) {
     yield* countRejection("untrusted_proxy")
-    return refuse("Warn", `refused ${peer.address}: it is not in trusted_proxies, and receive_proxy_protocol requires a PROXY header from a trusted load balancer`)
+    return refuse("Warn", `refused ${peer.address}: it is not in trusted_proxies, and receive_proxy_protocol requires a PROXY header from a trusted load balancer`, undefined, "untrusted PROXY peer")
   }
   const timeout = config.limits.proxyProtocolTimeout
   const header = yield* next(inbound, "PROXY header", decodeProxyHeader, MAX_HEADER_BYTES).pipe(
@@ -45,10 +45,12 @@ export const receiveProxyHeader = Effect.fnUntraced(function*(
     if (isNotProxyHeader(e)) {
       return refuse(
         "Warn",
-        `PROXY protocol mismatch: ${peer.address} sent no PROXY header (${e.detail}); receive_proxy_protocol = true expects your load balancer to send one (HAProxy: send-proxy-v2, nginx: proxy_protocol on)`
+        `PROXY protocol mismatch: ${peer.address} sent no PROXY header (${e.detail}); receive_proxy_protocol = true expects your load balancer to send one (HAProxy: send-proxy-v2, nginx: proxy_protocol on)`,
+        undefined,
+        "PROXY protocol mismatch"
       )
     }
-    return refuse("Warn", `broken PROXY header from ${peer.address}: ${e.message}`)
+    return refuse("Warn", `broken PROXY header from ${peer.address}: ${e.message}`, undefined, "broken PROXY header")
   }
   if (header.success._tag === "None") {
     return refuse("Debug", `no PROXY header from ${peer.address} within ${Duration.format(timeout)}`)

@@ -16,6 +16,7 @@ import { Duration, Effect, LogLevel, Option } from "effect"
 import { Events } from "../event/EventBus.ts"
 import type { PingReply } from "../event/ProxyEvent.ts"
 import { settleOutcome } from "../observability/ConnectionReport.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
@@ -105,5 +106,5 @@ export const answerStatus = Effect.fnUntraced(function*(ctx: HandshakeContext, i
   if (Option.isSome(cheap)) yield* exchange(ctx, inbound, cheap.value)
 })
 
-/** Hosts come from the client: keep log lines and kick texts bounded. */
-export const shorten = (host: string): string => (host.length > 64 ? `${host.slice(0, 64)}…` : host)
+/** Hosts come from the client: log lines and kick texts get them escaped and bounded. */
+export const shorten = (host: string): string => untrusted(host)

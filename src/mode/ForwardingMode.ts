@@ -12,6 +12,8 @@
  *    session's backend leg; when none answers, the player sees `disconnect_message`.
  * 5. The backend receives the PROXY v2 header first (`send_proxy_protocol`), then the handshake
  *    (rewritten per `domain_rewrite`), the login start and any bytes the client sent after it.
+ *    A backend that closes or stays silent (`[timeouts] first_byte`) before its first answer
+ *    gets the player `disconnect_message` too (BackendAnswer.ts).
  * 6. ServerConnected; then the relay, whose bytes never touch Effect (relay/Relay.ts, or the splice
  *    relay for zero_copy); the session-end line is logged with client, player, server, byte counts,
  *    duration and reason.
@@ -19,10 +21,11 @@
 import { Clock, Effect, Exit, Option, Scope } from "effect"
 import { offlineUuid } from "../auth/OfflineUuid.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
-import { relayTimeoutsOf } from "../config/ServerConfig.ts"
+import { firstByteTimeoutOf, relayTimeoutsOf } from "../config/ServerConfig.ts"
 import { Events } from "../event/EventBus.ts"
 import { Forwarding } from "../forwarding/Forwarding.ts"
 import { sessionEnded, settleOutcome } from "../observability/ConnectionReport.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
@@ -36,6 +39,7 @@ import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import type { BackendLink } from "../socket/BackendLink.ts"
 import { takePending } from "../socket/Inbound.ts"
 import { kick } from "../socket/Kick.ts"
+import { awaitBackendAnswer, forwardAnswer } from "./BackendAnswer.ts"
 import { connectBackend } from "./BackendConnect.ts"
 import { handshakeToBackend } from "./HandshakeToBackend.ts"
 import { openSession } from "./LiveSession.ts"
@@ -111,33 +115,40 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   const link = yield* connectBackend(ctx, server).pipe(Scope.provide(leg), Effect.option)
   if (Option.isNone(link)) {
     yield* settleOutcome("no_backend")
-    yield* Effect.logWarning(`no backend of '${server.id}' is reachable; disconnecting ${loginStart.name}`)
+    yield* Effect.logWarning(`no backend of '${server.id}' is reachable; disconnecting ${untrusted(loginStart.name)}`)
     return yield* Effect.as(kick(client.socket, server.config.disconnectMessage), undefined)
   }
   const backend = link.value
-  yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
-  yield* session.joined
-  const events = yield* Events
-  yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
-
   backend.socket.write(handshake)
   backend.socket.write(raw)
   const rest = takePending(client.inbound)
   if (rest.length > 0) backend.socket.write(rest)
+  // Until the backend answers, the player can still read a login disconnect (BackendAnswer.ts).
+  const answer = yield* awaitBackendAnswer(backend, firstByteTimeoutOf(server.config))
+  if (answer._tag === "Silent") {
+    yield* settleOutcome("no_backend")
+    yield* Effect.logWarning(`backend ${backend.address} of '${server.id}' ${answer.detail} before answering the login; disconnecting ${untrusted(loginStart.name)}`)
+    return yield* Effect.as(kick(client.socket, server.config.disconnectMessage), undefined)
+  }
+  yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
+  yield* session.joined
+  const events = yield* Events
+  yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
+  yield* forwardAnswer(client.socket, answer.bytes, firstByteTimeoutOf(server.config))
   yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.config.proxyMode}`)
-  return { backend, server, startedAt: session.info.startedAt }
+  return { backend, server, startedAt: session.info.startedAt, answered: answer.bytes.length }
 }, traced("proxy.login"))
 
 const login = Effect.fnUntraced(function*(ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) {
   const prepared = yield* prepare(ctx, client, start)
   if (prepared === undefined) return
-  const { backend, server, startedAt } = prepared
+  const { answered, backend, server, startedAt } = prepared
   const meter = makeMeter()
   yield* settleOutcome("relayed")
   // Bytes reach `infrarust.bytes.relayed` while the session runs, read from the meter.
   const meters = yield* Effect.serviceOption(SessionMeters)
   if (Option.isSome(meters)) yield* meters.value.track(server.id, meter)
-  const options: RelayOptions = { ...relayTimeoutsOf(server.config), idleWatch: yield* IdleWatch, meter }
+  const options: RelayOptions = { ...relayTimeoutsOf(server.config), idleWatch: yield* IdleWatch, meter, sentBefore: answered }
   yield* relaySession(client, backend, server, startedAt, options)
 })
 

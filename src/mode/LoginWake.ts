@@ -8,6 +8,7 @@
  */
 import { Duration, Effect, Option } from "effect"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { type Refusal, refuse } from "../security/Refusal.ts"
 import { ServerWake } from "../server-manager/ServerWake.ts"
 import { mayConnect } from "../server-manager/StartOutcome.ts"
@@ -22,9 +23,9 @@ export const wakeForLogin = Effect.fnUntraced(function*(server: LoadedServer, pl
   const waitMs = Math.min(Duration.toMillis(manager.loginWait), MAX_LOGIN_WAIT_MS)
   const outcome = yield* (yield* ServerWake).ensureStarted(server.id).pipe(Effect.timeoutOption(Duration.millis(waitMs)))
   if (Option.isNone(outcome)) {
-    return refuse("Info", `'${server.id}' is still starting after ${waitMs / 1000}s; ${player} was asked to join again`, manager.startingMessage) as Refusal
+    return refuse("Info", `'${server.id}' is still starting after ${waitMs / 1000}s; ${untrusted(player)} was asked to join again`, manager.startingMessage) as Refusal
   }
   if (mayConnect(outcome.value)) return undefined
   const failed = outcome.value as Exclude<typeof outcome.value, { _tag: "Ready" | "NotManaged" }>
-  return refuse("Warn", `'${server.id}' could not take ${player}: ${failed.detail}`, failed.message) as Refusal
+  return refuse("Warn", `'${server.id}' could not take ${untrusted(player)}: ${failed.detail}`, failed.message) as Refusal
 })

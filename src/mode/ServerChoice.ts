@@ -10,6 +10,7 @@ import { Effect } from "effect"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { Events } from "../event/EventBus.ts"
 import { ALLOWED, type PreConnectResult } from "../event/ProxyEvent.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { Router } from "../routing/Router.ts"
 import { admitToServer, serverFull } from "../security/Admission.ts"
 import { type Refusal, refuse } from "../security/Refusal.ts"
@@ -33,9 +34,9 @@ export const preConnect = Effect.fnUntraced(function*(session: LiveSession, serv
     case "Allowed":
       return server as ServerChoice
     case "Denied":
-      return refuse("Info", `login denied by a plugin (ServerPreConnect): ${result.reason}`, result.reason) as ServerChoice
+      return refuse("Info", `login denied by a plugin (ServerPreConnect): ${untrusted(result.reason, 256)}`, result.reason) as ServerChoice
     case "SendToLimbo":
-      return refuse("Warn", `a plugin sent ${session.player.name} to limbo, which is not available yet; login refused`, "This server cannot hold players in limbo.") as ServerChoice
+      return refuse("Warn", `a plugin sent ${untrusted(session.player.name)} to limbo, which is not available yet; login refused`, "This server cannot hold players in limbo.") as ServerChoice
     case "ConnectTo":
       return yield* redirect(session, server, result.server, ctx)
   }
@@ -45,18 +46,18 @@ export const preConnect = Effect.fnUntraced(function*(session: LiveSession, serv
 export const redirect = Effect.fnUntraced(function*(session: LiveSession, from: LoadedServer, to: string, ctx: HandshakeContext) {
   const target = yield* (yield* Router).server(to)
   if (target === undefined) {
-    return refuse("Warn", `a plugin sent ${session.player.name} to server '${to}', which does not exist; login refused`, `Server '${to}' does not exist.`) as ServerChoice
+    return refuse("Warn", `a plugin sent ${untrusted(session.player.name)} to server '${to}', which does not exist; login refused`, `Server '${to}' does not exist.`) as ServerChoice
   }
   if (familyOf(target.config.proxyMode) !== familyOf(from.config.proxyMode)) {
     return refuse(
       "Warn",
-      `a plugin sent ${session.player.name} from '${from.id}' (proxy_mode ${from.config.proxyMode}) to '${to}' (proxy_mode ${target.config.proxyMode}); a login cannot change mode family, refused`,
+      `a plugin sent ${untrusted(session.player.name)} from '${from.id}' (proxy_mode ${from.config.proxyMode}) to '${to}' (proxy_mode ${target.config.proxyMode}); a login cannot change mode family, refused`,
       `Cannot connect to '${to}' from here.`
     ) as ServerChoice
   }
   const filtered = yield* admitToServer(target, ctx.client.address, false)
   if (filtered !== undefined) return filtered as ServerChoice
   if (!(yield* session.transition({ _tag: "Connecting", server: target.id }, target.config.maxPlayers))) return (yield* serverFull(target)) as ServerChoice
-  yield* Effect.logInfo(`a plugin sent ${session.player.name} to '${target.id}' instead of '${from.id}'`)
+  yield* Effect.logInfo(`a plugin sent ${untrusted(session.player.name)} to '${target.id}' instead of '${from.id}'`)
   return target as ServerChoice
 })

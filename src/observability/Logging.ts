@@ -2,7 +2,9 @@
  * Log output for the process: human-readable lines by default, JSON lines for log shippers.
  *
  * Text: `2026-11-21T10:00:00.000Z INFO  session ended client=203.0.113.7 server=survival`
- * — the message, then the fiber's log annotations as key=value pairs. A failure cause is
+ * — the message, then the fiber's log annotations as key=value pairs. Control characters in a
+ * message are escaped and its later lines indented; annotation values that are not plain words
+ * are JSON-quoted (LogText.ts). JSON lines need neither: JSON escapes them. A failure cause is
  * printed only when the log call carries one (expected disconnects are logged without).
  *
  * Inside a traced connection (telemetry on and the trace sampled) every line also carries
@@ -11,10 +13,19 @@
  */
 import { Cause, Layer, Logger, LogLevel, References } from "effect"
 import type { LogRing } from "./LogRing.ts"
+import { escapeControls } from "./LogText.ts"
 
 export type LogFormat = "text" | "json"
 
-const quote = (value: string): string => (/^[\w.:/@\-[\]]+$/.test(value) ? value : JSON.stringify(value))
+/** JSON.stringify escapes C0 controls; DEL, C1 and the bidi controls it leaves are escaped too. */
+const quote = (value: string): string => (/^[\w.:/@\-[\]]+$/.test(value) ? value : escapeControls(JSON.stringify(value)))
+
+/**
+ * The message of a text line: control characters escaped, and the lines after the first
+ * indented, so nothing inside a message (a host name with a newline that a call site forgot to
+ * pass through `untrusted`) can ever start a line that looks like a log line of its own.
+ */
+const textMessage = (text: string): string => escapeControls(text, true).replace(/\n/g, "\n    ")
 
 const render = (value: unknown): string =>
   typeof value === "string" ? value : typeof value === "number" || typeof value === "bigint" ? String(value) : JSON.stringify(value)
@@ -40,7 +51,7 @@ const stdout: Write = (line) => {
 export const makeTextLogger = (write: Write, fixed: Record<string, unknown> = {}) =>
   Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
     const messages = Array.isArray(message) ? message : [message]
-    let line = `${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${messages.map(render).join(" ")}`
+    let line = `${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${textMessage(messages.map(render).join(" "))}`
     for (const [key, value] of Object.entries(annotationsOf(fiber))) line += ` ${key}=${quote(render(value))}`
     for (const [key, value] of Object.entries(fixed)) line += ` ${key}=${quote(render(value))}`
     const trace = traceOf(fiber)

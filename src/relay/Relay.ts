@@ -54,6 +54,11 @@ export interface RelayOptions {
   /** Bytes waiting for a peer that takes none of them for this long end the session (`timeouts.write`). */
   readonly writeTimeoutMs: number
   readonly idleWatch: IdleWatch["Service"]
+  /**
+   * Bytes the backend sent that were written to the client before the relay started (its first
+   * answer, mode/BackendAnswer.ts): counted as the session's, which the relay itself cannot see.
+   */
+  readonly sentBefore?: number | undefined
 }
 
 export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
@@ -86,7 +91,7 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
     const client = adopted?.socket ?? accepted
     // Bytes written to the player before the relay are not the session's; an adopted socket
     // starts counting from zero.
-    const b2cStart = adopted === undefined ? accepted.bytesWritten : 0
+    const b2cStart = (adopted === undefined ? accepted.bytesWritten : 0) - (options.sentBefore ?? 0)
     options.meter.bytes = () => ({
       c2b: backend.bytesWritten - link.headerBytes,
       b2c: client.bytesWritten - b2cStart

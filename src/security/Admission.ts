@@ -10,9 +10,9 @@
  * any) or `undefined` to continue, and counts the refusal on `infrarust.rejections`.
  *
  * Log levels: what floods produce (filtered addresses, rate limits) is Debug; bans and full
- * servers concern a person and are Info — except that connections refused by one IP or range
- * ban are reported at Info once a minute per ban (LogThrottle) and at Debug otherwise, so a
- * flood from a banned range cannot flood the log. None is an error.
+ * servers concern a person and are Info — but every line a peer can cause goes through the log
+ * throttle (a few a minute per kind, then one summary line), so a flood from a banned range
+ * cannot flood the log. None is an error.
  */
 import { Clock, Effect, Metric, Option } from "effect"
 import { traced } from "../observability/Tracing.ts"
@@ -39,8 +39,8 @@ export type RejectionReason = typeof REJECTION_REASONS[number]
 /** One counter per reason, built once (building a tagged metric per refusal would allocate). */
 const counters = taggedEach(rejections, "reason", REJECTION_REASONS)
 
-/** Counts one refusal. */
-export const countRejection = (reason: RejectionReason): Effect.Effect<void> => Metric.update(counters[reason], 1)
+/** Counts `n` refusals (one unless given). */
+export const countRejection = (reason: RejectionReason, n = 1): Effect.Effect<void> => Metric.update(counters[reason], n)
 
 const refused = (reason: RejectionReason, refusal: Refusal) => Effect.as(countRejection(reason), refusal)
 
@@ -67,7 +67,7 @@ export const admitConnection = Effect.fnUntraced(function*(client: string) {
   const ban = yield* bans.find({ ip: client })
   if (Option.isSome(ban)) {
     // Keyed by the ban, so a flood from a banned range is one Info line a minute, not one per address.
-    const level = yield* (yield* LogThrottle).level(`ban:${describeTarget(ban.value.target)}`, "Info")
+    const level = yield* (yield* LogThrottle).level(`banned address closed|${client}`, "Info")
     return yield* refused(
       "banned",
       refuse(level, `banned address closed (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`)
@@ -122,7 +122,9 @@ export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
       refuse(
         "Info",
         `banned player refused (${describeTarget(ban.value.target)}, ${describeExpiry(ban.value)})`,
-        kickMessage(ban.value, now)
+        kickMessage(ban.value, now),
+        "banned player refused",
+        login.username.toLowerCase()
       )
     )
   }

@@ -37,6 +37,7 @@ import {
 } from "effect"
 import * as NodePath from "node:path"
 import { watchDirectory } from "../config/FileWatch.ts"
+import { DEFAULT_SETTLE, settledParse } from "../config/SettledRead.ts"
 import type { BanConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { Events } from "../event/EventBus.ts"
@@ -53,7 +54,7 @@ import {
 import { type BanFileData, decodeBanFile, emptyBanFile, encodeBanFile } from "./BanFile.ts"
 import { audited, type BanLookup, diffAudit, indexOf, lookupBan } from "./BanIndex.ts"
 export type { BanLookup } from "./BanIndex.ts"
-import { type BanStoreError, ensureDirectory, readBanText, setAside, writeBanText } from "./BanStore.ts"
+import { BanStoreError, ensureDirectory, readBanText, setAside, writeBanText } from "./BanStore.ts"
 
 export class BanInputError extends Schema.TaggedError<BanInputError>()("BanInputError", {
   detail: Schema.String
@@ -103,6 +104,8 @@ const WATCH_DEBOUNCE = "250 millis"
 export interface BanSettings {
   readonly current: Effect.Effect<BanConfig>
   readonly changes: Stream.Stream<BanConfig>
+  /** How long a changed file must stay unchanged before it is read (`file_settle`; 1 s when absent). */
+  readonly settle?: Effect.Effect<Duration.Duration> | undefined
 }
 
 /**
@@ -142,6 +145,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
   let onDisk: string | undefined
 
   const nowSeconds = Effect.map(Clock.currentTimeMillis, toSeconds)
+  const settlePeriod = settings.settle ?? Effect.succeed(DEFAULT_SETTLE)
   const auditEnabled = Effect.map(settings.current, (c) => c.enableAuditLog)
 
   const commit = (data: BanFileData) =>
@@ -152,41 +156,59 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
       publish(data)
     })
 
-  /** Under the lock: brings memory up to date with the file if something else changed it. */
+  /**
+   * Under the lock: brings memory up to date with the file if something else changed it. A
+   * changed file is read once it has settled (SettledRead.ts), and one that does not parse is
+   * read again after another settle period before it counts: at start-up it then stops the
+   * proxy (fail closed: no bans would let every banned player in); at run time it is moved
+   * aside and the bans in memory, which stayed in force, are written back.
+   */
   const syncFromDisk = (initial: boolean) =>
     Effect.gen(function*() {
-      const read = yield* readBanText(path)
+      const first = yield* readBanText(path)
+      if (Option.isSome(first) && first.value === onDisk) return
+      const now = yield* nowSeconds
+      const decode = (text: string) => decodeBanFile(text, now)
       const held = index.data.bans.length
-      if (Option.isNone(read)) {
+      const settled = Option.isNone(first)
+        ? Option.none()
+        : initial && Result.isSuccess(decode(first.value))
+        ? Option.some({ text: first.value, parsed: decode(first.value) })
+        : yield* settledParse(readBanText(path), decode, yield* settlePeriod, first)
+      if (Option.isNone(settled)) {
         if (onDisk === undefined || (held === 0 && index.data.audit.length === 0)) return
         yield* Effect.logWarning(`${path} was deleted; writing back the ${held} ban(s) held in memory`)
         return yield* commit(index.data)
       }
-      const text = read.value
+      const { parsed, text } = settled.value
       if (text === onDisk) return
       if (!initial && text.trim() === "" && held > 0) {
-        // An editor that rewrites in place truncates first; the rest of the save brings another event.
-        return yield* Effect.logDebug(`${path} is empty (a save in progress?); keeping the ${held} ban(s) in memory`)
+        // Emptied by hand with bans in force: more likely a save gone wrong than "unban everyone".
+        return yield* Effect.logWarning(`${path} is empty; keeping the ${held} ban(s) in memory (lift bans one by one, or write {"bans": []})`)
       }
-      const decoded = decodeBanFile(text, yield* nowSeconds)
-      if (Result.isFailure(decoded)) {
+      if (Result.isFailure(parsed)) {
+        if (initial) {
+          return yield* new BanStoreError({
+            path,
+            operation: "load",
+            detail: `${parsed.failure}; the proxy does not start with a corrupt ban file, which would let every banned player in: fix the file, or move it away to start with no bans`
+          })
+        }
         const aside = yield* setAside(path)
         onDisk = undefined
         yield* Effect.logError(
-          `${path} is not a valid ban store (${decoded.failure}); it was moved to ${aside}` +
-            (initial ? " and the proxy starts with no bans" : `; the ${held} ban(s) in memory are kept and written back`)
+          `${path} is not a valid ban store (${parsed.failure}); it was moved to ${aside}; the ${held} ban(s) in memory are kept and written back`
         )
-        if (!initial) yield* commit(index.data)
-        return
+        return yield* commit(index.data)
       }
-      const loaded = decoded.success
+      const loaded = parsed.success
       if (initial) {
         onDisk = text
         publish(loaded)
         if (loaded.bans.length > 0) yield* Effect.logInfo(`loaded ${loaded.bans.length} ban(s) from ${path}`)
         return
       }
-      const changes = diffAudit(index, loaded, yield* nowSeconds)
+      const changes = diffAudit(index, loaded, now)
       const added = changes.filter((c) => c.action === "ban").length
       const audit = audited(loaded.audit, changes, yield* auditEnabled)
       if (audit === loaded.audit) {
@@ -196,6 +218,41 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
         yield* commit({ bans: loaded.bans, audit })
       }
       yield* Effect.logInfo(`${path} was edited: ${added} ban(s) added or changed, ${changes.length - added} lifted`)
+    })
+
+  /**
+   * Under the lock: `[ban] file` now names `file`. The bans in memory stay in force and are
+   * carried over: merged with what the new file holds (its entry wins for a target both have)
+   * and written there. A new file that does not parse (after settling) is moved aside first.
+   */
+  const switchTo = (file: string) =>
+    Effect.gen(function*() {
+      const carried = index.data
+      path = file
+      onDisk = undefined
+      yield* ensureDirectory(file)
+      const now = yield* nowSeconds
+      const found = yield* readBanText(file)
+      const settled = Option.isNone(found)
+        ? Option.none()
+        : yield* settledParse(readBanText(file), (text) => decodeBanFile(text, now), yield* settlePeriod, found)
+      let there = emptyBanFile
+      if (Option.isSome(settled)) {
+        const { parsed, text } = settled.value
+        if (Result.isSuccess(parsed)) {
+          there = parsed.success
+          onDisk = text
+        } else {
+          const aside = yield* setAside(file)
+          yield* Effect.logError(`${file} is not a valid ban store (${parsed.failure}); it was moved to ${aside}`)
+        }
+      }
+      const targets = new Set(there.bans.map((b) => targetKey(b.target)))
+      const kept = carried.bans.filter((b) => !targets.has(targetKey(b.target)))
+      const merged: BanFileData = { bans: [...there.bans, ...kept], audit: there.audit.length > 0 ? there.audit : carried.audit }
+      if (kept.length > 0 || onDisk === undefined) yield* commit(merged)
+      else publish(merged)
+      yield* Effect.logInfo(`[ban] file is now ${file}: ${there.bans.length} ban(s) found there, ${kept.length} carried over from memory`)
     })
 
   /** Every disk access runs under the lock. */
@@ -284,16 +341,9 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
     Effect.map(Clock.currentTimeMillis, (now) => Option.fromUndefinedOr(lookupBan(index, lookup, now)))
 
   const watcher = yield* FiberHandle.make()
-  /** Loads `file` as the store (startup, or `[ban] file` changed) and watches it. */
-  const open = (file: string) =>
+  /** Watches `file` for hand edits (at start-up, and again when `[ban] file` changed). */
+  const watch = (file: string) =>
     Effect.gen(function*() {
-      yield* locked(Effect.gen(function*() {
-        path = file
-        publish(emptyBanFile)
-        onDisk = undefined
-        yield* ensureDirectory(file)
-        yield* syncFromDisk(true)
-      }).pipe(Effect.catch((e) => Effect.logError(`${e.message}; starting with no bans`))))
       yield* watchDirectory(fs, NodePath.dirname(file), {
         fileName: NodePath.basename(file),
         debounce: WATCH_DEBOUNCE,
@@ -305,13 +355,21 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
       yield* reload
     })
 
-  yield* open(path)
+  // At start-up a ban file that cannot be read or parsed fails the layer: the proxy does not start.
+  yield* locked(Effect.gen(function*() {
+    yield* ensureDirectory(path)
+    yield* syncFromDisk(true)
+  }))
+  yield* watch(path)
   yield* settings.changes.pipe(
     Stream.map((c) => c.file),
     Stream.changes,
     Stream.drop(1),
     Stream.runForEach((file) =>
-      Effect.andThen(Effect.logInfo(`[ban] file changed: using ${file} instead of ${path}`), open(file))
+      locked(switchTo(file)).pipe(
+        Effect.catch((e) => Effect.logError(`${e.message}; the bans in memory stay in force`)),
+        Effect.andThen(watch(file))
+      )
     ),
     Effect.forkScoped
   )
@@ -349,7 +407,8 @@ export class BanList extends Context.Service<BanList, BanListShape>()("infrarust
         const events = yield* Events
         return yield* make({
           current: Effect.map(SubscriptionRef.get(store.config), (c) => c.ban),
-          changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban)
+          changes: Stream.map(SubscriptionRef.changes(store.config), (c) => c.ban),
+          settle: Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle)
         }, onPublish, (change) => events.notify(change))
       })
     )

@@ -12,13 +12,22 @@ export interface Refusal {
   readonly reason: string
   /** A login disconnect to show the player first, if the client can display one. */
   readonly kick?: string | undefined
+  /**
+   * What the log throttle counts lines of (LogThrottle.ts): one word for one kind of event,
+   * never a client-chosen value. Absent: the start of `reason`.
+   */
+  readonly kind?: string | undefined
+  /** Who the line is about, for the throttle's once-per-subject rule; absent: the client's address. */
+  readonly subject?: string | undefined
 }
 
-export const refuse = (level: LogLevel.Severity, reason: string, kick?: string): Refusal => ({
+export const refuse = (level: LogLevel.Severity, reason: string, kick?: string, kind?: string, subject?: string): Refusal => ({
   _tag: "Refusal",
   level,
   reason,
-  kick
+  kick,
+  kind,
+  subject
 })
 
 export const isRefusal = (u: unknown): u is Refusal =>

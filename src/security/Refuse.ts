@@ -11,8 +11,9 @@ import type { Refusal } from "./Refusal.ts"
 import { kick } from "../socket/Kick.ts"
 
 /**
- * Warnings a peer can trigger at will (PROXY mismatches, untrusted peers) are said once a
- * minute per peer and kind, then at Debug: a flood must not flood the log.
+ * Lines a peer can trigger at will (refusals, PROXY mismatches, untrusted peers) go through the
+ * log throttle by kind: a few per minute keep their level, then one summary line counts the
+ * rest, however many addresses the flood comes from. Debug lines are not throttled.
  */
 export const throttledLevel = (
   throttle: LogThrottle["Service"],
@@ -20,12 +21,12 @@ export const throttledLevel = (
   peer: string | undefined,
   kind: string
 ): Effect.Effect<LogLevel.Severity> =>
-  level === "Warn" ? throttle.level(`${kind}|${peer ?? "?"}`, level) : Effect.succeed(level)
+  level === "Debug" || level === "Trace" ? Effect.succeed(level) : throttle.level(`${kind}|${peer ?? "?"}`, level)
 
 export const refuseConnection = (socket: Net.Socket, refusal: Refusal) =>
   Effect.gen(function*() {
     yield* settleOutcome("refused")
-    const level = yield* throttledLevel(yield* LogThrottle, refusal.level, socket.remoteAddress, refusal.reason.slice(0, 24))
+    const level = yield* throttledLevel(yield* LogThrottle, refusal.level, refusal.subject ?? socket.remoteAddress, refusal.kind ?? refusal.reason.slice(0, 24))
     yield* Effect.logWithLevel(level)(refusal.reason)
     if (refusal.kick !== undefined) yield* kick(socket, refusal.kick)
   })

@@ -15,6 +15,7 @@
 import { Clock, Deferred, Duration, Effect, Exit, FiberSet, Metric, Option, Schema, Scope, Semaphore } from "effect"
 import { Worker } from "node:worker_threads"
 import type { ProxyEvent } from "../event/ProxyEvent.ts"
+import { untrusted } from "../observability/LogText.ts"
 import { tagged, taggedEach, wasmPluginCallDuration, wasmPluginCalls, wasmPluginFailures, wasmPluginRestarts } from "../observability/Metrics.ts"
 import type { Description } from "./ComponentCheck.ts"
 import type { FromSandbox, Prepared, SandboxData, ToSandbox } from "./SandboxProtocol.ts"
@@ -37,6 +38,8 @@ const WARM_UP = Duration.millis(250)
 const HEALTHY_AFTER = Duration.minutes(1)
 /** The worker's own JS heap (the bindings); the component's memory is capped separately. */
 const WORKER_HEAP_MB = 256
+/** A plugin's log line is its own text: escaped and cut here, so a plugin cannot forge or flood lines. */
+const MAX_PLUGIN_LOG_CHARS = 1024
 
 export interface SandboxOptions {
   readonly id: string
@@ -136,7 +139,7 @@ export const startSandbox = (options: SandboxOptions): Effect.Effect<Sandbox, Wa
             case "Instantiated":
               return Deferred.doneUnsafe(started, Effect.succeed({ _tag: "Ok" }))
             case "Log":
-              return void runFork(logAt(message.level, message.message).pipe(Effect.annotateLogs({ plugin: id })))
+              return void runFork(logAt(message.level, untrusted(message.message, MAX_PLUGIN_LOG_CHARS)).pipe(Effect.annotateLogs({ plugin: id })))
             case "Done":
             case "Trapped": {
               if (message._tag === "Trapped" && message.id === -1) return Deferred.doneUnsafe(started, Effect.succeed({ _tag: "Failed", message: message.message }))

@@ -87,7 +87,8 @@ const listener = Layer.effectDiscard(
         shutdownTimeout: config.shutdownTimeout
       },
       handler.handle,
-      handler.context
+      handler.context,
+      handler.admission
     )
     channel.link.cast("listening", listening.address.port)
   })

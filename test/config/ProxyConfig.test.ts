@@ -66,10 +66,12 @@ describe("ProxyConfig", () => {
 
   it("[limits]", () =>
     assert.deepStrictEqual(plain(defaults.limits), {
+      firstPacketTimeout: "5s",
       handshakeTimeout: "10s",
       proxyProtocolTimeout: "5s",
       statusTimeout: "5s",
-      maxPendingHandshakes: 1024
+      maxPendingHandshakes: 1024,
+      maxPendingPerAddress: 16
     }))
 
   it("[permissions]", () => assert.deepStrictEqual(defaults.permissions, { admins: [], playerCommands: [] }))

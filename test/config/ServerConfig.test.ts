@@ -35,11 +35,11 @@ describe("ServerConfig", () => {
     assert.strictEqual(parse(minimal, "lobby").id, "lobby")
   })
 
-  it("[timeouts]: absent = the global connect_timeout; inside, 5s/30s/30s", () => {
+  it("[timeouts]: absent = the global connect_timeout; inside, 5s/30s/30s and first_byte 10s", () => {
     const global = Duration.seconds(9)
     assert.strictEqual(Duration.toMillis(connectTimeoutOf(parse(minimal).config, global)), 9_000)
     const withSection = parse(minimal + `[timeouts]\nread = "1m"`).config
-    assert.deepStrictEqual(plain(withSection.timeouts), { connect: "5s", read: "1m", write: "30s" })
+    assert.deepStrictEqual(plain(withSection.timeouts), { connect: "5s", read: "1m", write: "30s", firstByte: "10s" })
     assert.strictEqual(Duration.toMillis(connectTimeoutOf(withSection, global)), 5_000)
   })
 

@@ -35,7 +35,8 @@ const fileBans = (path: string) =>
     return decoded.success
   })
 
-const settings = (file: string, overrides: Partial<BanConfig> = {}) =>
+/** `settle`: `file_settle` (1 s unless given). */
+const settings = (file: string, overrides: Partial<BanConfig> = {}, settle: Duration.Duration = Duration.seconds(1)) =>
   Effect.gen(function*() {
     const ref = yield* SubscriptionRef.make<BanConfig>({
       file,
@@ -43,7 +44,7 @@ const settings = (file: string, overrides: Partial<BanConfig> = {}) =>
       enableAuditLog: true,
       ...overrides
     })
-    return { ref, settings: { current: SubscriptionRef.get(ref), changes: SubscriptionRef.changes(ref) } }
+    return { ref, settings: { current: SubscriptionRef.get(ref), changes: SubscriptionRef.changes(ref), settle: Effect.succeed(settle) } }
   })
 
 const tempStore = Effect.gen(function*() {
@@ -223,38 +224,72 @@ describe("BanList", () => {
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
   })
 
-  it.live("a corrupt file is set aside as .bak, never overwritten; bans in memory survive a broken edit", () => {
+  it.live("a corrupt file at start-up stops start-up (fail closed) and is left where it is", () =>
+    Effect.gen(function*() {
+      const { path, fs } = yield* tempStore
+      const { settings: s } = yield* settings(path, {}, Duration.millis(100))
+      const corrupt = `{"bans": [ {"target": {"type": "ip", "value": "1.2.3.4"}`
+      yield* fs.writeFileString(path, corrupt)
+      const error = yield* Effect.flip(Effect.scoped(BanList.make(s)))
+      assert.strictEqual(error._tag, "BanStoreError")
+      assert.include(error.message, "not valid JSON")
+      assert.include(error.message, "the proxy does not start with a corrupt ban file")
+      assert.strictEqual(yield* fs.readFileString(path), corrupt, "the file is not moved or changed")
+      assert.isFalse(yield* fs.exists(`${path}.bak`))
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))))
+
+  it.live("a ban file written in two halves a few hundred ms apart is read whole: the new ban applies, nothing is set aside", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const { path, fs, dir } = yield* tempStore
+      const { settings: s } = yield* settings(path)
+      const bans = yield* BanList.make(s)
+      yield* bans.add({ target: { type: "username", value: "old" } })
+      const text = JSON.stringify({
+        bans: [
+          { target: { type: "username", value: "old" }, reason: null, expires_at: null, created_at: 1, source: "console" },
+          { target: { type: "username", value: "Newcomer" }, reason: "spam", expires_at: null, created_at: 1, source: "admin" }
+        ]
+      }, null, 2)
+      // An in-place rewrite: the first half, a pause, the rest.
+      const half = Math.floor(text.length / 2)
+      yield* fs.writeFileString(path, text.slice(0, half))
+      yield* realSleep(400)
+      yield* fs.writeFileString(path, text)
+      yield* until(Effect.map(bans.find({ username: "newcomer" }), Option.isSome), "the new ban", 8000)
+      assert.isTrue(Option.isSome(yield* bans.find({ username: "old" })))
+      assert.deepStrictEqual((yield* fs.readDirectory(dir)).filter((n) => n.endsWith(".bak")), [], "nothing set aside")
+      assert.isFalse(logs.lines.some((l) => l.level === "Error"), "no error")
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
+  })
+
+  it.live("a corrupt edit is set aside as .bak (never overwritten) only once a settled re-read fails too; the bans in memory stay", () => {
     const logs = captureLogs()
     return Effect.gen(function*() {
       const { path, fs } = yield* tempStore
-      const { settings: s } = yield* settings(path)
-      yield* fs.writeFileString(path, `{"bans": [ {"target": {"type": "ip", "value": "1.2.3.4"}`)
+      const { settings: s } = yield* settings(path, {}, Duration.millis(200))
+      yield* fs.writeFileString(path, `{"bans": []}`)
       const bans = yield* BanList.make(s)
-      assert.deepStrictEqual(yield* bans.list, [], "starts empty")
-      assert.strictEqual(yield* fs.readFileString(`${path}.bak`), `{"bans": [ {"target": {"type": "ip", "value": "1.2.3.4"}`)
-      assert.isTrue(logs.lines.some((l) =>
-        l.level === "Error" && l.message.includes("is not a valid ban store (not valid JSON") &&
-        l.message.includes(`moved to ${path}.bak and the proxy starts with no bans`)
-      ))
+      yield* fs.writeFileString(`${path}.bak`, "an older .bak")
 
       yield* bans.add({ target: { type: "username", value: "keeper" } })
       // A broken hand edit: the valid bans in memory are written back, the broken text kept aside.
       yield* fs.writeFileString(path, `{"bans":[{"target":{"type":"ip","value":"999.1.1.1"}}]}`)
-      yield* until(fs.exists(`${path}.bak`).pipe(Effect.orElseSucceed(() => false)), ".bak")
       yield* until(
         Effect.map(fs.readDirectory(NodePath.dirname(path)), (names) => names.filter((n) => n.endsWith(".bak")).length === 2),
         "a second .bak (the first is never overwritten)"
       )
       yield* until(Effect.map(fileBans(path).pipe(Effect.orElseSucceed(() => ({ bans: [] as Array<unknown> }))), (f) => f.bans.length === 1), "written back")
       assert.isTrue(Option.isSome(yield* bans.find({ username: "keeper" })))
+      assert.strictEqual(yield* fs.readFileString(`${path}.bak`), "an older .bak")
       assert.isTrue(logs.lines.some((l) => l.level === "Error" && l.message.includes("bans[0].target") && l.message.includes("1 ban(s) in memory are kept")))
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
   })
 
-  it.live("a deleted file is written back; [ban] file can be switched live", () =>
+  it.live("a deleted file is written back; [ban] file can be switched live, the bans in memory carried over", () =>
     Effect.gen(function*() {
       const { path, fs, dir } = yield* tempStore
-      const { ref, settings: s } = yield* settings(path)
+      const { ref, settings: s } = yield* settings(path, {}, Duration.millis(100))
       const bans = yield* BanList.make(s)
       yield* bans.add({ target: { type: "ip", value: "192.0.2.99" } })
       yield* fs.remove(path)
@@ -264,10 +299,23 @@ describe("BanList", () => {
       const other = NodePath.join(dir, "nested", "other-bans.json")
       yield* SubscriptionRef.update(ref, (c) => ({ ...c, file: other }))
       yield* until(Effect.map(bans.path, (p) => p === other), "switched to the new file")
-      assert.deepStrictEqual(yield* bans.list, [], "the new file starts empty")
+      yield* until(fs.exists(other).pipe(Effect.orElseSucceed(() => false)), "the carried bans written to the new file")
+      assert.deepStrictEqual((yield* bans.list).map((b) => b.target.value), ["192.0.2.99"], "carried over, still in force")
       yield* bans.add({ target: { type: "username", value: "in-other" } })
-      assert.strictEqual((yield* fileBans(other)).bans.length, 1)
+      assert.strictEqual((yield* fileBans(other)).bans.length, 2)
       assert.strictEqual((yield* fileBans(path)).bans.length, 1, "the old file is left as it was")
+
+      // Switching to a file that has bans of its own: both sets apply, its entry wins for a shared target.
+      const third = NodePath.join(dir, "third.json")
+      yield* fs.writeFileString(third, JSON.stringify({
+        bans: [{ target: { type: "username", value: "in-other" }, reason: "from the file", expires_at: null, created_at: 1, source: "x" }]
+      }))
+      yield* SubscriptionRef.update(ref, (c) => ({ ...c, file: third }))
+      yield* until(Effect.map(bans.path, (p) => p === third), "switched to the third file")
+      yield* until(Effect.map(fileBans(third), (f) => f.bans.length === 2), "merged into the third file")
+      const inOther = yield* bans.find({ username: "in-other" })
+      assert.strictEqual(Option.getOrUndefined(inOther)?.reason, "from the file")
+      assert.isTrue(Option.isSome(yield* bans.find({ ip: "192.0.2.99" })))
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))))
 
   it.effect("rejects bad input with a reason", () =>

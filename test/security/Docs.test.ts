@@ -17,7 +17,7 @@ import { docBlock } from "../support/DocBlocks.ts"
 const doc = readFileSync(NodePath.join(import.meta.dirname, "../../docs/security.md"), "utf8")
 
 describe("docs/security.md", () => {
-  for (const name of ["rate-limit", "ban-config", "ip-filter-global", "ip-filter-server", "trusted-proxies", "limits"]) {
+  for (const name of ["rate-limit", "ban-config", "ip-filter-global", "ip-filter-server", "trusted-proxies", "limits", "file-settle"]) {
     it(`the ${name} example loads with no warnings`, () => {
       const text = docBlock("security.md", name)
       const file = (text.split("\n")[0] ?? "").replace(/^# /, "")

@@ -46,7 +46,9 @@ export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, Work
       path: link.call("bans.path", undefined)
     })
     const throttle = LogThrottle.of({
-      level: (subject, loud) => link.call("throttle.level", { subject, loud })
+      level: (subject, loud) => link.call("throttle.level", { subject, loud }),
+      // The coordinator's throttle counts for every worker and writes the summaries.
+      flush: Effect.void
     })
     return Context.make(RateLimiter, limiter).pipe(Context.add(BanList, bans), Context.add(LogThrottle, throttle))
   })

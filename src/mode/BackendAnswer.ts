@@ -1,0 +1,72 @@
+/**
+ * The backend's first answer to a login it was sent (the forwarding modes), before the relay
+ * starts.
+ *
+ * Until the backend has said anything, the player still sits on "Logging in…" and can read a
+ * login disconnect. A backend that accepts the connection and then hangs, closes or resets
+ * would otherwise leave the player there until the client's own 30 s timeout, and then close
+ * without a word. So the proxy waits (at most `[timeouts] first_byte`) for the first bytes: when
+ * they come they are handed to the player and the relay takes over; when the backend goes away
+ * or stays silent instead, the caller disconnects the player with `disconnect_message`.
+ *
+ * Only the first read is taken here: it is copied out of the socket's reused buffer, and the
+ * socket is paused (`onread` returning false) so nothing else, not even an EOF, is read until
+ * the relay resumes it.
+ */
+import { Duration, Effect } from "effect"
+import type * as Net from "node:net"
+import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
+
+export type BackendAnswer =
+  | { readonly _tag: "Answered"; readonly bytes: Uint8Array }
+  | { readonly _tag: "Silent"; readonly detail: string }
+
+export const awaitBackendAnswer = (link: BackendLink, timeout: Duration.Duration): Effect.Effect<BackendAnswer> =>
+  firstRead(link).pipe(
+    Effect.timeoutOption(timeout),
+    Effect.map((answer) =>
+      answer._tag === "Some" ? answer.value : { _tag: "Silent", detail: `sent nothing within ${Duration.format(timeout)}` } as const
+    )
+  )
+
+const firstRead = (link: BackendLink): Effect.Effect<BackendAnswer> =>
+  Effect.callback<BackendAnswer>((resume) => {
+    const socket = link.socket
+    let settled = false
+    const settle = (answer: BackendAnswer) => {
+      if (settled) return
+      settled = true
+      cleanup()
+      resume(Effect.succeed(answer))
+    }
+    const onEnd = () => settle({ _tag: "Silent", detail: "closed the connection" })
+    const onError = (err: Error) => settle({ _tag: "Silent", detail: `failed (${err.message})` })
+    function cleanup() {
+      socket.off("end", onEnd)
+      socket.off("close", onEnd)
+      socket.off("error", onError)
+      if (link.onData === onData) link.onData = pauseUntilTaken
+    }
+    function onData(n: number, buf: Buffer): boolean {
+      // The buffer is the socket's own and is reused by its next read: copy.
+      settle({ _tag: "Answered", bytes: Uint8Array.prototype.slice.call(buf, 0, n) })
+      return false
+    }
+    if (socket.destroyed) return settle({ _tag: "Silent", detail: "closed the connection" })
+    link.onData = onData
+    socket.on("end", onEnd)
+    socket.on("close", onEnd)
+    socket.on("error", onError)
+    socket.resume()
+    return Effect.sync(cleanup)
+  })
+
+/**
+ * Writes the backend's first bytes to the player and waits until Node handed them to the kernel
+ * (bounded): the relay may then adopt the player's socket (relay/ClientIntake.ts) or splice it,
+ * which must not happen under a pending write.
+ */
+export const forwardAnswer = (client: Net.Socket, bytes: Uint8Array, timeout: Duration.Duration): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    client.write(bytes, () => resume(Effect.void))
+  }).pipe(Effect.timeoutOption(timeout), Effect.asVoid)
