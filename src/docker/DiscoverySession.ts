@@ -150,7 +150,7 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
       return yield* feed.ended
     }))
 
-  let outage: string | undefined
+  let outage = false
   let everConnected = false
   let delay = docker.reconnectDelay
   for (;;) {
@@ -159,7 +159,7 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
         const again = everConnected ? "connected again to" : "connected to"
         yield* Effect.logInfo(`docker: ${again} the Docker Engine at ${endpoint}; ${containers} labelled container(s)`)
         everConnected = true
-        outage = undefined
+        outage = false
         delay = docker.reconnectDelay
         yield* Deferred.succeed(options.firstAttempt, undefined)
       })
@@ -171,16 +171,15 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
       detail: "the event stream ended"
     })
     const retry = `retrying in ${Duration.format(delay)}, then less often (at most every ${Duration.format(MAX_RECONNECT_DELAY)})`
-    if (outage === undefined) {
-      outage = error.message
+    const why = `${error.operation}: ${error.detail}`
+    if (!outage) {
+      outage = true
       yield* everConnected
         ? Effect.logWarning(
-          `docker: lost the Docker Engine (${error.message}); its containers stay routed as last seen; servers from files are unaffected; ${retry}`
+          `docker: lost the Docker Engine at ${endpoint} (${why}); its containers stay routed as last seen, servers from files are unaffected; ${retry}`
         )
-        : Effect.logWarning(
-          `docker: cannot reach the Docker Engine (${error.message}); serving the servers from files only; ${retry}`
-        )
-    } else yield* Effect.logDebug(`docker: still cannot reach the Docker Engine: ${error.message}`)
+        : Effect.logWarning(`docker: the Docker Engine at ${endpoint} does not answer (${why}); serving the servers from files only; ${retry}`)
+    } else yield* Effect.logDebug(`docker: the Docker Engine at ${endpoint} still does not answer (${why})`)
     yield* Deferred.succeed(options.firstAttempt, undefined)
     yield* Effect.sleep(delay)
     delay = Duration.min(Duration.times(delay, 2), MAX_RECONNECT_DELAY)
