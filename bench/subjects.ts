@@ -80,7 +80,8 @@ export interface StartContext {
   readonly wasmPlugin?: string
 }
 
-const infrarustConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
+/** Writes the proxy's bench configuration (infrarust.toml and one server) into `dir`; its path. */
+export const writeSubjectConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "") => {
   const servers = Path.join(dir, "servers")
   Fs.mkdirSync(servers, { recursive: true })
   Fs.writeFileSync(
@@ -132,21 +133,21 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       return nginxCommand(ctx.dir, port, ctx.backendPort, ctx.fileLimit - 256, ctx.fileLimit)
     case "passthrough+noop": {
       const plugin = `\n[plugins.noop]\npath = ${JSON.stringify(Path.join(repo, "bench/plugins/noop.ts"))}\n`
-      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, plugin))
+      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, plugin))
     }
     case "client_only": {
       if (ctx.sessionServer === undefined) throw new Error("client_only needs the fake session server")
       const auth = `\n[auth]\nsession_server = ${JSON.stringify(ctx.sessionServer)}\n`
-      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "client_only", ctx.workerThreads, auth))
+      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "client_only", ctx.workerThreads, auth))
     }
     case "passthrough+wasm":
       if (ctx.wasmPlugin === undefined) throw new Error("passthrough+wasm needs its plugin built first")
-      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
+      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
-      return infrarust(ctx.baseline, infrarustConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
+      return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
     default:
-      return infrarust(repo, infrarustConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads))
+      return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads))
   }
 }
 

@@ -99,7 +99,8 @@ const ListenerLive = (options: ProxyOptions) =>
           maxConnections: config.maxConnections,
           shutdownTimeout: config.shutdownTimeout
         },
-        handler.handle
+        handler.handle,
+        handler.context
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })

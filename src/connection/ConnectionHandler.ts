@@ -33,6 +33,12 @@ const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel
 
 export class ConnectionHandler extends Context.Service<ConnectionHandler, {
   readonly handle: (socket: Net.Socket) => Effect.Effect<void>
+  /**
+   * What a connection's fiber needs, and nothing else: the listener starts connection fibers
+   * with it, so no fiber copies the whole application's context (a copy per connection costs
+   * kilobytes per idle player).
+   */
+  readonly context: Context.Context<never>
 }>()("infrarust/connection/ConnectionHandler") {
   static readonly layer = Layer.effect(
     ConnectionHandler,
@@ -70,7 +76,8 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
 
       // The parts of the pipeline that do not depend on the socket, built once.
       const inSpan = traced("proxy.connection", { kind: "server" })
-      const withServices = Effect.provide(services)
+      // The whole context, not merged into the accepting fiber's: a merge copies every service per connection.
+      const withServices = <A, E>(effect: Effect.Effect<A, E, Exclude<ServicesOfConnection, Scope.Scope>>) => Effect.updateContext(effect, (_: Context.Context<never>) => services as Context.Context<ServicesOfConnection>)
       // Expected failures were logged inside the span; only defects are left to say.
       const reportDefects = Effect.matchCauseEffect({
         onSuccess: () => Effect.void,
@@ -89,11 +96,11 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
           observeConnection((error: Described) =>
             Effect.flatMap(throttledLevel(throttle, levelOf(error), socket.remoteAddress, error._tag), (level) => logAt(level, describe(error)))),
           inSpan,
-          withServices,
           reportDefects,
-          Effect.scoped
+          Effect.scoped,
+          withServices
         )
-      return ConnectionHandler.of({ handle })
+      return ConnectionHandler.of({ handle, context: services as Context.Context<never> })
     })
   )
 }

@@ -15,7 +15,7 @@
  * sessions end by themselves for at most `shutdownTimeout`, then interrupt the rest — which
  * closes their sockets through their scopes.
  */
-import { Duration, Effect, FiberSet, Schema, type Scope } from "effect"
+import { type Context, Duration, Effect, FiberSet, Schema, type Scope } from "effect"
 import * as Net from "node:net"
 import { formatHostPort } from "../config/HostPort.ts"
 
@@ -65,14 +65,17 @@ export const reusePortSupported = (platform: NodeJS.Platform = process.platform)
 
 export const listen = <R>(
   options: ListenerOptions,
-  handle: (socket: Net.Socket) => Effect.Effect<void, never, R>
+  handle: (socket: Net.Socket) => Effect.Effect<void, never, R>,
+  /** The context connection fibers start with (default: the caller's). */
+  context?: Context.Context<never>
 ): Effect.Effect<Listening, ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
     const label = formatHostPort(options.host, options.port)
     // Declared first so its finalizer runs last: after the drain below, it interrupts
     // whatever is still running.
     const fibers = yield* FiberSet.make<void, never>()
-    const run = yield* FiberSet.runtime(fibers)<R>()
+    const runtime = FiberSet.runtime(fibers)<R>()
+    const run = yield* (context === undefined ? runtime : Effect.updateContext(runtime, (_: Context.Context<never>) => context as Context.Context<R>))
     const server = Net.createServer({
       pauseOnConnect: true,
       allowHalfOpen: true,

@@ -35,14 +35,15 @@ export interface LoginStartRead {
   readonly raw: Uint8Array
 }
 
-export interface ModeHandler {
+/** `R`: the services a mode's login reads, besides the connection's Scope (ProxyModes.ts names them). */
+export interface ModeHandler<R = never> {
   readonly family: ModeFamily
   /**
    * Runs the login from here to the end of the session. Expected endings (refusals, kicks,
    * backend trouble) are handled and logged inside; the errors left are the client's own
    * (closed, bad data, too slow), which the connection logs.
    */
-  readonly login: (ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) => Effect.Effect<void, ClientFailure, Scope.Scope>
+  readonly login: (ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) => Effect.Effect<void, ClientFailure, Scope.Scope | R>
 }
 
 export const familyOf = (mode: ProxyMode): ModeFamily =>

@@ -86,7 +86,8 @@ const listener = Layer.effectDiscard(
         slots: slotsOf(channel.data.slots).forWorker(channel.data.index),
         shutdownTimeout: config.shutdownTimeout
       },
-      handler.handle
+      handler.handle,
+      handler.context
     )
     channel.link.cast("listening", listening.address.port)
   })
