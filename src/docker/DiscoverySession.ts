@@ -89,6 +89,7 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
 
   /** Lists and inspects every labelled container; the map is replaced whole. */
   const resync = Semaphore.withPermit(lock)(Effect.gen(function*() {
+    yield* Effect.annotateCurrentSpan("docker.endpoint", endpoint)
     const listed = yield* client.get(LIST_PATH, ContainerList)
     const inspected = yield* Effect.forEach(listed, (c) => inspect(c.Id), { concurrency: INSPECT_CONCURRENCY })
     const next = new Map<string, Known>()
@@ -102,7 +103,7 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
     known = next
     yield* publishKnown
     return next.size
-  }))
+  }).pipe(Effect.withSpan("docker.resync")))
 
   /** Re-inspects the containers events named. */
   const refresh = (ids: ReadonlyArray<string>) =>
@@ -118,7 +119,7 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
       }
       known = next
       yield* publishKnown
-    }))
+    }).pipe(Effect.withSpan("docker.refresh", { attributes: { "docker.containers": ids.length } })))
 
   /** One connection: subscribe, resync, then follow events and poll until the stream ends. */
   const follow = (onConnected: (containers: number) => Effect.Effect<void>) =>

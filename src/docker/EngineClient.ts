@@ -116,6 +116,8 @@ export const makeEngineClient = (endpoint: EngineEndpoint): EngineClient => {
       })
       response.once("end", () => resume(Effect.succeed(text + decoder.end())))
       response.once("error", (cause) => resume(Effect.fail(fail(operation, "Unreachable", describeCause(cause)))))
+      // After "end" this is a no-op (resume takes the first call only); before it, the answer was cut.
+      response.once("close", () => resume(Effect.fail(fail(operation, "Unreachable", "the connection closed before the answer ended"))))
     })
 
   /** The body of an answer with an accepted status, or the failure its status means. */
