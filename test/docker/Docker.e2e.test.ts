@@ -23,7 +23,7 @@ import { mcServer } from "../support/McPeers.ts"
 import { eventually } from "../support/Poll.ts"
 import { freeLowPort, waitForPort } from "../support/Ports.ts"
 import { type ProxyFixture, serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { composeLabels, containerState, labelValue, mcContainer, VERSION, withLabel } from "./support.ts"
+import { composeLabels, containerState, labelValue, mcContainer, portCheck, VERSION, withLabel } from "./support.ts"
 
 const scope = Effect.runSync(Scope.make())
 let engine: DockerEngine
@@ -141,18 +141,24 @@ describe("Docker discovery with a real Engine", () => {
       assert.isTrue(proxy.logs.some((l) => l.message.includes("server 'mc-creative': online → stopping (no players for 1s)")))
     }), { timeout: 90_000 })
 
-  it.live("a server file managing a container (the docs example): a login starts it", () =>
+  it.live("a server file managing a container with a HEALTHCHECK (the docs example): a login starts it once healthy; paused, a login unpauses it", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freeLowPort)
       const file = docBlock("docker.md", "managed-file")
         .replace(/127\.0\.0\.1:25566/, `127.0.0.1:${port}`)
         .replace(`container = "mc-creative"`, `container = "mc-file"\nendpoint = "${engine.unixEndpoint}"\npoll_interval = "200ms"`)
-      const container = mcContainer(engine, { name: "mc-file", port, labels: [], start: false })
+      const container = mcContainer(engine, { name: "mc-file", port, labels: [], start: false, health: portCheck(port) })
       yield* Effect.addFinalizer(() => Effect.sync(() => (container.cleanup(), engine.cli(["rm", "-f", "mc-file"]))))
       const proxy = yield* startProxy({ servers: { "creative.toml": file } })
       assert.strictEqual(yield* join(proxy, "creative.example.com", "builder"), "joined")
       assert.strictEqual(container.launches(), 1)
-      assert.strictEqual(containerState(engine, "mc-file"), "running")
+      assert.strictEqual(engine.cli(["inspect", "-f", "{{.State.Health.Status}}", "mc-file"]), "healthy", "online only once Docker said healthy")
+
+      engine.cli(["pause", "mc-file"])
+      yield* until("the paused container to be sleeping", () => logged(proxy, "server 'creative': online → sleeping").length > 0, 10_000)
+      assert.strictEqual(yield* join(proxy, "creative.example.com", "builder"), "joined")
+      assert.strictEqual(containerState(engine, "mc-file"), "running", "unpaused")
+      assert.strictEqual(container.launches(), 1, "the same process, thawed")
     }), { timeout: 60_000 })
 
   it.live("dockerd restarted under the proxy: one warning, a resync, the routes right, no server twice", () =>

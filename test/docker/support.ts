@@ -5,7 +5,7 @@
  * independent of the proxy's own Engine client). The labels of docs/docker.md's compose example
  * are read from the page, so the documented labels are the tested ones.
  */
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { readLaunches } from "../server-manager/support/Processes.ts"
@@ -30,16 +30,23 @@ export interface ContainerSpec {
   /** `docker run` (default) or only `docker create`. */
   readonly start?: boolean
   readonly restart?: "no" | "always"
+  /** A HEALTHCHECK command run with the host's bash (checked every 200 ms). */
+  readonly health?: string
 }
 
 /** Creates (and by default starts) a container serving Minecraft on 127.0.0.1:`port`. */
 export const mcContainer = (engine: DockerEngine, spec: ContainerSpec): McContainer => {
   const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-container-"))
   const launchFile = join(dir, "launches.txt")
+  // Node's compile cache, shared by the containers of the run: later ones start faster.
+  const cache = join(engine.dir, "node-compile-cache")
+  mkdirSync(cache, { recursive: true })
   engine.cli([
     "create", "--name", spec.name, "--network", "host", "--restart", spec.restart ?? "no",
     ...spec.labels.flatMap((l) => ["--label", l]),
-    ...[...engine.mounts, `${dir}:${dir}`].flatMap((m) => ["-v", m]),
+    ...(spec.health === undefined ? [] : ["--health-cmd", spec.health, "--health-interval", "200ms", "--health-retries", "1"]),
+    ...[...engine.mounts, `${dir}:${dir}`, `${cache}:${cache}`].flatMap((m) => ["-v", m]),
+    "-e", `NODE_COMPILE_CACHE=${cache}`,
     BASE_IMAGE, NODE, SERVER_SCRIPT, "--port", String(spec.port), "--version", VERSION, "--launches", launchFile
   ])
   if (spec.start !== false) engine.cli(["start", spec.name])
@@ -50,6 +57,9 @@ export const mcContainer = (engine: DockerEngine, spec: ContainerSpec): McContai
     cleanup: () => rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** A health check that passes once something accepts connections on 127.0.0.1:`port` (bash's /dev/tcp). */
+export const portCheck = (port: number): string => `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`
 
 /** The state of a container as `docker inspect` says (running, exited, ...). */
 export const containerState = (engine: DockerEngine, name: string): string => engine.cli(["inspect", "-f", "{{.State.Status}}", name])

@@ -21,7 +21,7 @@ import { spawn } from "node:child_process"
 import { appendFileSync } from "node:fs"
 import { createInterface } from "node:readline"
 import { parseArgs } from "node:util"
-import { joinGamePacket } from "./McPeers.ts"
+import { joinGamePacket } from "./JoinGame.ts"
 
 const { values } = parseArgs({
   options: {
