@@ -8,7 +8,8 @@
  * - a wrong label is logged once with the container and the label; a file keeps an id or a
  *   domain a container also claims;
  * - a managed container (compose labels, or a server file) is started by a login and stopped
- *   when idle;
+ *   when idle; one with a HEALTHCHECK is online once healthy; a paused one is unpaused by a
+ *   login; one that exits while starting is crashed, and the player reads why;
  * - dockerd restarted under a running proxy: one warning, a resync, the routes right, no
  *   server listed twice (read through the admin API).
  * The Engine-absent case needs no dockerd: EngineAbsent.e2e.test.ts.
@@ -140,6 +141,17 @@ describe("Docker discovery with a real Engine", () => {
       yield* until("the sleeping MOTD again", async () => (await motd(proxy, domain)).toLowerCase().includes("sleeping"), 10_000)
       assert.isTrue(proxy.logs.some((l) => l.message.includes("server 'mc-creative': online → stopping (no players for 1s)")))
     }), { timeout: 90_000 })
+
+  it.live("a managed container that exits by itself while starting: the player reads the manager's text, the log has the exit code", () =>
+    Effect.gen(function*() {
+      const labels = ["infrarust.enable=true", "infrarust.domains=broken.example.com", "infrarust.server_manager=docker", "infrarust.port=1"]
+      const proxy = yield* startProxy({ global: dockerTable(engine.unixEndpoint) })
+      const container = mcContainer(engine, { name: "mc-broken", port: 1, labels, start: false, command: ["/bin/sh", "-c", "exit 3"] })
+      yield* Effect.addFinalizer(() => Effect.sync(() => (container.cleanup(), engine.cli(["rm", "-f", "mc-broken"]))))
+      yield* until("the route", async () => (await motd(proxy, "broken.example.com")) !== UNKNOWN, 5000)
+      assert.strictEqual(yield* join(proxy, "broken.example.com", "unlucky"), "The server could not be started. Please try again later.")
+      assert.isTrue(proxy.logs.some((l) => l.message.includes("server 'mc-broken': starting → crashed (container exited with code 3)")))
+    }), { timeout: 60_000 })
 
   it.live("a server file managing a container with a HEALTHCHECK (the docs example): a login starts it once healthy; paused, a login unpauses it", () =>
     Effect.gen(function*() {

@@ -32,6 +32,8 @@ export interface ContainerSpec {
   readonly restart?: "no" | "always"
   /** A HEALTHCHECK command run with the host's bash (checked every 200 ms). */
   readonly health?: string
+  /** Another command instead of the Minecraft server. */
+  readonly command?: ReadonlyArray<string>
 }
 
 /** Creates (and by default starts) a container serving Minecraft on 127.0.0.1:`port`. */
@@ -47,7 +49,8 @@ export const mcContainer = (engine: DockerEngine, spec: ContainerSpec): McContai
     ...(spec.health === undefined ? [] : ["--health-cmd", spec.health, "--health-interval", "200ms", "--health-retries", "1"]),
     ...[...engine.mounts, `${dir}:${dir}`, `${cache}:${cache}`].flatMap((m) => ["-v", m]),
     "-e", `NODE_COMPILE_CACHE=${cache}`,
-    BASE_IMAGE, NODE, SERVER_SCRIPT, "--port", String(spec.port), "--version", VERSION, "--launches", launchFile
+    BASE_IMAGE,
+    ...(spec.command ?? [NODE, SERVER_SCRIPT, "--port", String(spec.port), "--version", VERSION, "--launches", launchFile])
   ])
   if (spec.start !== false) engine.cli(["start", spec.name])
   return {
