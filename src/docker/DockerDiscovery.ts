@@ -34,22 +34,22 @@ export const DockerDiscovery = Layer.effectDiscard(Effect.gen(function*() {
     yield* Effect.orElseSucceed(Config.option(Config.String("DOCKER_HOST")), () => Option.none<string>())
   )
   const handle = yield* FiberHandle.make<void, never>()
-  let running = false
+  /** The endpoint of the running session, if one runs. */
+  let running: string | undefined
 
   /** Stops the current session (if any) and starts one for `docker` (if set). */
   const apply = Effect.fnUntraced(function*(docker: DockerConfig | undefined) {
     yield* FiberHandle.clear(handle)
-    if (running) {
-      // Servers of the old endpoint (or of a removed [docker]) must not outlive it.
-      yield* publish([])
-      if (docker === undefined) yield* Effect.logInfo("docker: discovery stopped ([docker] was removed)")
-    }
-    running = docker !== undefined
-    if (docker === undefined) return
-    const text = chooseEndpoint(docker.endpoint, dockerHost)
+    const text = docker === undefined ? undefined : chooseEndpoint(docker.endpoint, dockerHost)
+    // Servers of another Engine (or of a removed [docker]) must not outlive it; with the same
+    // Engine the new session's first resync replaces them, so routes do not blink.
+    if (running !== undefined && running !== text) yield* publish([])
+    if (running !== undefined && docker === undefined) yield* Effect.logInfo("docker: discovery stopped ([docker] was removed)")
+    running = text
+    if (docker === undefined || text === undefined) return
     const endpoint = parseEndpoint(text)
     if (Result.isFailure(endpoint)) {
-      running = false
+      running = undefined
       const where = docker.endpoint === undefined ? "DOCKER_HOST" : "[docker] endpoint"
       return yield* Effect.logError(`${where}: ${endpoint.failure}; Docker discovery is off`)
     }
