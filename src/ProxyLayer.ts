@@ -4,7 +4,7 @@
  * `worker_threads` picks one of two compositions (src/workers/WorkerPlan.ts):
  *
  * - One process (one worker, or no SO_REUSEPORT): reading bottom-up, the global config store
- *   (watched file) → the servers directory → the router → the per-connection services → the
+ *   (watched file) → the servers directory (and Docker discovery) → the router → the per-connection services → the
  *   connection handler → the listener. The listener is a Layer whose scope owns the accept
  *   loop; closing it (SIGINT/SIGTERM) stops accepting and drains the live connections.
  * - Workers: the same services, minus the data plane, become the coordinator that every
@@ -18,6 +18,7 @@ import { parseHostPort } from "./config/HostPort.ts"
 import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
+import { DockerDiscovery } from "./docker/DockerDiscovery.ts"
 import { listen } from "./connection/Listener.ts"
 import type { LogFormat } from "./observability/Logging.ts"
 import * as Observability from "./observability/Observability.ts"
@@ -114,7 +115,9 @@ const ListenerLive = (options: ProxyOptions) =>
  */
 const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans: Layer.Layer<BanList, EB, RB>) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
-  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
+  const files = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
+  // Docker containers join the same server list (with [docker]) before the router first reads it.
+  const servers = DockerDiscovery.pipe(Layer.provideMerge(files))
   const routing = Router.layer.pipe(Layer.provideMerge(servers))
   // Events sit low: every service above may fire them, and plugins listen from the top.
   const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)

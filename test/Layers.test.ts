@@ -20,6 +20,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   routing: 3,
   observability: 3,
   native: 3,
+  docker: 3,
   socket: 4,
   cli: 4,
   session: 5,

@@ -28,7 +28,6 @@ export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArra
 export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
   const lines: Array<string> = []
   const not = (what: string, why: string) => lines.push(`${what} is set but not implemented in infrarust-ts yet: ${why}`)
-  if (config.docker !== undefined) not("[docker]", "servers come from the servers directory only")
   if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
     not("[permissions]", "there are no in-game /ir commands")
   }

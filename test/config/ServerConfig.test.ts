@@ -92,6 +92,9 @@ describe("ServerConfig", () => {
     }))
 
   describe("[server_manager]", () => {
+    /** The login keys every type has (src/mode/LoginWake.ts). */
+    const wake = { loginWait: "25s", startingMessage: "The server is starting. Please join again in a moment." }
+
     it("local", () =>
       assert.deepStrictEqual(
         plain(parse(minimal + `[server_manager]\ntype = "local"\ncommand = "java"\nworking_dir = "/srv/mc"`).config.serverManager),
@@ -103,8 +106,7 @@ describe("ServerConfig", () => {
           readyPattern: `For help, type "help"`,
           shutdownTimeout: "30s",
           startTimeout: "1m",
-          loginWait: "25s",
-          startingMessage: "The server is starting. Please join again in a moment."
+          ...wake
         }
       ))
 
@@ -115,10 +117,29 @@ describe("ServerConfig", () => {
             parse(minimal + `[server_manager]\ntype = "${type}"\napi_url = "https://p"\napi_key = "k"\nserver_id = "s"\nshutdown_after = "10m"`)
               .config.serverManager
           ),
-          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s",
-            loginWait: "25s", startingMessage: "The server is starting. Please join again in a moment." }
+          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s", ...wake }
         ))
     }
+
+    it("docker", () => {
+      assert.deepStrictEqual(
+        plain(parse(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc-survival"\nshutdown_after = "10m"`).config.serverManager),
+        { type: "docker", container: "mc-survival", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "1s", ...wake }
+      )
+      const endpoint = plain(
+        parse(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc"\nendpoint = "tcp://127.0.0.1:2375"\nstop_timeout = "45s"`).config
+          .serverManager
+      )
+      assert.include(endpoint, { endpoint: "tcp://127.0.0.1:2375", stopTimeout: "45s" })
+      assert.strictEqual(
+        fail(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc"\nendpoint = "https://docker:2376"`).message,
+        `servers/survival.toml: server_manager.endpoint: TLS endpoints are not supported ("https://docker:2376"): use the unix socket or a plain TCP port on a trusted network`
+      )
+      assert.strictEqual(
+        fail(minimal + `[server_manager]\ntype = "docker"`).message,
+        `servers/survival.toml: server_manager.container: required key is missing`
+      )
+    })
   })
 
   describe("rules across keys (cfg/validation.rs)", () => {
