@@ -27,6 +27,7 @@ import { Sessions } from "../../session/Sessions.ts"
 import type { LiveSession } from "../LiveSession.ts"
 import { type BackendLeg } from "./BackendLeg.ts"
 import { joinBackend } from "./BackendJoin.ts"
+import { acknowledgeBackendLogin } from "./BackendLogin.ts"
 
 export interface SwitchContext {
   readonly ctx: HandshakeContext
@@ -102,6 +103,8 @@ export const prepareSwitch = Effect.fnUntraced(function*(sc: SwitchContext, from
     yield* Scope.close(joined.backend.scope, Exit.void)
     return refused(`server '${to.id}' is full`)
   }
+  // 1.20.2+: the new backend enters its configuration phase, which waits in its reader for the client.
+  acknowledgeBackendLogin(joined.backend.leg, sc.table)
   yield* (yield* Events).notify({ _tag: "ServerConnected", player: sc.session.player, server: to.id, backend: joined.backend.address })
   return { _tag: "Ready", server: to, backend: joined.backend } as Prepared
 })

@@ -7,8 +7,8 @@
  * cut-over of a server switch.
  *
  * The backend is the session's *current* one: a switch (ServerSwitch.ts) logs in to the next
- * backend in its own fiber while the player plays on, then the loop swaps the legs between two
- * items — the old leg's listeners removed, its socket and scope closed — and the transition
+ * backend in its own fiber while the player plays on, then swaps the legs at once — the old
+ * leg's listeners removed, its socket and scope closed — and the transition
  * (SwitchTransition.ts) moves the client. The player's socket, its reader and writer, the
  * session's registry entry and its events carry on.
  *
@@ -155,25 +155,23 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
     }
     detach = attach(o.backend)
 
-    /** The cut-over, run by the loop between two items; resolves when the client is on `next` (or the switch was abandoned). */
+    /**
+     * The cut-over, synchronous (as actions are: no pump is half-way between two reads); resolves
+     * when the client is on `next`, or the switch was abandoned. An item the loop is still
+     * deciding on belongs to the old backend's generation and goes nowhere.
+     */
     const cutOver = (next: BackendLeg, server: LoadedServer, replaced: { old: BackendLeg | undefined }) =>
       Effect.callback<boolean>((resume) => {
-        pumps.items.push({
-          _tag: "Run",
-          run: () => {
-            if (pumps.ended !== undefined) return resume(Effect.succeed(false))
-            detach()
-            replaced.old = d.current
-            d.current?.leg.socket.destroy()
-            d.current = next
-            d.last = next
-            d.server = server
-            detach = attach(next)
-            const failed = pumps.beginSwitch(next.leg, (ok) => resume(Effect.succeed(ok)))
-            if (failed !== undefined) resume(Effect.succeed(false))
-          }
-        })
-        pumps.wake()
+        if (pumps.ended !== undefined) return resume(Effect.succeed(false))
+        detach()
+        replaced.old = d.current
+        d.current?.leg.socket.destroy()
+        d.current = next
+        d.last = next
+        d.server = server
+        detach = attach(next)
+        const failed = pumps.beginSwitch(next.leg, (ok) => resume(Effect.succeed(ok)))
+        if (failed !== undefined) resume(Effect.succeed(false))
       })
 
     const run = (target: string, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
@@ -231,8 +229,6 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
 
     const handle = (item: SlowItem): Effect.Effect<void> => {
       switch (item._tag) {
-        case "Run":
-          return Effect.sync(item.run)
         case "BackendKick":
           return handleBackendLoss(d, item.reason, false)
         case "BackendGone":
@@ -241,7 +237,7 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
           return Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {
-              if (result._tag !== "Deny") pumps.backend?.send(item.id, modified(item, result) ?? item.payload)
+              if (result._tag !== "Deny" && item.generation === pumps.generation) pumps.backend?.send(item.id, modified(item, result) ?? item.payload)
               pumps.release("serverbound")
             }
           )
@@ -250,7 +246,7 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
             events.fire({ _tag: "RawPacket", player: o.player, direction: item.direction, state: item.state, packetId: item.id, data: item.data }, { _tag: "Pass" }),
             (result) => {
               const to = item.direction === "serverbound" ? pumps.backend : client
-              if (result._tag !== "Drop") to?.send(item.id, result._tag === "Modify" ? result.data : item.data)
+              if (result._tag !== "Drop" && item.generation === pumps.generation) to?.send(item.id, result._tag === "Modify" ? result.data : item.data)
               pumps.release(item.direction)
             }
           )

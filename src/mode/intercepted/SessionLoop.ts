@@ -53,10 +53,23 @@ export interface LoopEnd {
 export type SlowItem =
   | { readonly _tag: "BackendKick"; readonly state: LegState; readonly reason: string }
   | { readonly _tag: "BackendGone" }
-  | { readonly _tag: "Chat"; readonly input: ChatInput; readonly id: number; readonly payload: Uint8Array; readonly packet: "chat" | "chat_message" | "chat_command" | "chat_command_signed" }
-  | { readonly _tag: "Raw"; readonly direction: "serverbound" | "clientbound"; readonly state: LegState; readonly id: number; readonly data: Uint8Array }
-  /** Work another fiber needs done between two items (a switch's cut-over). */
-  | { readonly _tag: "Run"; readonly run: () => void }
+  | {
+    readonly _tag: "Chat"
+    readonly input: ChatInput
+    readonly id: number
+    readonly payload: Uint8Array
+    readonly packet: "chat" | "chat_message" | "chat_command" | "chat_command_signed"
+    /** The backend generation it belongs to (see {@link SessionPumps.generation}). */
+    readonly generation: number
+  }
+  | {
+    readonly _tag: "Raw"
+    readonly direction: "serverbound" | "clientbound"
+    readonly state: LegState
+    readonly id: number
+    readonly data: Uint8Array
+    readonly generation: number
+  }
 
 /** A configuration-phase frame of a backend (packet id and payload, copied). */
 export interface ConfigurationFrame {
@@ -96,6 +109,11 @@ export class SessionPumps {
   private readonly client: PacketLeg
   /** The backend relayed now; absent between two backends. */
   backend: PacketLeg | undefined
+  /**
+   * Counts the backends let go of: an item decided after its backend was replaced (a listener
+   * still deciding on a chat message during a switch) must not reach the new one.
+   */
+  generation = 0
   /** A server switch under way (or a backend lost, none chosen yet). */
   transition: Transition | undefined = undefined
   /** Boss bars the current server added (before 1.20.2 a new Join Game leaves them on screen). */
@@ -136,7 +154,8 @@ export class SessionPumps {
    */
   dropBackend(): void {
     this.backend = undefined
-    this.items.splice(0, this.items.length, ...this.items.filter((i) => i._tag === "Run"))
+    this.generation++
+    this.items.length = 0
     this.holdUp = this.holdDown = this.drainUp = this.drainDown = false
     const t = this.transition
     if (t === undefined || t.phase !== "orphaned") {
@@ -243,6 +262,8 @@ export class SessionPumps {
     }
     if (this.events.wantsPacket("clientbound", state, id)) return this.raw("clientbound", state, id, frame)
     const failed = this.client.writer.forward(frame)
+    // 1.20.2+: the new server's Join Game ends its configuration, and the switch.
+    if (state === "play" && name === "login" && this.transition?.phase === "configuring") this.finishSwitch()
     return failed === undefined ? undefined : `to the player: ${failed.message}`
   }
 
@@ -251,7 +272,7 @@ export class SessionPumps {
     if (isProtocolError(id)) return `from the player: ${id.message}`
     const state = this.state.up
     const name = this.table[state].serverbound.names[id]
-    if (this.transition !== undefined) return this.absorb(id, name, frame)
+    if (this.transition !== undefined && this.transition.phase !== "configuring") return this.absorb(id, name, frame)
     const backend = this.backend
     if (backend === undefined) return undefined
     if (name !== undefined) {
@@ -275,7 +296,7 @@ export class SessionPumps {
     const input = decodeChatInput(packet, payload)
     if (isProtocolError(input)) return `from the player: ${input.message}`
     this.holdUp = true
-    this.slow({ _tag: "Chat", input, id, payload: payload.slice(), packet })
+    this.slow({ _tag: "Chat", input, id, payload: payload.slice(), packet, generation: this.generation })
     return undefined
   }
 
@@ -287,7 +308,7 @@ export class SessionPumps {
       this.state.up = "configuration"
       this.state.down = "configuration"
       this.backend = t.next
-      this.finishSwitch()
+      t.phase = "configuring"
       if (this.pumpDown()) resumeReading(t.next!.socket)
     } else if (t.phase === "barrier" && answersBarrier(t, id, this.table, () => frame.payload())) {
       this.finishSwitch()
@@ -343,7 +364,7 @@ export class SessionPumps {
     if (isProtocolError(payload)) return payload.message
     if (direction === "serverbound") this.holdUp = true
     else this.holdDown = true
-    this.slow({ _tag: "Raw", direction, state, id, data: payload.slice() })
+    this.slow({ _tag: "Raw", direction, state, id, data: payload.slice(), generation: this.generation })
     return undefined
   }
 

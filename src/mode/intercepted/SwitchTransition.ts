@@ -4,9 +4,10 @@
  *
  * - 1.20.2+ (`reconfiguring`): the player is sent Start Configuration; everything it sends until
  *   its Acknowledge Configuration belongs to the old server's play state and is dropped; then the
- *   new backend (already in its configuration phase) is relayed both ways, Finish Configuration
- *   included, and the client enters play with the new backend's Join Game, which resets the
- *   world, the tab list and the boss bars itself.
+ *   new backend (already in its configuration phase) is relayed both ways (`configuring`),
+ *   Finish Configuration included, and the client enters play with the new backend's Join Game,
+ *   which resets the world, the tab list and the boss bars itself; the switch is `done` once
+ *   that Join Game is on its way.
  * - 1.7–1.20.1 (`joining`): the new backend's packets are dropped until its Join Game, which is
  *   forwarded and followed by a Respawn into its world (before 1.16 first one into another
  *   dimension: an older client ignores a respawn into the dimension it is in), a title reset
@@ -24,7 +25,7 @@ import { encodeRespawn, otherLegacyDimension } from "../../protocol/Respawn.ts"
 import type { OutPacket } from "../../protocol/TextPackets.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
 
-export type TransitionPhase = "orphaned" | "reconfiguring" | "joining" | "barrier" | "done"
+export type TransitionPhase = "orphaned" | "reconfiguring" | "configuring" | "joining" | "barrier" | "done"
 
 export interface Transition {
   phase: TransitionPhase
