@@ -6,11 +6,13 @@
  *   disconnected with the backend's reason;
  * - a switch to a server outside the player's network is refused with a chat message and the
  *   player stays where it was;
- * - while the player chats as fast as it can, nothing it sent for A's play state reaches B.
+ * - while the player chats as fast as it can, nothing it sent for A's play state reaches B;
+ * and the fallback example of docs/switching.md, run as written.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type mc from "minecraft-protocol"
+import { docBlock } from "../../support/DocBlocks.ts"
 import { mcServer } from "../../support/McPeers.ts"
 import { waitUntil } from "../../support/Poll.ts"
 import { awaitMessage, offlineServer, startProxy, switcherConfig, watchedPlayer } from "./switching.ts"
@@ -110,3 +112,28 @@ for (const version of ["1.21.4", "1.12.2"]) {
       }), { timeout: 30_000 })
   })
 }
+
+describe("docs/switching.md, as written", () => {
+  it.live("survival's players land on hub, its first fallback, when survival crashes", () =>
+    Effect.gen(function*() {
+      const version = "1.21.4"
+      const hub = yield* mcServer(version)
+      const survival = yield* crashable(version)
+      const lobby = yield* mcServer(version)
+      const server = (block: string, address: string) =>
+        docBlock("switching.md", block).replace(/\d+\.\d+\.\d+\.\d+:25565/, address)
+      const proxy = yield* startProxy({
+        servers: {
+          "hub.toml": server("switching-hub", hub.address),
+          "survival.toml": server("switching-survival", survival.server.address),
+          "lobby.toml": offlineServer("lobby", lobby.address, `network = "main"`)
+        }
+      })
+      const w = yield* watchedPlayer(version, proxy.port, "survival")
+      survival.crash()
+      yield* awaitMessage(w, "You were moved to 'hub'")
+      assert.isTrue(yield* Effect.promise(() => w.player.chatEchoed("on-hub")))
+      assert.deepStrictEqual(hub.chats, ["on-hub"])
+      assert.strictEqual(lobby.logins(), 0)
+    }), { timeout: 30_000 })
+})
