@@ -26,7 +26,7 @@ export const WANTED = {
       "tab_complete", "chat", "system_chat", "player_chat", "profileless_chat", "title", "set_title_text",
       "set_title_subtitle", "set_title_time", "action_bar", "clear_titles", "custom_payload",
       "game_state_change", "position", "map_chunk", "spawn_position", "abilities", "update_time",
-      "player_info", "playerlist_header"
+      "player_info", "playerlist_header", "boss_bar"
     ],
     serverbound: [
       "chat", "chat_message", "chat_command", "chat_command_signed", "chat_session_update", "tab_complete",

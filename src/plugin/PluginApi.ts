@@ -15,13 +15,13 @@ import type { ProxyMode } from "../config/ServerConfig.ts"
 import type { Listener, PacketFilter } from "../event/EventBus.ts"
 import type { EventTag } from "../event/ProxyEvent.ts"
 import type { BanEntry } from "../security/Ban.ts"
-import type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
+import type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 import type { SessionInfo } from "../session/Session.ts"
 
 export * from "../event/ProxyEvent.ts"
 export type { Listener } from "../event/EventBus.ts"
 export type { SessionInfo, SessionState } from "../session/Session.ts"
-export type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
+export type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 export type { PacketFilter } from "../event/EventBus.ts"
 
 export interface PluginDefinition {
@@ -98,6 +98,12 @@ export interface PluginContextShape {
     readonly message: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
     readonly actionBar: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
     readonly title: (nameOrUuid: string, title: Omit<Extract<PlayerAction, { _tag: "Title" }>, "_tag">) => Effect.Effect<boolean>
+    /**
+     * Moves the player to `server` (intercepted sessions; docs/switching.md) and completes when
+     * the switch is over: Switched, Refused{reason} (the player stays and read "Server switch
+     * failed: <reason>" in chat), NotFound, or NotIntercepted (a forwarding-mode session).
+     */
+    readonly send: (nameOrUuid: string, server: string) => Effect.Effect<SwitchOutcome>
   }
   readonly servers: {
     readonly list: Effect.Effect<ReadonlyArray<ServerView>>

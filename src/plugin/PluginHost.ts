@@ -255,7 +255,9 @@ const make = Effect.gen(function*() {
         kick: (nameOrUuid, reason) => withPlayer(nameOrUuid, (id) => sessions.kick(id, reason)),
         message: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Message", text })),
         actionBar: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "ActionBar", text })),
-        title: (nameOrUuid, title) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Title", ...title }))
+        title: (nameOrUuid, title) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Title", ...title })),
+        send: (nameOrUuid, server) =>
+          Effect.flatMap(find(nameOrUuid), (found) => (Option.isSome(found) ? sessions.switchTo(found.value.id, server) : Effect.succeed({ _tag: "NotFound" } as const)))
       },
       servers: {
         list: Effect.map(SubscriptionRef.get(router.table), (t) => t.entries.map((e) => serverView(e.value))),

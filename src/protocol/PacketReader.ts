@@ -17,6 +17,7 @@ import {
   readUuid
 } from "./ByteReader.ts"
 import { type Decode, done } from "./Decode.ts"
+import { skipNamedNbt } from "./Nbt.ts"
 import { decodeFrame, type FrameBounds } from "./Frame.ts"
 import { isProtocolError, malformed, type ProtocolError, tooLarge } from "./ProtocolError.ts"
 import { decodeVarInt } from "./VarInt.ts"
@@ -95,6 +96,13 @@ export class PacketReader {
     const out = this.bytes.subarray(this.pos)
     this.pos = this.bytes.length
     return out
+  }
+
+  /** A named root NBT tag (1.16–1.20.1 play packets), as a view of its raw bytes. */
+  namedNbt(field: string): Uint8Array {
+    const start = this.pos
+    const end = this.take(skipNamedNbt(this.bytes, this.pos), field, start)
+    return this.failure === undefined ? this.bytes.subarray(start, end) : EMPTY
   }
 
   string(maxChars: number, field: string): string {

@@ -24,6 +24,7 @@ describe("ServerConfig", () => {
       maxPlayers: 0,
       disconnectMessage: "Server is currently unreachable. Please try again later.",
       limboHandlers: [],
+      fallback: [],
       loadBalancing: "sequential",
       motdFrom: "first_healthy"
     })
@@ -160,7 +161,19 @@ describe("ServerConfig", () => {
         assert.strictEqual(error.path, "network")
         assert.include(error.message, "cannot belong to a network")
       })
+
+      it(`${mode} cannot have fallback servers`, () => {
+        const error = fail(minimal + `proxy_mode = "${mode}"\nfallback = ["lobby"]`)
+        assert.strictEqual(error.path, "fallback")
+        assert.include(error.message, "cannot have fallback servers")
+      })
     }
+
+    it("fallback servers of an intercepted server without a network are warned about", () => {
+      const parsed = parse(`addresses = ["a"]\nproxy_mode = "offline"\nfallback = ["lobby"]`)
+      assert.deepStrictEqual(parsed.config.fallback, ["lobby"])
+      assert.isTrue(parsed.warnings.some((w) => w.includes("fallback servers are never used")))
+    })
 
     it("intercepted modes may have a network and no domain", () =>
       assert.strictEqual(parse(`addresses = ["a"]\nproxy_mode = "client_only"\nnetwork = "main"`).config.network, "main"))
