@@ -4,7 +4,7 @@
  * so tests wait on events, not sleeps. Plus a minecraft-protocol player that records what the
  * limbo shows it (chat, action bar, titles) and its keep-alives.
  */
-import { Context, Deferred, Effect, FiberSet, Layer, Queue, type Scope } from "effect"
+import { Context, Deferred, Effect, FiberSet, Layer, Queue } from "effect"
 import mc from "minecraft-protocol"
 import * as Net from "node:net"
 import { Limbo, type LimboOptions, type LimboRequest, type LimboVisit } from "../../src/limbo/Limbo.ts"
@@ -48,7 +48,9 @@ export const limboServer = (request: (socket: Net.Socket) => Effect.Effect<Limbo
         })
       })))
     })
-    yield* Effect.callback<void>((resume) => server.listen(0, "127.0.0.1", () => resume(Effect.void)))
+    yield* Effect.callback<void>((resume) => {
+      server.listen(0, "127.0.0.1", () => resume(Effect.void))
+    })
     yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
     return { port: (server.address() as Net.AddressInfo).port, visits } satisfies LimboServer
   })
@@ -88,7 +90,7 @@ export const joinLimbo = (version: string, port: number, username: string) =>
       })
       let kick: (r: string) => void = () => {}
       const kicked = new Promise<string>((r) => (kick = r))
-      const ended = new Promise<void>((r) => client.on("end", () => r()))
+      const ended = new Promise<void>((r) => client.once("end", () => r()))
       client.on("packet", (data: Record<string, unknown>, meta: { name: string; state: string }) => {
         if (meta.state === "play") packets.push(meta.name)
         if ((TEXT_PACKETS as ReadonlyArray<string>).includes(meta.name)) texts.push(render(data))
@@ -96,7 +98,9 @@ export const joinLimbo = (version: string, port: number, username: string) =>
         if (meta.name === "kick_disconnect" || meta.name === "disconnect") kick(render(data))
         notify()
       })
-      client.on("end", (reason: string) => setTimeout(() => kick(`ended: ${reason}`), 200))
+      client.on("end", (reason: string) => {
+        setTimeout(() => kick(`ended: ${reason}`), 200)
+      })
       client.on("error", () => {})
       const timer = setTimeout(() => resume(Effect.fail(new Error(`${username} (${version}) did not join the limbo within 10 s`))), 10_000)
       client.once("login", () => {
