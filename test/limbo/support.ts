@@ -75,10 +75,10 @@ const render = (packet: Record<string, unknown>): string =>
   JSON.stringify(packet, (_k, v) => (typeof v === "bigint" ? Number(v) : v))
 
 /** A minecraft-protocol player that joins the limbo at 127.0.0.1:`port`; resolves at the join game. */
-export const joinLimbo = (version: string, port: number, username: string) =>
+export const joinLimbo = (version: string, port: number, username: string, options: { readonly answerKeepAlives?: boolean } = {}) =>
   Effect.acquireRelease(
     Effect.callback<LimboClient, Error>((resume) => {
-      const client = mc.createClient({ host: "127.0.0.1", port, username, version, auth: "offline", hideErrors: true, validateChannelProtocol: false } as unknown as mc.ClientOptions)
+      const client = mc.createClient({ host: "127.0.0.1", port, username, version, auth: "offline", hideErrors: true, validateChannelProtocol: false, keepAlive: options.answerKeepAlives ?? true } as unknown as mc.ClientOptions)
       const texts: Array<string> = []
       const packets: Array<string> = []
       const waiters: Array<() => void> = []
