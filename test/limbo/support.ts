@@ -61,6 +61,8 @@ export interface LimboClient {
   readonly texts: Array<string>
   readonly keepAlives: () => number
   readonly packets: Array<string>
+  /** Packets of the configuration state (1.20.2+), with their fields. */
+  readonly configuration: Array<{ readonly name: string; readonly data: Record<string, unknown> }>
   readonly kicked: Promise<string>
   readonly ended: Promise<void>
   /** Resolves when a text containing `needle` arrived. */
@@ -81,6 +83,7 @@ export const joinLimbo = (version: string, port: number, username: string, optio
       const client = mc.createClient({ host: "127.0.0.1", port, username, version, auth: "offline", hideErrors: true, validateChannelProtocol: false, keepAlive: options.answerKeepAlives ?? true } as unknown as mc.ClientOptions)
       const texts: Array<string> = []
       const packets: Array<string> = []
+      const configuration: Array<{ readonly name: string; readonly data: Record<string, unknown> }> = []
       const waiters: Array<() => void> = []
       let keepAlives = 0
       const notify = () => waiters.splice(0).forEach((w) => w())
@@ -93,6 +96,7 @@ export const joinLimbo = (version: string, port: number, username: string, optio
       const ended = new Promise<void>((r) => client.once("end", () => r()))
       client.on("packet", (data: Record<string, unknown>, meta: { name: string; state: string }) => {
         if (meta.state === "play") packets.push(meta.name)
+        if (meta.state === "configuration") configuration.push({ name: meta.name, data })
         if ((TEXT_PACKETS as ReadonlyArray<string>).includes(meta.name)) texts.push(render(data))
         if (meta.name === "keep_alive") keepAlives++
         if (meta.name === "kick_disconnect" || meta.name === "disconnect") kick(render(data))
@@ -106,7 +110,7 @@ export const joinLimbo = (version: string, port: number, username: string, optio
       client.once("login", () => {
         clearTimeout(timer)
         resume(Effect.succeed({
-          client, texts, packets, kicked, ended, keepAlives: () => keepAlives,
+          client, texts, packets, configuration, kicked, ended, keepAlives: () => keepAlives,
           sawText: (needle) => until(() => texts.some((t) => t.includes(needle))),
           keepAlivesReached: (n) => until(() => keepAlives >= n)
         }))
