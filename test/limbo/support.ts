@@ -30,14 +30,15 @@ export interface LimboServer {
 }
 
 /** Serves every connection on 127.0.0.1:0 with `request` until the scope closes. */
-export const limboServer = (request: (socket: Net.Socket) => Effect.Effect<LimboRequest>) =>
+export const limboServer = (request: (socket: Net.Socket) => Effect.Effect<LimboRequest, never, LimboHandlers>) =>
   Effect.gen(function*() {
     const limbo = yield* Limbo
+    const handlers = yield* LimboHandlers
     const visits = yield* Queue.unbounded<ServedVisit>()
     const run = yield* FiberSet.makeRuntime<never>()
     const server = Net.createServer((socket) => {
       run(Effect.scoped(Effect.gen(function*() {
-        const visit = yield* limbo.serve(socket, yield* request(socket))
+        const visit = yield* limbo.serve(socket, yield* Effect.provideService(request(socket), LimboHandlers, handlers))
         const exited = Deferred.makeUnsafe<LimboExit>()
         yield* Queue.offer(visits, { ...visit, exited })
         yield* Deferred.succeed(exited, yield* visit.exit)
@@ -122,7 +123,7 @@ export const joinLimbo = (version: string, port: number, username: string, optio
 /** One limbo server for a whole test file (with the limbo it serves through). */
 export class TestLimbo extends Context.Service<TestLimbo, LimboServer>()("test/limbo/TestLimbo") {}
 
-export const testLimboLayer = (request: (socket: Net.Socket) => Effect.Effect<LimboRequest>, options: Partial<LimboOptions> = {}) =>
+export const testLimboLayer = (request: (socket: Net.Socket) => Effect.Effect<LimboRequest, never, LimboHandlers>, options: Partial<LimboOptions> = {}) =>
   Layer.effect(TestLimbo, limboServer(request)).pipe(Layer.provideMerge(limboLayer(options)))
 
 /** Waits for a promise of the test peers, bounded. */
