@@ -16,8 +16,8 @@ import { type Duplex, duplexPair } from "node:stream"
 import type { ChatInput, Text } from "../protocol/TextPackets.ts"
 import { runChain } from "./HandlerChain.ts"
 import { type LimboCloseReason, LimboConnection, type LimboPlayerIdentity } from "./LimboConnection.ts"
-import type { LimboEntry, LimboExit, NamedHandler } from "./LimboHandler.ts"
-import { LimboHandlers } from "./LimboHandlers.ts"
+import { type LimboEntry, type LimboExit, LimboMessages, type NamedHandler } from "./LimboHandler.ts"
+import { LimboHandlers, type Strictness } from "./LimboHandlers.ts"
 import { LimboRegistries } from "./LimboRegistries.ts"
 
 export interface LimboOptions {
@@ -48,6 +48,22 @@ export interface LimboVisit {
   readonly kick: (reason: Text) => Effect.Effect<void>
 }
 
+/** The integration's one entry: resolve the names, then open the virtual backend. */
+export interface LimboEnterRequest {
+  /** Handler names, as `limbo_handlers` or a `SendToLimbo` answer lists them. */
+  readonly names: ReadonlyArray<string>
+  /** "strict" for PlayerChooseInitialServer's SendToLimbo and `$limbo`; "lenient" elsewhere (§2.15). */
+  readonly strictness: Strictness
+  readonly entry: LimboEntry
+  readonly uuid?: string
+  /** The disconnect reason when no handler resolves; default `LimboMessages.noHandlers`. */
+  readonly refusal?: string
+}
+
+export type LimboEntered =
+  | { readonly _tag: "Refused"; readonly reason: string; readonly unknown: ReadonlyArray<string> }
+  | { readonly _tag: "Open"; readonly visit: LimboVisit & { readonly socket: Duplex } }
+
 /** Room for chat typed faster than handlers read it; beyond it, lines are dropped (vanilla kicks for chat spam). */
 const CHAT_BACKLOG = 64
 /** A peer that never closes its side is destroyed this long after the limbo ended its own. */
@@ -61,6 +77,11 @@ export class Limbo extends Context.Service<Limbo, {
    * session's backend login and packet relay, as a TCP socket to a real backend would be.
    */
   readonly open: (request: LimboRequest) => Effect.Effect<LimboVisit & { readonly socket: Duplex }, never, Scope.Scope>
+  /**
+   * Resolves `names` and, when at least one handler resolves, opens a visit (as `open`); else
+   * Refused with the reason to show (nothing is opened).
+   */
+  readonly enter: (request: LimboEnterRequest) => Effect.Effect<LimboEntered, never, Scope.Scope>
 }>()("infrarust/limbo/Limbo") {
   static readonly layer = Layer.effect(Limbo, Effect.suspend(() => make(defaultLimboOptions)))
   /** With other timings (tests, or a proxy that wants shorter keep-alives). */
@@ -169,5 +190,14 @@ const make = (options: LimboOptions) =>
       return { ...visit, socket: backendEnd }
     })
 
-    return Limbo.of({ serve, open })
+    const enter = Effect.fnUntraced(function*(request: LimboEnterRequest) {
+      const resolved = yield* handlers.resolve(request.names, request.strictness)
+      if (resolved._tag === "Refused") {
+        return { _tag: "Refused", reason: request.refusal ?? LimboMessages.noHandlers, unknown: resolved.unknown } as LimboEntered
+      }
+      const visit = yield* open({ handlers: resolved.handlers, entry: request.entry, ...(request.uuid === undefined ? {} : { uuid: request.uuid }) })
+      return { _tag: "Open", visit } as LimboEntered
+    })
+
+    return Limbo.of({ serve, open, enter })
   })
