@@ -34,6 +34,9 @@ import { Sessions } from "./session/Sessions.ts"
 import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
 import { ReloadEvents } from "./event/ReloadEvents.ts"
+import { Limbo } from "./limbo/Limbo.ts"
+import { LimboHandlers } from "./limbo/LimboHandlers.ts"
+import { LimboRegistries } from "./limbo/LimboRegistries.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
 import { ServerKeyPair } from "./auth/ServerKeyPair.ts"
 import { SessionServer } from "./auth/SessionServer.ts"
@@ -135,8 +138,10 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
   // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
   const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
+  // The limbo and its handler registry sit under the plugins, which register limbo handlers.
+  const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
   // WebAssembly plugins load after the Layer plugins, through the plugin host.
-  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer))
+  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer), Layer.provideMerge(limbo))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)

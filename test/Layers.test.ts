@@ -32,6 +32,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   backend: 7,
   security: 7,
   wasm: 7,
+  limbo: 7,
   status: 8,
   plugin: 8,
   "server-manager": 9,

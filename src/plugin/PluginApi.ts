@@ -14,6 +14,8 @@ import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { ProxyMode } from "../config/ServerConfig.ts"
 import type { Listener, PacketFilter } from "../event/EventBus.ts"
 import type { EventTag } from "../event/ProxyEvent.ts"
+import type { LimboHandler } from "../limbo/LimboHandler.ts"
+import type { LimboHandlerTaken } from "../limbo/LimboHandlers.ts"
 import type { BanEntry } from "../security/Ban.ts"
 import type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 import type { SessionInfo } from "../session/Session.ts"
@@ -23,6 +25,18 @@ export type { Listener } from "../event/EventBus.ts"
 export type { SessionInfo, SessionState } from "../session/Session.ts"
 export type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 export type { PacketFilter } from "../event/EventBus.ts"
+export type {
+  ChatInput,
+  ChatVerdict,
+  Completion,
+  LimboEntry,
+  LimboExit,
+  LimboHandler,
+  LimboPlayer,
+  LimboTitle
+} from "../limbo/LimboHandler.ts"
+export { HandlerResult, LimboMessages } from "../limbo/LimboHandler.ts"
+export { LimboHandlerTaken } from "../limbo/LimboHandlers.ts"
 
 export interface PluginDefinition {
   /** Unique among loaded plugins; also its data directory's name. */
@@ -113,6 +127,13 @@ export interface PluginContextShape {
     readonly add: (ban: BanRequest) => Effect.Effect<BanEntry, unknown>
     readonly remove: (target: BanRequest["target"]) => Effect.Effect<boolean, unknown>
     readonly list: Effect.Effect<ReadonlyArray<BanEntry>>
+  }
+  readonly limbo: {
+    /**
+     * Registers a limbo handler that servers name in `limbo_handlers` (docs/limbo.md), for the
+     * plugin's lifetime. Fails when another plugin registered that name.
+     */
+    readonly register: (name: string, handler: LimboHandler) => Effect.Effect<void, LimboHandlerTaken>
   }
   /** Background work in the plugin's scope, its failures logged with the plugin id. */
   readonly schedule: {

@@ -22,6 +22,7 @@ import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { PluginConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { EventBus } from "../event/EventBus.ts"
+import { LimboHandlers } from "../limbo/LimboHandlers.ts"
 import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { Sessions } from "../session/Sessions.ts"
@@ -96,6 +97,7 @@ const make = Effect.gen(function*() {
   const bans = yield* BanList
   const hostScope = yield* Scope.Scope
   const wasm = yield* WasmHost
+  const limboHandlers = yield* LimboHandlers
 
   const candidates: Array<Candidate> = []
   for (const [key, entry] of Object.entries(config.plugins)) {
@@ -267,6 +269,9 @@ const make = Effect.gen(function*() {
         add: (ban) => bans.add({ target: ban.target, reason: ban.reason, duration: ban.duration, source: owner }),
         remove: (target) => bans.remove(target, owner),
         list: bans.list
+      },
+      limbo: {
+        register: (name, handler) => Scope.provide(scope)(limboHandlers.register(owner, name, handler))
       },
       schedule: {
         every: (interval, task) => Effect.asVoid(Effect.forkIn(Effect.repeat(isolated(task), Schedule.spaced(interval)), scope)),
