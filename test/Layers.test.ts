@@ -31,6 +31,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   backend: 7,
   security: 7,
   wasm: 7,
+  // The proxy's commands: sessions (mode) run them, plugins register theirs.
+  command: 7,
   status: 8,
   plugin: 8,
   "server-manager": 9,

@@ -20,3 +20,4 @@ export type PlayerAction =
     readonly fadeOut?: number | undefined
   }
   | { readonly _tag: "Kick"; readonly reason: ActionText }
+  | { _tag: "Switch"; server: string }

@@ -8,6 +8,7 @@
  * forwarding session, a newer login of the same player) destroys both sockets.
  */
 import { Effect } from "effect"
+import type { SessionCommands } from "../../command/SessionCommands.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { Events } from "../../event/EventBus.ts"
 import type { ChatResult, KickedResult, PlayerRef } from "../../event/ProxyEvent.ts"
@@ -33,6 +34,8 @@ export interface DriverOptions {
   readonly timeouts: { readonly readTimeoutMs: number; readonly writeTimeoutMs: number }
   readonly idleWatch: IdleWatch["Service"]
   readonly events: Events["Service"]
+  /** The proxy's commands for this player (chat commands, tab completion, the command graph). */
+  readonly commands: SessionCommands
   /** Receives the function that queues actions for this session, while it runs. */
   readonly onActor: (act: ((action: PlayerAction) => Effect.Effect<boolean>) | undefined) => void
 }
@@ -94,6 +97,8 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
           return send(encodeSystemText(o.protocol, action.text, true))
         case "Title":
           return send(encodeTitle(o.protocol, { ...DEFAULT_TITLE, ...definedOnly(action), title: action.title, subtitle: action.subtitle }))
+        case "Switch":
+          return false
       }
     }
 
@@ -103,14 +108,33 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
           return onKick(item.reason)
         case "BackendGone":
           return onKick(JSON.stringify({ text: "Lost connection to the server" }))
-        case "Chat":
-          return Effect.map(
+        case "Chat": {
+          const chat = Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {
               if (result._tag !== "Deny") backend.send(item.id, modified(item, result) ?? item.payload)
               pumps.release("serverbound")
             }
           )
+          // A command the proxy runs is consumed before ChatMessage, as in Infrarust.
+          if (!item.input.command || item.packet === "chat_message") return chat
+          return Effect.flatMap(o.commands.command(item.packet, item.payload, item.input.message), (consumed) =>
+            consumed === undefined ? chat : Effect.sync(() => {
+              for (const p of consumed) backend.send(p.id, p.payload)
+              pumps.release("serverbound")
+            }))
+        }
+        case "TabComplete":
+          return Effect.map(o.commands.tabComplete(item.payload), (answer) => {
+            if (answer === undefined) backend.send(item.id, item.payload)
+            else client.send(answer.id, answer.payload)
+            pumps.release("serverbound")
+          })
+        case "DeclareCommands":
+          return Effect.map(o.commands.declareCommands(item.payload), (payload) => {
+            client.send(item.id, payload)
+            pumps.release("clientbound")
+          })
         case "Raw":
           return Effect.map(
             events.fire({ _tag: "RawPacket", player: o.player, direction: item.direction, state: item.state, packetId: item.id, data: item.data }, { _tag: "Pass" }),
