@@ -89,3 +89,42 @@ export const recordingBackend = (version: string, options: McServerOptions = {})
     })
     return { server, commands, completions }
   })
+
+/** Command node flags as minecraft-protocol writes them for `protocol`. */
+export const mcFlags = (protocol: number, type: number, bits: { readonly command?: boolean; readonly redirect?: boolean; readonly suggestions?: boolean } = {}) => ({
+  unused: 0,
+  ...(protocol >= 771 ? { allows_restricted: 0 } : {}),
+  has_custom_suggestions: bits.suggestions ? 1 : 0,
+  has_redirect_node: bits.redirect ? 1 : 0,
+  has_command: bits.command ? 1 : 0,
+  command_node_type: type
+})
+
+/** A backend's own graph: `/help`, an `/ir` of its own, and `/give <count>` (an integer from 1 to 64). */
+export const backendGraph = (protocol: number) => ({
+  nodes: [
+    { flags: mcFlags(protocol, 0), children: [1, 2, 3] },
+    { flags: mcFlags(protocol, 1, { command: true }), children: [], extraNodeData: { name: "help" } },
+    { flags: mcFlags(protocol, 1, { command: true }), children: [], extraNodeData: { name: "ir" } },
+    { flags: mcFlags(protocol, 1), children: [4], extraNodeData: { name: "give" } },
+    {
+      flags: mcFlags(protocol, 2, { command: true }),
+      children: [],
+      extraNodeData: { name: "count", parser: "brigadier:integer", properties: { flags: { unused: 0, max_present: 1, min_present: 1 }, min: 1, max: 64 } }
+    }
+  ],
+  rootIndex: 0
+})
+
+export interface ReceivedGraph {
+  readonly nodes: ReadonlyArray<{ readonly children: ReadonlyArray<number>; readonly redirectNode?: number; readonly flags: { readonly has_command: number }; readonly extraNodeData?: { readonly name: string; readonly parser?: string; readonly properties?: unknown; readonly suggestionType?: string } }>
+  readonly rootIndex: number
+}
+
+/** The names of a node's children. */
+export const childNames = (graph: ReceivedGraph, index: number): ReadonlyArray<string | undefined> =>
+  graph.nodes[index]!.children.map((i) => graph.nodes[i]!.extraNodeData?.name)
+
+/** The index of the child of `index` named `name`. */
+export const childNamed = (graph: ReceivedGraph, index: number, name: string): number =>
+  graph.nodes[index]!.children.find((i) => graph.nodes[i]!.extraNodeData?.name === name)!
