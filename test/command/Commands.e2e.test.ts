@@ -6,12 +6,15 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { fileURLToPath } from "node:url"
 import packageJson from "../../package.json" with { type: "json" }
 import { fakeSessions, NOTCH } from "../mode/intercepted/support.ts"
 import { joinAndStay, reasonText } from "../support/McClients.ts"
 import { waitUntil } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 import { ask, chatLog, GREETER, recordingBackend } from "./support.ts"
+
+const RIVAL = fileURLToPath(new URL("../support/plugins/commands-rival.ts", import.meta.url))
 
 const VERSION = "1.21.4"
 
@@ -21,7 +24,7 @@ const network = Effect.gen(function*() {
   const lobby = yield* recordingBackend(VERSION)
   const survival = yield* recordingBackend(VERSION)
   const proxy = yield* startProxy({
-    global: `[auth]\nsession_server = "${fake.url}"\n[permissions]\nadmins = ["${NOTCH.id}"]\n[plugins.greeter]\npath = ${JSON.stringify(GREETER)}\n`,
+    global: `[auth]\nsession_server = "${fake.url}"\n[permissions]\nadmins = ["${NOTCH.id}"]\n[plugins.greeter]\npath = ${JSON.stringify(GREETER)}\n[plugins.rival]\npath = ${JSON.stringify(RIVAL)}\n`,
     servers: {
       "lobby.toml": serverToml(["lobby.example.com"], [lobby.server.address], `proxy_mode = "client_only"`),
       "survival.toml": serverToml(["survival.example.com"], [survival.server.address], `proxy_mode = "offline"`)
@@ -48,11 +51,13 @@ describe("/ir commands", () => {
       assert.deepStrictEqual(yield* upTo("/ir server", "Servers:"), ["You are on lobby.", "Servers: lobby, survival"])
       assert.deepStrictEqual(yield* one("/ir server lobby"), ["You are already on lobby."])
       assert.deepStrictEqual(yield* one("/ir server nowhere"), ["Server 'nowhere' not found."])
-      assert.deepStrictEqual(yield* upTo("/ir plugins", "greeter"), ["Plugins (1):", "greeter 2.0.0"])
+      assert.deepStrictEqual(yield* upTo("/ir plugins", "rival"), ["Plugins (2):", "greeter 2.0.0", "rival 1.0.0"])
       const pluginCommands = yield* upTo("/ir plugin greeter", "stall")
       assert.strictEqual(pluginCommands[0], "Commands of plugin 'greeter':")
       assert.include(pluginCommands, "/ir plugin greeter hello - says hello")
       assert.deepStrictEqual(yield* one("/ir plugin greeter hello Steve"), ["Hello, Steve!"])
+      assert.deepStrictEqual(yield* one("/ir plugin rival hello"), ["The rival says hello to Notch."], "a name another plugin holds")
+      assert.deepStrictEqual(yield* one("/hello"), ["Hello, Notch!"], "the first to register keeps the top-level name")
       assert.deepStrictEqual(yield* one("/ir plugin greeter nope"), ["Command 'nope' not found for plugin 'greeter'."])
       assert.deepStrictEqual(yield* one("/ir plugin nobody"), ["Plugin 'nobody' not found or has no commands."])
       assert.deepStrictEqual(yield* one("/ir reload"), ["Configuration auto-reloads when files change."])
