@@ -5,6 +5,7 @@
  *   player with an admin's name is not one) may use every subcommand;
  * - everyone else may use the subcommands `player_commands` opens (`"*"` opens them all), except
  *   kick, send, broadcast, reload and plugin, which stay admin-only whatever the list says;
+ * - help lists only what the player may use, so it comes with any other subcommand opened;
  * - with the default `player_commands = []`, players may use none (as Infrarust).
  *
  * Names match in any case. A plugin command says itself who may use it (`permission`).
@@ -23,7 +24,8 @@ export const mayUse = (name: string, admin: boolean, playerCommands: ReadonlyArr
   if (admin) return true
   if (spec.alwaysAdmin) return false
   const opened = normalise(playerCommands)
-  return opened.has(WILDCARD) || opened.has(spec.name)
+  if (opened.has(WILDCARD) || opened.has(spec.name)) return true
+  return spec.name === "help" && SUBCOMMANDS.some((s) => s.name !== "help" && !s.alwaysAdmin && opened.has(s.name))
 }
 
 /** The subcommands a player may use, in the table's order. */

@@ -8,7 +8,8 @@ describe("CommandPermissions", () => {
   })
 
   it("player_commands opens subcommands in any case, never the always-admin ones; * opens the rest", () => {
-    assert.deepStrictEqual(usableSubcommands(false, ["List", " server ", "kick", "reload"]), ["list", "server"])
+    assert.deepStrictEqual(usableSubcommands(false, ["List", " server ", "kick", "reload"]), ["help", "list", "server"], "help comes with them")
+    assert.deepStrictEqual(usableSubcommands(false, ["kick"]), [])
     assert.deepStrictEqual(usableSubcommands(false, ["*"]), ["help", "version", "list", "server", "find", "plugins"])
     assert.isFalse(mayUse("bogus", true, ["*"]))
   })

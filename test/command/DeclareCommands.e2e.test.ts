@@ -46,7 +46,7 @@ describe("Declare Commands", () => {
         const infrarust = childNamed(graph, root, "infrarust")
         const ir = graph.nodes[childNamed(graph, root, "ir")]!
         assert.strictEqual(ir.redirectNode, infrarust, `${version}: /ir redirects to /infrarust`)
-        assert.deepStrictEqual(childNames(graph, infrarust), ["list", "server"], `${version}: only what the player may use`)
+        assert.deepStrictEqual(childNames(graph, infrarust), ["help", "list", "server"], `${version}: only what the player may use`)
         const server = childNamed(graph, infrarust, "server")
         const name = graph.nodes[graph.nodes[server]!.children[0]!]!
         assert.deepStrictEqual(name.extraNodeData, { name: "name", parser: "brigadier:string", properties: "SINGLE_WORD", suggestionType: "minecraft:ask_server" }, version)

@@ -36,7 +36,7 @@ describe("tab completion", () => {
         assert.deepStrictEqual(asAdmin.matches, ["send", "server"], version)
         if (protocol >= 393) assert.deepStrictEqual([asAdmin.start, asAdmin.length], [4, 1], `${version}: the span of "s"`)
         assert.deepStrictEqual((yield* complete(player, "/ir s")).matches, ["server"], version)
-        assert.deepStrictEqual((yield* complete(player, "/infrarust ")).matches, ["server"], version)
+        assert.deepStrictEqual((yield* complete(player, "/infrarust ")).matches, ["help", "server"], version)
         assert.deepStrictEqual((yield* complete(player, "/ir send ")).matches, [], `${version}: not the player's`)
         assert.deepStrictEqual((yield* complete(admin, "/ir send ")).matches, ["bob", "Notch"], version)
         const servers = yield* complete(admin, "/ir send bob s")
