@@ -29,7 +29,7 @@ export const WANTED = {
       "player_info", "playerlist_header", "boss_bar"
     ],
     serverbound: [
-      "chat", "chat_message", "chat_command", "chat_command_signed", "chat_session_update", "tab_complete",
+      "chat", "chat_message", "chat_command", "chat_command_signed", "chat_session_update", "message_acknowledgement", "tab_complete",
       "keep_alive", "configuration_acknowledged", "custom_payload", "teleport_confirm", "settings",
       "position", "position_look", "look", "flying"
     ]

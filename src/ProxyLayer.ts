@@ -39,6 +39,7 @@ import { LimboHandlers } from "./limbo/LimboHandlers.ts"
 import { LimboRegistries } from "./limbo/LimboRegistries.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
 import { ServerKeyPair } from "./auth/ServerKeyPair.ts"
+import { CommandRegistry } from "./command/CommandRegistry.ts"
 import { SessionServer } from "./auth/SessionServer.ts"
 import { Forwarding } from "./forwarding/Forwarding.ts"
 import { WasmHost } from "./wasm/WasmHost.ts"
@@ -140,12 +141,14 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
   // The limbo and its handler registry sit under the plugins, which register limbo handlers.
   const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
+  // The proxy's commands (/ir and plugins'): sessions run them, plugins above register theirs.
+  const commands = CommandRegistry.layer.pipe(Layer.provideMerge(security))
   // WebAssembly plugins load after the Layer plugins, through the plugin host.
   const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer), Layer.provideMerge(limbo))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)
-  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(plugins, ReloadEvents)), Layer.provideMerge(security))
+  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(plugins, ReloadEvents)), Layer.provideMerge(commands))
 }
 
 /** Everything in one process, as before worker threads existed. */

@@ -33,6 +33,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   security: 7,
   wasm: 7,
   limbo: 7,
+  // The proxy's commands: sessions (mode) run them, plugins register theirs.
+  command: 7,
   status: 8,
   plugin: 8,
   "server-manager": 9,

@@ -10,6 +10,8 @@
  * examples/plugins/.
  */
 import { Context, type Duration, type Effect, type Layer, type Option } from "effect"
+import type { CommandNameError } from "../command/CommandRegistry.ts"
+import type { CommandHandler, CommandOptions } from "../command/PluginCommands.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { ProxyMode } from "../config/ServerConfig.ts"
 import type { Listener, PacketFilter } from "../event/EventBus.ts"
@@ -37,6 +39,14 @@ export type {
 } from "../limbo/LimboHandler.ts"
 export { HandlerResult, LimboMessages } from "../limbo/LimboHandler.ts"
 export { LimboHandlerTaken } from "../limbo/LimboHandlers.ts"
+export type {
+  CommandCompleter,
+  CommandHandler,
+  CommandInvocation,
+  CommandOptions,
+  CompletionRequest
+} from "../command/PluginCommands.ts"
+export { CommandNameError } from "../command/CommandRegistry.ts"
 
 export interface PluginDefinition {
   /** Unique among loaded plugins; also its data directory's name. */
@@ -134,6 +144,18 @@ export interface PluginContextShape {
      * plugin's lifetime. Fails when another plugin registered that name.
      */
     readonly register: (name: string, handler: LimboHandler) => Effect.Effect<void, LimboHandlerTaken>
+  }
+  /** Commands players type in chat (docs/commands.md), in intercepted sessions. */
+  readonly commands: {
+    /**
+     * Registers `/name` and its aliases for the plugin's lifetime: a top-level command (unless
+     * another plugin registered the name first) that is also `/ir plugin <id> <name>`. The
+     * handler gets the player, the words typed and `reply`; it runs in the background with the
+     * plugin's `listener_timeout`. Fails with CommandNameError for a name that is not 1-32
+     * lower-case letters, digits, `_`, `-` or `.`, for `ir` and `infrarust`, and for a name the
+     * plugin already registered.
+     */
+    readonly register: (name: string, handler: CommandHandler, options?: CommandOptions) => Effect.Effect<void, CommandNameError>
   }
   /** Background work in the plugin's scope, its failures logged with the plugin id. */
   readonly schedule: {

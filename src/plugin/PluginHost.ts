@@ -18,6 +18,7 @@
  */
 import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Schema, Scope, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
+import { CommandRegistry } from "../command/CommandRegistry.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { PluginConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
@@ -98,6 +99,7 @@ const make = Effect.gen(function*() {
   const hostScope = yield* Scope.Scope
   const wasm = yield* WasmHost
   const limboHandlers = yield* LimboHandlers
+  const commands = yield* CommandRegistry
 
   const candidates: Array<Candidate> = []
   for (const [key, entry] of Object.entries(config.plugins)) {
@@ -176,6 +178,13 @@ const make = Effect.gen(function*() {
   }
   // WebAssembly plugins load after the Layer plugins, and may not take their ids.
   yield* wasm.start(new Set(loaded.map((p) => p.id)))
+
+  // `/ir plugins` lists the Layer plugins and the WebAssembly ones.
+  yield* commands.describePlugins(Effect.zipWith(
+    Effect.sync(() => loaded.map((p) => ({ id: p.id, version: p.version, enabled: running.has(p.id) }))),
+    wasm.loaded,
+    (layers, wasms) => [...layers, ...wasms.map((w) => ({ id: w.id, version: "(WebAssembly)", enabled: true }))]
+  ))
 
   const lock = yield* Semaphore.make(1)
   const known = (id: string) => loaded.some((p) => p.id === id)
@@ -272,6 +281,10 @@ const make = Effect.gen(function*() {
       },
       limbo: {
         register: (name, handler) => Scope.provide(scope)(limboHandlers.register(owner, name, handler))
+      },
+      commands: {
+        register: (name, handler, opts) =>
+          Scope.provide(scope)(commands.register(owner, name, handler, { ...opts, timeout: entry.listenerTimeout }))
       },
       schedule: {
         every: (interval, task) => Effect.asVoid(Effect.forkIn(Effect.repeat(isolated(task), Schedule.spaced(interval)), scope)),

@@ -83,6 +83,18 @@ export class PacketReader {
     return this.take(readShortByteArray(this.bytes, this.pos, maxBytes, this.name(field)), field, EMPTY)
   }
 
+  /** Exactly `n` bytes (fixed-size fields such as a 256-byte signature), as a view into the payload. */
+  fixed(n: number, field: string): Uint8Array {
+    if (this.failure !== undefined) return EMPTY
+    if (this.remaining < n) {
+      this.failure = malformed(this.name(field), "runs past the end of the packet")
+      return EMPTY
+    }
+    const out = this.bytes.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+
   /**
    * Everything left in the packet (fields such as plugin-message data that run to the end of the
    * frame), as a view into the payload; more than `maxBytes` is TooLarge.

@@ -19,6 +19,8 @@
  */
 import { Clock, Duration, Effect, Option } from "effect"
 import { offlineUuid } from "../../auth/OfflineUuid.ts"
+import { Commands } from "../../command/Commands.ts"
+import { sessionCommands } from "../../command/SessionCommands.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import { relayTimeoutsOf } from "../../config/ServerConfig.ts"
 import { Events } from "../../event/EventBus.ts"
@@ -125,7 +127,7 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
   }
   const session = opened.value
   yield* events.notify({ _tag: "PostLogin", player: session.player })
-  yield* permissionsOf(session.player, identity.online, ctx.config)
+  const permissions = yield* permissionsOf(session.player, identity.online, ctx.config)
   const chosen = yield* chooseServer(session, routed, ctx)
   if (isRefusal(chosen)) return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
   const server = chosen
@@ -165,6 +167,7 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     timeouts: relayTimeoutsOf(server.config),
     idleWatch: yield* IdleWatch,
     events,
+    commands: sessionCommands(yield* Commands, { player: session.player, admin: permissions.admin }, protocol),
     onActor: (slot) => {
       actor.act = slot?.act
       actor.switchTo = slot?.switchTo

@@ -16,6 +16,7 @@
  * (shutdown, a kick, a newer login of the same player) ends the session's legs with its scope.
  */
 import { Duration, Effect, Exit, Fiber, Scope } from "effect"
+import type { SessionCommands } from "../../command/SessionCommands.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { Events } from "../../event/EventBus.ts"
 import type { ChatResult, PlayerRef } from "../../event/ProxyEvent.ts"
@@ -54,6 +55,8 @@ export interface DriverOptions {
   /** Receives how this session takes actions, while it runs. */
   readonly onActor: (actor: ActorSlot | undefined) => void
   readonly onConfigurationFrames?: ConfigurationFramesHook | undefined
+  /** The proxy's commands for this player (chat commands, tab completion, the command graph). */
+  readonly commands: SessionCommands
 }
 
 export interface SessionEnd extends LoopEnd {
@@ -233,14 +236,34 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
           return handleBackendLoss(d, item.reason, false)
         case "BackendGone":
           return handleBackendLoss(d, JSON.stringify({ text: "Lost connection to the server" }), true)
-        case "Chat":
-          return Effect.map(
+        case "Chat": {
+          const chat = Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {
               if (result._tag !== "Deny" && item.generation === pumps.generation) pumps.backend?.send(item.id, modified(item, result) ?? item.payload)
               pumps.release("serverbound")
             }
           )
+          // A command the proxy runs is consumed before ChatMessage, as in Infrarust.
+          if (!item.input.command || item.packet === "chat_message") return chat
+          return Effect.flatMap(o.commands.command(item.packet, item.payload, item.input.message), (consumed) =>
+            consumed === undefined ? chat : Effect.sync(() => {
+              if (item.generation === pumps.generation) for (const p of consumed) pumps.backend?.send(p.id, p.payload)
+              pumps.release("serverbound")
+            }))
+        }
+        case "TabComplete":
+          return Effect.map(o.commands.tabComplete(item.payload), (answer) => {
+            if (answer !== undefined) client.send(answer.id, answer.payload)
+            else if (item.generation === pumps.generation) pumps.backend?.send(item.id, item.payload)
+            pumps.release("serverbound")
+          })
+        case "DeclareCommands":
+          return Effect.map(o.commands.declareCommands(item.payload), (payload) => {
+            // A graph from a backend the player has since left is stale; the next one sends its own.
+            if (item.generation === pumps.generation) client.send(item.id, payload)
+            pumps.release("clientbound")
+          })
         case "Raw":
           return Effect.map(
             events.fire({ _tag: "RawPacket", player: o.player, direction: item.direction, state: item.state, packetId: item.id, data: item.data }, { _tag: "Pass" }),

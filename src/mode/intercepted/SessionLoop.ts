@@ -7,8 +7,9 @@
  * A frame is looked at only when its id is one the loop tracks in the current state (an array
  * index per frame): the state switches (Start Configuration, Finish Configuration and their
  * acknowledgements), a backend's Disconnect, the player's chat and commands when someone listens
- * to ChatMessage, Chat Session Update (dropped: offline backends cannot check chat keys), and
- * packets a RawPacket listener asked for. What needs an Effect (an event, a plugin's action) is
+ * to ChatMessage, the player's commands and tab completion and the backend's command graph (the
+ * proxy's own commands, src/command/), Chat Session Update (dropped: offline backends cannot
+ * check chat keys), and packets a RawPacket listener asked for. What needs an Effect (an event, a plugin's action) is
  * a *slow item*: the direction it came from is paused at that frame (the rest of its bytes kept
  * by its reader) and the session's fiber handles it (Interception.ts), then resumes it.
  *
@@ -70,6 +71,8 @@ export type SlowItem =
     readonly data: Uint8Array
     readonly generation: number
   }
+  /** The proxy's commands (src/command/SessionCommands.ts): a tab-complete request, the backend's command graph. */
+  | { readonly _tag: "TabComplete" | "DeclareCommands"; readonly id: number; readonly payload: Uint8Array; readonly generation: number }
 
 /** A configuration-phase frame of a backend (packet id and payload, copied). */
 export interface ConfigurationFrame {
@@ -257,6 +260,7 @@ export class SessionPumps {
         this.slow({ _tag: "BackendKick", state, reason: isProtocolError(reason) ? JSON.stringify({ text: "Disconnected" }) : reason })
         return undefined
       }
+      if (state === "play" && name === "declare_commands") return this.commandPacket("DeclareCommands", id, frame)
       if (state === "play" && name === "start_configuration") this.state.down = "configuration"
       else if (state === "configuration" && name === "finish_configuration") this.state.down = "play"
     }
@@ -279,7 +283,9 @@ export class SessionPumps {
       if (state === "play") {
         // Offline backends cannot verify chat keys; vanilla would kick for a session it cannot check.
         if (name === "chat_session_update") return undefined
-        if (CHAT_PACKETS.has(name) && this.events.wants("ChatMessage")) return this.chat(name as SlowChatName, id, frame)
+        if (name === "tab_complete") return this.commandPacket("TabComplete", id, frame)
+        // Commands may be the proxy's; plain chat (1.19+ chat_message) matters only to listeners.
+        if (CHAT_PACKETS.has(name) && (name !== "chat_message" || this.events.wants("ChatMessage"))) return this.chat(name as SlowChatName, id, frame)
         if (name === "configuration_acknowledged") this.state.up = "configuration"
       } else if (name === "finish_configuration") {
         this.state.up = "play"
@@ -295,6 +301,10 @@ export class SessionPumps {
     if (isProtocolError(payload)) return `from the player: ${payload.message}`
     const input = decodeChatInput(packet, payload)
     if (isProtocolError(input)) return `from the player: ${input.message}`
+    if (!input.command && !this.events.wants("ChatMessage")) {
+      const failed = this.backend?.writer.forward(frame)
+      return failed === undefined ? undefined : `to the backend: ${failed.message}`
+    }
     this.holdUp = true
     this.slow({ _tag: "Chat", input, id, payload: payload.slice(), packet, generation: this.generation })
     return undefined
@@ -365,6 +375,16 @@ export class SessionPumps {
     if (direction === "serverbound") this.holdUp = true
     else this.holdDown = true
     this.slow({ _tag: "Raw", direction, state, id, data: payload.slice(), generation: this.generation })
+    return undefined
+  }
+
+  /** A packet the proxy's commands decide on, held until they have. */
+  private commandPacket(tag: "TabComplete" | "DeclareCommands", id: number, frame: ReadFrame): string | undefined {
+    const payload = frame.payload()
+    if (isProtocolError(payload)) return payload.message
+    if (tag === "TabComplete") this.holdUp = true
+    else this.holdDown = true
+    this.slow({ _tag: tag, id, payload: payload.slice(), generation: this.generation })
     return undefined
   }
 
