@@ -10,18 +10,25 @@
  *   fallback, the default: a disconnect with the backend's reason. A Disconnect *packet* is a
  *   kick the admin wants the player to see, so it never falls back on its own;
  * - `Notify{message}`: the message in chat, then the disconnect;
- * - `SendToLimbo`: limbo does not exist yet: logged, then the disconnect.
+ * - `SendToLimbo{handlers}`: the player is moved to the limbo (entry KickedFromServer) with those
+ *   handlers, or the server's `limbo_handlers` when the list is empty; with neither, the
+ *   disconnect with the backend's reason. When the handlers are done the player goes back to
+ *   the server (docs/limbo.md).
+ *
+ * The limbo itself closing on the player (a keep-alive timeout) is no kick from a server: the
+ * player reads its reason, and no event fires.
  *
  * A move runs in a fiber of the session's scope: the loop must keep running to cut over.
  */
 import { Effect } from "effect"
 import type { KickedResult } from "../../event/ProxyEvent.ts"
 import { encodeSystemText, type Text } from "../../protocol/TextPackets.ts"
-import type { Driver } from "./SessionDriver.ts"
+import type { Driver, SwitchTarget } from "./SessionDriver.ts"
 import { textOf } from "./TextOf.ts"
 
 export const handleBackendLoss = (d: Driver, reason: string, crashed: boolean): Effect.Effect<void> => Effect.gen(function*() {
   const { o } = d
+  if (d.limbo !== undefined) return d.disconnect(textOf(reason), crashed ? "the limbo closed" : `the limbo disconnected the player: ${reason}`)
   const detail = crashed ? "the backend closed the connection" : `kicked by the backend: ${reason}`
   const initial: KickedResult = { _tag: "DisconnectPlayer", reason }
   const result = yield* o.events.fire({ _tag: "KickedFromServer", player: o.player, server: d.server.id, reason }, initial)
@@ -36,16 +43,19 @@ export const handleBackendLoss = (d: Driver, reason: string, crashed: boolean): 
     case "Notify":
       if (d.pumps.state.down === "play") d.send(encodeSystemText(o.protocol, textOf(result.message), false))
       return d.disconnect(textOf(reason), detail)
-    case "SendToLimbo":
-      yield* Effect.logWarning(`a plugin answered KickedFromServer with SendToLimbo, but this proxy has no limbo yet; disconnecting ${o.player.name}`)
-      return d.disconnect(textOf(reason), detail)
+    case "SendToLimbo": {
+      const names = result.handlers.length > 0 ? result.handlers : d.server.config.limboHandlers
+      if (names.length === 0) return d.disconnect(textOf(reason), `${detail} (SendToLimbo, but no limbo handlers)`)
+      const entry = { _tag: "KickedFromServer", server: d.server.id, reason } as const
+      return yield* moveAway(d, [{ limbo: { names, strictness: "lenient", entry } }], reason, detail)
+    }
   }
 })
 
 const movedText = (server: string, reason: string): Text => ({ text: `You were moved to '${server}': `, extra: [textOf(reason)] })
 
 /** The first of `targets` that takes the player; else the disconnect with the backend's reason. */
-const moveAway = (d: Driver, targets: ReadonlyArray<string>, reason: string, detail: string): Effect.Effect<void> => Effect.gen(function*() {
+const moveAway = (d: Driver, targets: ReadonlyArray<SwitchTarget>, reason: string, detail: string): Effect.Effect<void> => Effect.gen(function*() {
   const { pumps } = d
   if (pumps.state.down !== "play" || pumps.state.up !== "play") return d.disconnect(textOf(reason), `${detail} (not in play: no switch)`)
   yield* d.release
@@ -55,11 +65,13 @@ const moveAway = (d: Driver, targets: ReadonlyArray<string>, reason: string, det
   const attempt = Effect.gen(function*() {
     for (const target of targets) {
       const outcome = yield* d.switchTo(target, "silent")
+      // In the limbo, its handlers speak to the player.
       if (outcome._tag === "Switched") {
-        d.send(encodeSystemText(d.o.protocol, movedText(outcome.server, reason), false))
+        if (typeof target === "string") d.send(encodeSystemText(d.o.protocol, movedText(outcome.server, reason), false))
         return
       }
-      yield* Effect.logInfo(`${d.o.player.name} could not be moved to '${target}': ${outcome._tag === "Refused" ? outcome.reason : outcome._tag}`)
+      const where = typeof target === "string" ? `'${target}'` : "the limbo"
+      yield* Effect.logInfo(`${d.o.player.name} could not be moved to ${where}: ${outcome._tag === "Refused" ? outcome.reason : outcome._tag}`)
     }
     d.disconnect(textOf(reason), `${detail} (no fallback server took the player)`)
   })

@@ -37,12 +37,11 @@ import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
 import { openSession } from "../LiveSession.ts"
 import type { ClientLink, LoginStartRead } from "../ModeHandler.ts"
-import { isRefusal } from "../ServerChoice.ts"
-import { joinBackend } from "./BackendJoin.ts"
 import { acknowledgeBackendLogin } from "./BackendLogin.ts"
 import { ConfigurationFrames } from "./ConfigurationFrames.ts"
 import { authenticate, completeLogin, loginKick } from "./ClientLogin.ts"
 import { clientLeg, closeLeg } from "./ClientSocket.ts"
+import { firstBackend } from "./FirstBackend.ts"
 import { chooseServer, permissionsOf } from "./InitialServer.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
 import { driveSession } from "./SessionDriver.ts"
@@ -129,15 +128,16 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
   yield* events.notify({ _tag: "PostLogin", player: session.player })
   const permissions = yield* permissionsOf(session.player, identity.online, ctx.config)
   const chosen = yield* chooseServer(session, routed, ctx)
-  if (isRefusal(chosen)) return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
-  const server = chosen
-
-  const joined = yield* joinBackend({ ctx, server, session, profile, table })
+  if ("_tag" in chosen && chosen._tag === "Refusal") {
+    return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
+  }
+  const switching = { ctx, session, profile, table }
+  const joined = yield* firstBackend(switching, chosen)
   if (joined._tag === "NotJoined") {
     if (joined.unreachable) yield* settleOutcome("no_backend")
     return yield* refuseLogin(leg, joined.text, joined.unreachable ? `${joined.detail}; disconnecting ${profile.name}` : joined.detail, joined.level)
   }
-  const backend = joined.backend
+  const { server, backend, visit } = joined
   const { success, threshold } = joined.login
   yield* completeLogin({
     leg,
@@ -148,11 +148,11 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     timeout: CLIENT_LOGIN_TIMEOUT
   })
   acknowledgeBackendLogin(backend.leg, table)
-  yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
+  if (visit === undefined) yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
   yield* session.joined
-  yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
+  if (visit === undefined) yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
   yield* settleOutcome("relayed")
-  yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.config.proxyMode}`)
+  yield* Effect.logInfo(`session started backend=${backend.address}${visit === undefined ? "" : ` (the limbo, then '${server.id}')`} mode=${server.config.proxyMode}`)
 
   const end = yield* driveSession({
     client: leg,
@@ -162,7 +162,8 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     initial: table.login.serverbound.ids.login_acknowledged === undefined ? "play" : "configuration",
     player: session.player,
     server,
-    switching: { ctx, session, profile, table },
+    switching,
+    limbo: visit,
     onConfigurationFrames: (yield* ConfigurationFrames).onConfigurationFrames,
     timeouts: relayTimeoutsOf(server.config),
     idleWatch: yield* IdleWatch,
