@@ -6,8 +6,9 @@
  * - `RedirectTo{server}`: the player is switched there (any trigger);
  * - a result no listener changed, for a backend that went away without a Disconnect packet:
  *   the server's `fallback` servers are tried in order (the switch rules apply to each) and the
- *   player is told in chat where it landed and why; when none takes it, or there is no
- *   fallback, the default: a disconnect with the backend's reason. A Disconnect *packet* is a
+ *   player is told in chat where it landed and why, then the limbo with the server's own
+ *   `limbo_handlers` (which bring it back when they are done); when none takes it, the default:
+ *   a disconnect with the backend's reason. A Disconnect *packet* is a
  *   kick the admin wants the player to see, so it never falls back on its own;
  * - `Notify{message}`: the message in chat, then the disconnect;
  * - `SendToLimbo{handlers}`: the player is moved to the limbo (entry KickedFromServer) with those
@@ -23,6 +24,7 @@
 import { Effect } from "effect"
 import type { KickedResult } from "../../event/ProxyEvent.ts"
 import { encodeSystemText, type Text } from "../../protocol/TextPackets.ts"
+import type { LimboRequest } from "./LimboJoin.ts"
 import type { Driver, SwitchTarget } from "./SessionDriver.ts"
 import { textOf } from "./TextOf.ts"
 
@@ -34,9 +36,11 @@ export const handleBackendLoss = (d: Driver, reason: string, crashed: boolean): 
   const result = yield* o.events.fire({ _tag: "KickedFromServer", player: o.player, server: d.server.id, reason }, initial)
   switch (result._tag) {
     case "DisconnectPlayer": {
-      const fallback = d.server.config.fallback
-      if (result !== initial || !crashed || fallback.length === 0) return d.disconnect(textOf(result.reason), detail)
-      return yield* moveAway(d, fallback, reason, detail)
+      const targets: Array<SwitchTarget> = [...d.server.config.fallback]
+      // After the fallback servers, the server's own limbo handlers hold the player.
+      if (d.server.config.limboHandlers.length > 0) targets.push({ limbo: kickedLimbo(d, d.server.config.limboHandlers, reason) })
+      if (result !== initial || !crashed || targets.length === 0) return d.disconnect(textOf(result.reason), detail)
+      return yield* moveAway(d, targets, reason, detail)
     }
     case "RedirectTo":
       return yield* moveAway(d, [result.server], reason, detail)
@@ -46,11 +50,13 @@ export const handleBackendLoss = (d: Driver, reason: string, crashed: boolean): 
     case "SendToLimbo": {
       const names = result.handlers.length > 0 ? result.handlers : d.server.config.limboHandlers
       if (names.length === 0) return d.disconnect(textOf(reason), `${detail} (SendToLimbo, but no limbo handlers)`)
-      const entry = { _tag: "KickedFromServer", server: d.server.id, reason } as const
-      return yield* moveAway(d, [{ limbo: { names, strictness: "lenient", entry } }], reason, detail)
+      return yield* moveAway(d, [{ limbo: kickedLimbo(d, names, reason) }], reason, detail)
     }
   }
 })
+
+const kickedLimbo = (d: Driver, names: ReadonlyArray<string>, reason: string): LimboRequest =>
+  ({ names, strictness: "lenient", entry: { _tag: "KickedFromServer", server: d.server.id, reason } })
 
 const movedText = (server: string, reason: string): Text => ({ text: `You were moved to '${server}': `, extra: [textOf(reason)] })
 

@@ -34,6 +34,7 @@ import { nameOf } from "../../protocol/ProtocolVersion.ts"
 import { IdleWatch } from "../../relay/IdleWatch.ts"
 import { admitLogin, serverFull } from "../../security/Admission.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
+import type { SessionState } from "../../session/Session.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
 import { openSession } from "../LiveSession.ts"
 import type { ClientLink, LoginStartRead } from "../ModeHandler.ts"
@@ -49,6 +50,13 @@ import { driveSession } from "./SessionDriver.ts"
 /** The player's login steps (encryption, acknowledgement): vanilla gives a client 30 s to log in. */
 const CLIENT_LOGIN_TIMEOUT = Duration.seconds(30)
 const KICK_LINGER = Duration.seconds(2)
+
+/**
+ * A server with limbo handlers holds its logins in the limbo first, where they count against no
+ * server: a full server's queue (a limbo handler) can take them in when a slot frees.
+ */
+const firstState = (routed: LoadedServer): SessionState =>
+  routed.config.limboHandlers.length > 0 ? { _tag: "Limbo", waitingFor: routed.id } : { _tag: "Connecting", server: routed.id }
 
 /** A login disconnect through the leg, then a polite close. */
 const refuseLogin = (leg: PacketLeg, text: Text, log: string, level: "Info" | "Warn" = "Info") =>
@@ -119,7 +127,7 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     identity: identity.online ? "online" : "offline",
     protocolVersion: protocol,
     mode: routed.config.proxyMode
-  }, { _tag: "Connecting", server: routed.id }, routed.config.maxPlayers, actor)
+  }, firstState(routed), routed.config.maxPlayers, actor)
   if (Option.isNone(opened)) {
     const full = yield* serverFull(routed)
     return yield* refuseLogin(leg, full.kick ?? "Server full", full.reason)

@@ -7,6 +7,8 @@
  * - a backend's kick answered with SendToLimbo: the player waits in the limbo, /accept takes it
  *   back to the server that kicked it (a second login there);
  * - `$limbo` from a plugin (players.send): the current server's handlers, then back;
+ * - a backend that crashes under a player (no Disconnect packet, no fallback): the server's
+ *   limbo handlers hold it, and it returns when they are done;
  * - a player who does not accept in time reads the handler's Deny reason (1.8.8).
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -70,6 +72,24 @@ for (const version of ["1.21.4", "1.12.2"]) {
         yield* waitUntil(() => logged(proxy, "switched Kicked from the limbo to 'hub'") === 1, "the player back at the hub")
         assert.strictEqual(hub.logins(), 2)
         assert.isTrue(yield* Effect.promise(() => w.player.chatEchoed("returned")))
+      }), { timeout: 40_000 })
+
+    it.live("a backend that crashes under the player of a server with limbo_handlers: the limbo holds it, then it returns", () =>
+      Effect.gen(function*() {
+        const players: Array<mc.ServerClient> = []
+        const hub = yield* mcServer(version, { onJoin: (c) => players.push(c) })
+        const proxy = yield* startProxy({
+          global: rules(),
+          servers: { "hub.toml": offlineServer("hub", hub.address, `network = "main"\nlimbo_handlers = ["rules"]`) }
+        })
+        const w = yield* watchedPlayer(version, proxy.port, "hub", "Survivor")
+        w.player.client.chat("/accept")
+        yield* waitUntil(() => players.length === 1, "the player at the hub")
+        players[0]!.socket.destroy()
+        yield* waitUntil(() => logged(proxy, "sent Survivor from 'hub' to the limbo") === 1, "the player in the limbo")
+        w.player.client.chat("/accept")
+        yield* waitUntil(() => players.length === 2, "the player back at the hub")
+        assert.isTrue(yield* Effect.promise(() => w.player.chatEchoed("still-here")))
       }), { timeout: 40_000 })
   })
 }
