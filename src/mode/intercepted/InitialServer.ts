@@ -14,6 +14,7 @@ import type { ProxyConfig } from "../../config/ProxyConfig.ts"
 import { Events } from "../../event/EventBus.ts"
 import { ALLOWED, type InitialServerResult, type Permissions, type PlayerRef } from "../../event/ProxyEvent.ts"
 import { LimboMessages } from "../../limbo/LimboHandler.ts"
+import { canonicalUuid } from "../../protocol/Uuid.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import type { LiveSession } from "../LiveSession.ts"
 import { isRefusal, preConnect, redirect, type ServerChoice } from "../ServerChoice.ts"
@@ -21,8 +22,10 @@ import type { LimboRequest } from "./LimboJoin.ts"
 
 /** The player's permissions after PermissionsSetup. */
 export const permissionsOf = Effect.fnUntraced(function*(player: PlayerRef, online: boolean, config: ProxyConfig) {
-  const admins = config.permissions.admins.map((a) => a.toLowerCase())
-  const listed = admins.includes(player.name.toLowerCase()) || (player.uuid !== undefined && admins.includes(player.uuid.toLowerCase()))
+  // A UUID matches with or without dashes, in any case; anything else is a name.
+  const admins = config.permissions.admins.map((a) => canonicalUuid(a) ?? a.toLowerCase())
+  const uuid = player.uuid === undefined ? undefined : canonicalUuid(player.uuid)
+  const listed = admins.includes(player.name.toLowerCase()) || (uuid !== undefined && admins.includes(uuid))
   const initial: Permissions = { admin: online && listed }
   return yield* (yield* Events).fire({ _tag: "PermissionsSetup", player }, initial)
 })

@@ -24,8 +24,7 @@ import { textOf } from "./TextOf.ts"
 
 /** The backend address the limbo shows as (logs, the admin API). */
 export const LIMBO_ADDRESS = "limbo"
-/** The switch target that means "the limbo, with the current server's handlers" (Infrarust's sentinel). */
-export const LIMBO_TARGET = "$limbo"
+export { LIMBO_TARGET } from "../../session/PlayerAction.ts"
 
 export interface LimboRequest {
   /** Handler names, as `limbo_handlers` or a `SendToLimbo` answer lists them. */
