@@ -9,12 +9,14 @@
  * - `$limbo` from a plugin (players.send): the current server's handlers, then back;
  * - a backend that crashes under a player (no Disconnect packet, no fallback): the server's
  *   limbo handlers hold it, and it returns when they are done;
+ * - PlayerChooseInitialServer SendToLimbo: the named handlers, strictly (an unknown name refuses);
  * - a player who does not accept in time reads the handler's Deny reason (1.8.8).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type mc from "minecraft-protocol"
 import { fileURLToPath } from "node:url"
+import { joinAndStay } from "../../support/McClients.ts"
 import { mcServer } from "../../support/McPeers.ts"
 import { waitUntil } from "../../support/Poll.ts"
 import { awaitMessage, offlineServer, startProxy, switcherConfig, watchedPlayer } from "./switching.ts"
@@ -93,6 +95,26 @@ for (const version of ["1.21.4", "1.12.2"]) {
       }), { timeout: 40_000 })
   })
 }
+
+const HOLDER = fileURLToPath(new URL("../../support/plugins/limbo-holder.ts", import.meta.url))
+
+describe("the limbo in sessions: PlayerChooseInitialServer", () => {
+  it.live("SendToLimbo holds the login in the named handlers (strictly: one unknown name refuses the login)", () =>
+    Effect.gen(function*() {
+      const hub = yield* mcServer("1.21.4")
+      const holder = (initial: string) => `[plugins.limbo_holder]\npath = ${JSON.stringify(HOLDER)}\n[plugins.limbo_holder.config]\ninitial = ${initial}\n`
+      const proxy = yield* startProxy({ global: holder(`["holder"]`), servers: { "hub.toml": offlineServer("hub", hub.address) } })
+      const w = yield* watchedPlayer("1.21.4", proxy.port, "hub", "Chosen")
+      w.player.client.chat("ready")
+      yield* awaitMessage(w, "held:Chosen")
+      w.player.client.chat("release")
+      yield* waitUntil(() => hub.logins() === 1, "the player at the hub")
+
+      const strict = yield* startProxy({ global: holder(`["holder", "missing"]`), servers: { "hub.toml": offlineServer("hub", hub.address) } })
+      const refused = yield* Effect.promise(() => joinAndStay("1.21.4", strict.port, "hub.example.com", "Refused").then((p) => (p.leave(), "joined"), String))
+      assert.include(refused, "No limbo handlers configured")
+    }), { timeout: 30_000 })
+})
 
 describe("the limbo in sessions: Deny", () => {
   it.live("a player who does not accept in time is disconnected with the handler's reason", () =>

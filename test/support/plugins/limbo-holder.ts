@@ -1,9 +1,10 @@
 /**
  * A test limbo handler, `holder`: it holds every player; a player who says `ready` gets a title
  * ("Held") and the chat line `held:<name>`, and one who says `release` is let go (Accept). Both
- * words are consumed: they never reach a backend.
+ * words are consumed: they never reach a backend. With `initial = ["name", ...]` in its config it
+ * also answers PlayerChooseInitialServer with SendToLimbo to those handlers.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { type LimboHandler, PluginContext, type PluginDefinition } from "infrarust-ts/plugin"
 
 const handler: LimboHandler = {
@@ -26,5 +27,12 @@ const handler: LimboHandler = {
 export default {
   id: "limbo_holder",
   version: "0.0.1",
-  layer: Layer.effectDiscard(Effect.flatMap(PluginContext, (ctx) => ctx.limbo.register("holder", handler)))
+  layer: Layer.effectDiscard(Effect.gen(function*() {
+    const ctx = yield* PluginContext
+    yield* ctx.limbo.register("holder", handler)
+    const { initial } = yield* Schema.decodeUnknownEffect(Schema.Struct({ initial: Schema.optionalKey(Schema.Array(Schema.String)) }))(ctx.config)
+    if (initial !== undefined) {
+      yield* ctx.events.on("PlayerChooseInitialServer", () => Effect.succeed({ _tag: "SendToLimbo", handlers: initial } as const))
+    }
+  }))
 } satisfies PluginDefinition
