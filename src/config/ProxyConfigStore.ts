@@ -9,12 +9,14 @@
  * A valid edit is published; consumers decide which tables they apply live (`[rate_limit]`,
  * `[ip_filter]`, `[ban]` do; `bind` needs a restart). An edit that weakens a protection is
  * logged at WARN with what it loosens (SecurityChanges.ts). A broken edit is logged and the
- * last good config stays in place.
+ * last good config stays in place. Relative paths in the file are resolved against its directory
+ * (ConfigPaths.ts) before anything sees them.
  */
 import { Context, Effect, Equal, FileSystem, Layer, Option, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { fileError } from "./ConfigError.ts"
 import { parseProxyConfig, readConfigText } from "./ConfigLoader.ts"
+import { configDirectory, resolveConfigPaths } from "./ConfigPaths.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import type { ProxyConfig } from "./ProxyConfig.ts"
 import { securityWeakenings } from "./SecurityChanges.ts"
@@ -24,7 +26,7 @@ import { settledParse } from "./SettledRead.ts"
 const DEBOUNCE = "200 millis"
 
 export interface ProxyConfigStoreShape {
-  /** The config file as named on the command line. */
+  /** The config file, absolute (resolved against the working directory at start-up). */
   readonly path: string
   /** The current config; `changes` starts with it. */
   readonly config: SubscriptionRef.SubscriptionRef<ProxyConfig>
@@ -40,10 +42,20 @@ const readOptional = (fs: FileSystem.FileSystem, path: string) =>
       e.reason._tag === "NotFound" ? Effect.succeedNone : Effect.fail(fileError(path, "Unreadable", `cannot read the file: ${e.message}`)))
   )
 
-const make = Effect.fnUntraced(function*(path: string) {
+/** Parses the file's text, with its relative paths resolved against the file's directory (ConfigPaths.ts). */
+const parseAt = (path: string) => {
+  const base = configDirectory(path)
+  return (text: string) => Result.map(parseProxyConfig(text, path), (parsed) => ({ ...parsed, config: resolveConfigPaths(parsed.config, base) }))
+}
+
+const make = Effect.fnUntraced(function*(given: string) {
   const fs = yield* FileSystem.FileSystem
+  // Absolute from here on: the logs name the file wherever the proxy was started from.
+  const path = NodePath.resolve(given)
+  const parse = parseAt(path)
   let lastText = yield* readConfigText(path)
-  const first = yield* Effect.fromResult(parseProxyConfig(lastText, path))
+  const first = yield* Effect.fromResult(parse(lastText))
+  yield* Effect.logInfo(`configuration loaded from ${path}`)
   for (const warning of first.warnings) yield* Effect.logWarning(warning)
   const config = yield* SubscriptionRef.make(first.config)
 
@@ -58,7 +70,7 @@ const make = Effect.fnUntraced(function*(path: string) {
     // Unchanged: nothing to wait for (the start-up check and our own rename events land here).
     if (Option.isSome(now.success) && now.success.value === lastText) return false
     const current = yield* SubscriptionRef.get(config)
-    const settled = yield* Effect.result(settledParse(read, (text) => parseProxyConfig(text, path), current.fileSettle, now.success))
+    const settled = yield* Effect.result(settledParse(read, parse, current.fileSettle, now.success))
     if (Result.isFailure(settled)) {
       yield* Effect.logWarning(`${settled.failure.message}\n(keeping the previous configuration)`)
       return false

@@ -20,6 +20,7 @@ import * as NodePath from "node:path"
 import { type ApiServerRecord, apiServersPath, readApiServers, toLoadedServer, writeApiServers } from "./ApiServers.ts"
 import { type ConfigError, fileError } from "./ConfigError.ts"
 import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
+import { configDirectory, resolveServerPaths } from "./ConfigPaths.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import { DEFAULT_SETTLE, MAX_SETTLE_ROUNDS } from "./SettledRead.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
@@ -45,7 +46,7 @@ export interface ApiServersShape {
 }
 
 export interface ServersDirectoryShape {
-  /** The directory as configured (relative to the working directory if relative). */
+  /** The directory, absolute when it comes from the config store (ConfigPaths.ts). */
   readonly directory: string
   /** The current servers, ordered by file name (API servers last); `changes` starts with the current list. */
   readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
@@ -57,7 +58,13 @@ export interface ServersDirectoryShape {
 
 const isServerFile = (name: string): boolean => name.endsWith(".toml") && !name.startsWith(".")
 
-const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, settle: Effect.Effect<Duration.Duration> = Effect.succeed(DEFAULT_SETTLE)) {
+const make = Effect.fnUntraced(function*(
+  directory: string,
+  apiFile?: string,
+  settle: Effect.Effect<Duration.Duration> = Effect.succeed(DEFAULT_SETTLE),
+  /** The config file's directory: relative paths in server files resolve against it (ConfigPaths.ts). */
+  base?: string
+) {
   const fs = yield* FileSystem.FileSystem
 
   const exists = yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false))
@@ -94,7 +101,9 @@ const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, se
       const parsed = parseServerConfig(text, path, fileStem(name))
       if (Result.isSuccess(parsed)) {
         for (const warning of parsed.success.warnings) yield* Effect.logWarning(warning)
-        next.set(name, { text, good: loadedServer(parsed.success, path) })
+        const server = loadedServer(parsed.success, path)
+        const good = base === undefined ? server : { ...server, config: resolveServerPaths(server.config, base) }
+        next.set(name, { text, good })
       } else {
         const kept = previous?.good !== undefined ? "keeping its last good version" : "the file is skipped"
         yield* Effect.logWarning(`${parsed.failure.message}\n(${kept})`)
@@ -284,7 +293,8 @@ export class ServersDirectory extends Context.Service<ServersDirectory, ServersD
       return yield* make(
         config.serversDir,
         config.web === undefined ? undefined : apiServersPath(config.pluginsDir),
-        Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle)
+        Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle),
+        configDirectory(store.path)
       )
     })
   )
