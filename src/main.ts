@@ -2,6 +2,9 @@
 /**
  * Process entry: parse the command line, run the proxy until SIGINT/SIGTERM.
  *
+ * Started through src/cli/infrarust-ts (the package's bin and `npm start`), which finds Node 24
+ * and `exec`s it, so this process is the one npm, systemd or a container runtime signals.
+ *
  * Exit codes: 0 after a clean shutdown (signals included), 2 for a configuration error
  * (the message names the file, key and expectation), 1 for anything else (e.g. the bind
  * address is taken). This is the only file that runs an Effect on the main thread (worker
