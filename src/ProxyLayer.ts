@@ -57,6 +57,8 @@ import { describePlan, planWorkers } from "./workers/WorkerPlan.ts"
 
 export interface ProxyOptions {
   readonly configPath: string
+  /** `--plugins-dir`; overrides `plugins_dir`. */
+  readonly pluginsDir?: string | undefined
   /** `--bind`, already validated; overrides `bind`. */
   readonly bind?: { readonly host: string; readonly port: number } | undefined
   /** Called once the listener is bound (tests learn the port this way). */
@@ -246,5 +248,5 @@ export const ProxyLayer = (given: ProxyOptions) => {
       return withWorkers(options, plan.count, listening) as AnyComposition
     })
   )
-  return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))
+  return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath, { pluginsDir: options.pluginsDir })), Layer.provide(NodeFileSystem.layer))
 }

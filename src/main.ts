@@ -47,9 +47,11 @@ switch (command._tag) {
     }
     // The last log lines, for the admin API (installed beside the stdout logger).
     const logRing = makeLogRing()
-    const program = Layer.launch(
+    // Warnings from the command line (an unreadable log level) go through the logger, as entries.
+    const program = Effect.andThen(Effect.forEach(options.warnings, (w) => Effect.logWarning(w), { discard: true }), Layer.launch(
       ProxyLayer({
         configPath: options.config,
+        pluginsDir: options.pluginsDir,
         bind: bind?.success,
         workerLogFormat: options.logFormat,
         logRing,
@@ -61,7 +63,7 @@ switch (command._tag) {
           interactive: process.stdin.isTTY === true
         }
       })
-    ).pipe(
+    )).pipe(
       Effect.tapError((error) => Effect.logError(error.message)),
       Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel, ring: logRing }))
     )

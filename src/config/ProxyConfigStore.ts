@@ -42,17 +42,28 @@ const readOptional = (fs: FileSystem.FileSystem, path: string) =>
       e.reason._tag === "NotFound" ? Effect.succeedNone : Effect.fail(fileError(path, "Unreadable", `cannot read the file: ${e.message}`)))
   )
 
-/** Parses the file's text, with its relative paths resolved against the file's directory (ConfigPaths.ts). */
-const parseAt = (path: string) => {
-  const base = configDirectory(path)
-  return (text: string) => Result.map(parseProxyConfig(text, path), (parsed) => ({ ...parsed, config: resolveConfigPaths(parsed.config, base) }))
+/** Command-line settings that win over the file's, at start-up and after every reload. */
+export interface ConfigOverrides {
+  /** `--plugins-dir`, relative to the working directory (a command-line path). */
+  readonly pluginsDir?: string | undefined
 }
 
-const make = Effect.fnUntraced(function*(given: string) {
+/** Parses the file's text, with its relative paths resolved against the file's directory (ConfigPaths.ts). */
+const parseAt = (path: string, overrides: ConfigOverrides) => {
+  const base = configDirectory(path)
+  const pluginsDir = overrides.pluginsDir === undefined ? undefined : NodePath.resolve(overrides.pluginsDir)
+  return (text: string) =>
+    Result.map(parseProxyConfig(text, path), (parsed) => {
+      const config = resolveConfigPaths(parsed.config, base)
+      return { ...parsed, config: pluginsDir === undefined ? config : { ...config, pluginsDir } }
+    })
+}
+
+const make = Effect.fnUntraced(function*(given: string, overrides: ConfigOverrides) {
   const fs = yield* FileSystem.FileSystem
   // Absolute from here on: the logs name the file wherever the proxy was started from.
   const path = NodePath.resolve(given)
-  const parse = parseAt(path)
+  const parse = parseAt(path, overrides)
   let lastText = yield* readConfigText(path)
   const first = yield* Effect.fromResult(parse(lastText))
   yield* Effect.logInfo(`configuration loaded from ${path}`)
@@ -112,6 +123,6 @@ const make = Effect.fnUntraced(function*(given: string) {
 export class ProxyConfigStore extends Context.Service<ProxyConfigStore, ProxyConfigStoreShape>()(
   "infrarust/config/ProxyConfigStore"
 ) {
-  /** Loads `path` (fails with its `ConfigError`) and watches it. */
-  static readonly layer = (path: string) => Layer.effect(ProxyConfigStore, make(path))
+  /** Loads `path` (fails with its `ConfigError`) and watches it; `overrides` win over the file. */
+  static readonly layer = (path: string, overrides: ConfigOverrides = {}) => Layer.effect(ProxyConfigStore, make(path, overrides))
 }

@@ -73,3 +73,22 @@ describe("starting and stopping the proxy like a service", () => {
       yield* runAndTerminate([join(bin, "infrarust-ts")], tmpdir(), 2, { PATH: `${bin}:/usr/bin:/bin` })
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
+
+describe("the command line of a running proxy", () => {
+  it.live("RUST_LOG=bogus starts the proxy with a one-line warning; a multi-line message is one entry", () =>
+    Effect.gen(function*() {
+      const proc = yield* proxyProcess(`worker_threads = 1\n`, {
+        env: { RUST_LOG: "bogus" },
+        cliArgs: ["--plugins-dir", "cli-plugins"],
+        // A broken server file: its error and "(the file is skipped)" are one entry.
+        servers: { "broken.toml": `domains = 3\n` }
+      })
+      yield* Effect.promise(() => proc.port(30_000))
+      const entry = /^\S+Z (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) /
+      assert.isTrue(proc.stdout.some((l) => entry.test(l) && l.includes(`RUST_LOG="bogus" is not a log level; logging at info (valid: trace, debug, info, warn, error, off`)), proc.output())
+      assert.isTrue(proc.stdout.some((l) => /WARN .*broken\.toml: domains: .* \| \(the file is skipped\)$/.test(l)), proc.output())
+      const lines = proc.stdout.filter((l) => l !== "")
+      assert.deepStrictEqual(lines.filter((l) => !entry.test(l)), [], "every line is an entry with its timestamp and level")
+      assert.strictEqual(yield* Effect.promise(() => proc.stop()), 0)
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+})

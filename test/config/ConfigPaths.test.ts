@@ -66,4 +66,21 @@ describe("ConfigPaths", () => {
       }).pipe(Effect.provide(ServersDirectory.layer.pipe(Layer.provideMerge(ProxyConfigStore.layer(path)))))
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
   })
+
+  it.live("--plugins-dir wins over plugins_dir, resolved against the working directory, and after a reload too", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const path = NodePath.join(dir, "infrarust.toml")
+      yield* fs.writeFileString(path, `plugins_dir = "mine"\n`)
+      yield* Effect.gen(function*() {
+        const store = yield* ProxyConfigStore
+        assert.strictEqual((yield* SubscriptionRef.get(store.config)).pluginsDir, NodePath.resolve("cli-plugins"))
+        yield* fs.writeFileString(path, `plugins_dir = "other"\nmax_connections = 4\n`)
+        yield* store.reload
+        const config = yield* SubscriptionRef.get(store.config)
+        assert.strictEqual(config.maxConnections, 4)
+        assert.strictEqual(config.pluginsDir, NodePath.resolve("cli-plugins"))
+      }).pipe(Effect.provide(ProxyConfigStore.layer(path, { pluginsDir: "cli-plugins" })))
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, captureLogs().layer))))
 })
