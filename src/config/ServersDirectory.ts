@@ -11,6 +11,10 @@
  *   added, edited and removed files change the list without a restart, and each change is
  *   logged on one line (`servers changed: added a; updated b; removed c`).
  * - Two files with one server id: the file whose name sorts first keeps it; the conflict is logged.
+ * - Two files with one domain: at start-up the routing table's rule picks (the file name that
+ *   sorts first). After that a live domain never moves: a file added or edited to claim a domain
+ *   another server serves is published without it, with an error naming both files, until one
+ *   of them gives it up (DomainClaims.ts).
  * - With `[web]`, the servers created through the admin API (ApiServers.ts, `servers.json`) are
  *   published in the same list, after the files' (a file's id wins over an API server's, logged);
  *   `api.put`/`api.remove` persist a change before publishing it.
@@ -21,6 +25,7 @@ import { type ApiServerRecord, apiServersPath, readApiServers, toLoadedServer, w
 import { type ConfigError, fileError } from "./ConfigError.ts"
 import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
 import { configDirectory, resolveServerPaths } from "./ConfigPaths.ts"
+import { describeHeld, domainKey, holdLiveDomains } from "./DomainClaims.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import { DEFAULT_SETTLE, MAX_SETTLE_ROUNDS } from "./SettledRead.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
@@ -199,9 +204,18 @@ const make = Effect.fnUntraced(function*(
   const servers = yield* SubscriptionRef.make<ReadonlyArray<LoadedServer>>([])
   const lock = yield* Semaphore.make(1)
   /** Under the lock: publishes the combined list when it changed. */
+  let heldKeys = new Set<string>()
   const publish = Effect.fnUntraced(function*() {
-    const next = yield* combine()
     const before = yield* SubscriptionRef.get(servers)
+    // A live domain stays with its server (DomainClaims.ts); each hold is logged once while it lasts.
+    const { servers: next, held } = holdLiveDomains(before, yield* combine())
+    const keys = new Set<string>()
+    for (const h of held) {
+      const key = `${h.claimant.id}\u0000${domainKey(h.domain)}`
+      keys.add(key)
+      if (!heldKeys.has(key)) yield* Effect.logError(describeHeld(h))
+    }
+    heldKeys = keys
     const change = diffServers(before, next)
     if (isEmptyChange(change)) return
     // Log first: whoever reacts to the new list sees the line that explains it already written.
