@@ -19,6 +19,7 @@ import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
+import { followBind, warnBindNeedsRestart } from "./connection/BindFollower.ts"
 import type { LogFormat } from "./observability/Logging.ts"
 import * as Observability from "./observability/Observability.ts"
 import { LogThrottle } from "./observability/LogThrottle.ts"
@@ -106,6 +107,8 @@ const ListenerLive = (options: ProxyOptions) =>
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })
+      // A changed bind/so_reuseport moves the listener; live connections stay (BindFollower.ts).
+      yield* Effect.forkScoped(followBind(store.config, listening, options.bind, (address) => options.onListening?.(address)))
       yield* initialized
     })
   )
@@ -208,6 +211,7 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
       const logs: WorkerLogs = forward
         ? { _tag: "Forward", level }
         : { _tag: "Stdout", format: options.workerLogFormat, level }
+      yield* Effect.forkScoped(warnBindNeedsRestart(store.config))
       return Coordinator.layer({
         count,
         configPath: store.path,

@@ -6,8 +6,8 @@
  * file is watched (its directory, filtered by name, because editors save by writing a new file
  * and renaming it over the old one). A changed file is read once it has stayed the same for
  * `file_settle` (SettledRead.ts), so a file written in several steps is never taken half-way.
- * A valid edit is published; consumers decide which tables they apply live (`[rate_limit]`,
- * `[ip_filter]`, `[ban]` do; `bind` needs a restart). An edit that weakens a protection is
+ * A valid edit is published; consumers decide which tables they apply live, and the log line
+ * says which changed keys apply now and which wait for a restart (ReloadScope.ts). An edit that weakens a protection is
  * logged at WARN with what it loosens (SecurityChanges.ts). A broken edit is logged and the
  * last good config stays in place. Relative paths in the file are resolved against its directory
  * (ConfigPaths.ts) before anything sees them.
@@ -19,6 +19,7 @@ import { parseProxyConfig, readConfigText } from "./ConfigLoader.ts"
 import { configDirectory, resolveConfigPaths } from "./ConfigPaths.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import type { ProxyConfig } from "./ProxyConfig.ts"
+import { describeReload, reloadScope } from "./ReloadScope.ts"
 import { securityWeakenings } from "./SecurityChanges.ts"
 import { settledParse } from "./SettledRead.ts"
 
@@ -102,7 +103,9 @@ const make = Effect.fnUntraced(function*(given: string, overrides: ConfigOverrid
     if (Equal.equals(current, parsed.success.config)) return false
     const weaker = securityWeakenings(current, parsed.success.config)
     if (weaker.length > 0) yield* Effect.logWarning(`${path}: this edit weakens security: ${weaker.join("; ")}`)
-    yield* Effect.logInfo(`${path}: configuration reloaded`)
+    const scope = reloadScope(current, parsed.success.config)
+    // A setting read only at start-up is not "reloaded": the line says it waits for a restart.
+    yield* (scope.restart.length > 0 ? Effect.logWarning : Effect.logInfo)(describeReload(path, scope))
     yield* SubscriptionRef.set(config, parsed.success.config)
     return true
   })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
