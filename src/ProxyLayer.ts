@@ -17,6 +17,7 @@ import { Balancer } from "./backend/Balancer.ts"
 import { parseHostPort } from "./config/HostPort.ts"
 import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
+import { DemoBackend } from "./demo/DemoBackend.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { listen } from "./connection/Listener.ts"
 import { followBind, warnBindNeedsRestart } from "./connection/BindFollower.ts"
@@ -120,7 +121,8 @@ const ListenerLive = (options: ProxyOptions) =>
 const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans: Layer.Layer<BanList, EB, RB>) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
   const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
-  const routing = Router.layer.pipe(Layer.provideMerge(servers))
+  // The first-run demo backend (servers with demo = true) listens before anyone is routed to it.
+  const routing = Router.layer.pipe(Layer.provideMerge(DemoBackend.layer.pipe(Layer.provideMerge(servers))))
   // Events sit low: every service above may fire them, and plugins listen from the top.
   const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.

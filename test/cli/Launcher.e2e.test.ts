@@ -12,7 +12,7 @@ import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { ping } from "../support/McClients.ts"
+import { loginExpectingKick, ping } from "../support/McClients.ts"
 import { eventually } from "../support/Poll.ts"
 import { proxyProcess } from "../support/ProxyProcess.ts"
 
@@ -89,6 +89,32 @@ describe("the command line of a running proxy", () => {
       assert.isTrue(proc.stdout.some((l) => /WARN .*broken\.toml: domains: .* \| \(the file is skipped\)$/.test(l)), proc.output())
       const lines = proc.stdout.filter((l) => l !== "")
       assert.deepStrictEqual(lines.filter((l) => !entry.test(l)), [], "every line is an entry with its timestamp and level")
+      assert.strictEqual(yield* Effect.promise(() => proc.stop()), 0)
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+})
+
+describe("first run on the repository's own files", () => {
+  it.live("npm start: the demo backend answers a ping on localhost and tells a joining player where server files go", () =>
+    Effect.gen(function*() {
+      const plugins = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "infrarust-ts-plugins-"))),
+        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+      )
+      // The shipped infrarust.toml and servers/, as a new user runs them; only the port is free
+      // (tests never take 25565) and plugin data stays out of the repository.
+      const proc = yield* proxyProcess("", {
+        command: ["npm", "start", "--silent", "--"],
+        cwd: REPO,
+        config: join(REPO, "infrarust.toml"),
+        cliArgs: ["--bind", "127.0.0.1:0", "--plugins-dir", plugins]
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => processesMentioning(plugins).forEach((pid) => process.kill(pid, "SIGKILL"))))
+      const port = yield* Effect.promise(() => proc.port(30_000))
+      assert.include(proc.output(), "demo backend for 'demo' listening on 127.0.0.1:25564")
+      const status = yield* Effect.promise(() => ping(VERSION, port, "localhost"))
+      assert.include(JSON.stringify(status["description"]), "infrarust-ts is running")
+      const kick = yield* Effect.promise(() => loginExpectingKick(VERSION, port, "localhost", "newuser"))
+      assert.include(kick, join(REPO, "servers"))
       assert.strictEqual(yield* Effect.promise(() => proc.stop()), 0)
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })

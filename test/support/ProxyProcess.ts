@@ -55,6 +55,8 @@ export interface ProxyProcessOptions {
   readonly cwd?: string
   /** Write `global` as infrarust.toml verbatim (no ProxyDir defaults: relative paths stay relative). */
   readonly raw?: boolean
+  /** The `-c` path instead of the temporary directory's infrarust.toml (e.g. the repository's own). */
+  readonly config?: string
 }
 
 /** Appends each complete line `stream` prints to `into`. */
@@ -84,7 +86,7 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
     }
     for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text)
     const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), MAIN]
-    const config = options.command === undefined ? "infrarust.toml" : join(dir, "infrarust.toml")
+    const config = options.config ?? (options.command === undefined ? "infrarust.toml" : join(dir, "infrarust.toml"))
     const child = spawn(file!, [...args, "-c", config, ...(options.cliArgs ?? [])], {
       cwd: options.cwd ?? dir,
       env: { ...process.env, ...options.env },
