@@ -12,6 +12,7 @@ import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { docBlock } from "../support/DocBlocks.ts"
 import { loginExpectingKick, ping } from "../support/McClients.ts"
 import { eventually } from "../support/Poll.ts"
 import { proxyProcess } from "../support/ProxyProcess.ts"
@@ -111,6 +112,14 @@ describe("first run on the repository's own files", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => processesMentioning(plugins).forEach((pid) => process.kill(pid, "SIGKILL"))))
       const port = yield* Effect.promise(() => proc.port(30_000))
       assert.include(proc.output(), "demo backend for 'demo' listening on 127.0.0.1:25564")
+      // docs/quick-start.md shows this output: every line of it is what the program printed.
+      const root = REPO.replace(/\/$/, "")
+      const normal = (line: string) => line.replace(/^\S+Z /, "").replace(/\d+ (data-plane )?workers/g, "N $1workers")
+      const printed = proc.stdout.map(normal)
+      for (const line of docBlock("quick-start.md", "first-run-output").split("\n").filter((l) => l !== "")) {
+        const expected = normal(line.replaceAll("/home/you/infrarust-ts", root).replace("127.0.0.1:25565", `127.0.0.1:${port}`))
+        assert.include(printed, expected, `quick-start.md shows a line the program does not print:\n${expected}\n---\n${printed.join("\n")}`)
+      }
       const status = yield* Effect.promise(() => ping(VERSION, port, "localhost"))
       assert.include(JSON.stringify(status["description"]), "infrarust-ts is running")
       const kick = yield* Effect.promise(() => loginExpectingKick(VERSION, port, "localhost", "newuser"))

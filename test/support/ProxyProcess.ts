@@ -109,7 +109,8 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
       new Promise<number>((resolve, reject) => {
         const deadline = Date.now() + timeoutMs
         const timer = setInterval(() => {
-          const listening = /listening on 127\.0\.0\.1:(\d+)/.exec(output)
+          // The proxy's own line (text or JSON), not e.g. the demo backend's "... listening on".
+          const listening = /(?:INFO {2}|"message":")listening on 127\.0\.0\.1:(\d+)/.exec(output)
           if (listening !== null) resolve(Number(listening[1]))
           else if (Date.now() > deadline) reject(new Error(`no "listening on" line after ${timeoutMs} ms:\n${output}`))
           else return
