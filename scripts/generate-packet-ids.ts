@@ -26,10 +26,10 @@ export const WANTED = {
       "tab_complete", "chat", "system_chat", "player_chat", "profileless_chat", "title", "set_title_text",
       "set_title_subtitle", "set_title_time", "action_bar", "clear_titles", "custom_payload",
       "game_state_change", "position", "map_chunk", "spawn_position", "abilities", "update_time",
-      "player_info", "playerlist_header"
+      "player_info", "playerlist_header", "boss_bar"
     ],
     serverbound: [
-      "chat", "chat_message", "chat_command", "chat_command_signed", "chat_session_update", "tab_complete",
+      "chat", "chat_message", "chat_command", "chat_command_signed", "chat_session_update", "message_acknowledgement", "tab_complete",
       "keep_alive", "configuration_acknowledged", "custom_payload", "teleport_confirm", "settings",
       "position", "position_look", "look", "flying"
     ]

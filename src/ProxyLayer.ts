@@ -4,7 +4,7 @@
  * `worker_threads` picks one of two compositions (src/workers/WorkerPlan.ts):
  *
  * - One process (one worker, or no SO_REUSEPORT): reading bottom-up, the global config store
- *   (watched file) → the servers directory → the router → the per-connection services → the
+ *   (watched file) → the servers directory (and Docker discovery) → the router → the per-connection services → the
  *   connection handler → the listener. The listener is a Layer whose scope owns the accept
  *   loop; closing it (SIGINT/SIGTERM) stops accepting and drains the live connections.
  * - Workers: the same services, minus the data plane, become the coordinator that every
@@ -19,6 +19,7 @@ import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
 import { DemoBackend } from "./demo/DemoBackend.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
+import { DockerDiscovery } from "./docker/DockerDiscovery.ts"
 import { listen } from "./connection/Listener.ts"
 import { followBind, warnBindNeedsRestart } from "./connection/BindFollower.ts"
 import type { LogFormat } from "./observability/Logging.ts"
@@ -35,8 +36,12 @@ import { Sessions } from "./session/Sessions.ts"
 import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
 import { ReloadEvents } from "./event/ReloadEvents.ts"
+import { Limbo } from "./limbo/Limbo.ts"
+import { LimboHandlers } from "./limbo/LimboHandlers.ts"
+import { LimboRegistries } from "./limbo/LimboRegistries.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
 import { ServerKeyPair } from "./auth/ServerKeyPair.ts"
+import { CommandRegistry } from "./command/CommandRegistry.ts"
 import { SessionServer } from "./auth/SessionServer.ts"
 import { Forwarding } from "./forwarding/Forwarding.ts"
 import { WasmHost } from "./wasm/WasmHost.ts"
@@ -120,7 +125,9 @@ const ListenerLive = (options: ProxyOptions) =>
  */
 const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans: Layer.Layer<BanList, EB, RB>) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
-  const servers = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
+  const files = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
+  // Docker containers join the same server list (with [docker]) before the router first reads it.
+  const servers = DockerDiscovery.pipe(Layer.provideMerge(files))
   // The first-run demo backend (servers with demo = true) listens before anyone is routed to it.
   const routing = Router.layer.pipe(Layer.provideMerge(DemoBackend.layer.pipe(Layer.provideMerge(servers))))
   // Events sit low: every service above may fire them, and plugins listen from the top.
@@ -139,12 +146,16 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
   // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
   const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
+  // The limbo and its handler registry sit under the plugins, which register limbo handlers.
+  const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
+  // The proxy's commands (/ir and plugins'): sessions run them, plugins above register theirs.
+  const commands = CommandRegistry.layer.pipe(Layer.provideMerge(security))
   // WebAssembly plugins load after the Layer plugins, through the plugin host.
-  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer))
+  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer), Layer.provideMerge(limbo))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)
-  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(plugins, ReloadEvents)), Layer.provideMerge(security))
+  return ShutdownEvent.pipe(Layer.provideMerge(Layer.mergeAll(plugins, ReloadEvents)), Layer.provideMerge(commands))
 }
 
 /** Everything in one process, as before worker threads existed. */

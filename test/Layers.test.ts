@@ -21,6 +21,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   observability: 3,
   demo: 3,
   native: 3,
+  docker: 3,
   socket: 4,
   cli: 4,
   session: 5,
@@ -32,6 +33,9 @@ const LAYERS: Readonly<Record<string, number>> = {
   backend: 7,
   security: 7,
   wasm: 7,
+  limbo: 7,
+  // The proxy's commands: sessions (mode) run them, plugins register theirs.
+  command: 7,
   status: 8,
   plugin: 8,
   "server-manager": 9,

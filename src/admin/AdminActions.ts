@@ -7,7 +7,7 @@
  * A ban kicks the sessions it matches at once (the same lookup logins use, so an IP ban, a
  * range, a name in any case and a UUID all apply). Messages reach players whose sessions the
  * proxy speaks the protocol in (offline, client_only) once they play; anyone else answers 409
- * with the reason. Server switches are not available yet: they answer 409.
+ * with the reason; so does a switch (send) the session refuses, with the reason the player read.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, SubscriptionRef } from "effect"
 import { Balancer, type BackendView } from "../backend/Balancer.ts"
@@ -190,7 +190,17 @@ const make = Effect.gen(function*() {
       Effect.gen(function*() {
         const s = yield* findPlayer(key)
         if ((yield* router.server(target)) === undefined) return yield* Effect.fail(notFound(`Server '${target}' not found`))
-        return yield* Effect.fail(conflict(`Failed to send player: server switching is not available in infrarust-ts yet (${s.player} stays where they are)`))
+        const outcome = yield* sessions.switchTo(s.id, target)
+        switch (outcome._tag) {
+          case "Switched":
+            return s
+          case "NotFound":
+            return yield* Effect.fail(notFound(`Player '${s.player}' left`))
+          case "NotIntercepted":
+            return yield* Effect.fail(conflict(notInterceptable(s, "send player")))
+          case "Refused":
+            return yield* Effect.fail(conflict(`Failed to send player: ${outcome.reason} (${s.player} stays where they are)`))
+        }
       }),
     message: (key: string, text: string) =>
       Effect.gen(function*() {

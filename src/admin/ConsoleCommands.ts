@@ -9,10 +9,11 @@
  */
 import { Clock, Duration, Effect, Result } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
+import { listLines, versionLine } from "../command/PlayerLines.ts"
 import { parseHumanDuration } from "../config/HumanDuration.ts"
 import type { AdminActionsShape } from "./AdminActions.ts"
 import type { ApiError } from "./ApiErrors.ts"
-import { banView, healthOf, humanDuration, playerView, serverOfSession } from "./Views.ts"
+import { banView, healthOf, humanDuration, playerView } from "./Views.ts"
 
 export interface ConsoleEnv {
   readonly actions: AdminActionsShape
@@ -60,16 +61,8 @@ const COMMANDS: ReadonlyArray<Command> = [
     names: ["list", "players", "who", "online", "ls"],
     usage: "list",
     help: "players online, by server",
-    run: (_, { actions }) =>
-      Effect.map(actions.players, (list) => {
-        if (list.length === 0) return ["No players online"]
-        const byServer = new Map<string, Array<string>>()
-        for (const s of list) {
-          const server = serverOfSession(s) ?? "(limbo)"
-          byServer.set(server, [...(byServer.get(server) ?? []), s.player])
-        }
-        return [`${list.length} player(s) online`, ...[...byServer].map(([server, names]) => `  ${server}: ${names.join(", ")}`)]
-      })
+    // The same lines as the in-game /ir list.
+    run: (_, { actions }) => Effect.map(actions.players, listLines)
   },
   {
     names: ["find"],
@@ -99,7 +92,7 @@ const COMMANDS: ReadonlyArray<Command> = [
         return [`Kicked ${matching.length} player(s) from ${ip}`]
       })
   },
-  { names: ["send"], usage: "send <player> <server>", help: "move a player", run: ([name, server], { actions }) => actions.send(name!, server!) },
+  { names: ["send"], usage: "send <player> <server>", help: "move a player", run: ([name, server], { actions }) => Effect.map(actions.send(name!, server!), (s) => [`Sent ${s.player} to ${server}`]) },
   {
     names: ["send-all"],
     usage: "send-all <server>",
@@ -194,7 +187,7 @@ const COMMANDS: ReadonlyArray<Command> = [
         return [`infrarust-ts ${packageJson.version}: up ${humanDuration(now - env.startedAt)}, ${players} player(s), ${servers} server(s), ${bans} ban(s), ${rss} MiB`]
       })
   },
-  { names: ["version"], usage: "version", help: "the proxy's version", run: () => lines(`infrarust-ts ${packageJson.version}`) },
+  { names: ["version"], usage: "version", help: "the proxy's version", run: () => lines(versionLine()) },
   {
     names: ["stop", "shutdown", "exit", "quit"],
     usage: "stop",

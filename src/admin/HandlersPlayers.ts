@@ -92,7 +92,7 @@ export const PlayersHandlers = HttpApiBuilder.group(AdminApi, "players", Effect.
     .handle("kick", ({ params, payload }) =>
       Effect.map(actions.kick(params.player, payload.reason), (s) =>
         done(`Player '${s.player}' kicked`, isForwardingMode(s.mode) ? { note: "forwarding mode: the connection was closed without a message" } : undefined)))
-    .handle("send", ({ params, payload }) => actions.send(params.player, payload.server))
+    .handle("send", ({ params, payload }) => Effect.map(actions.send(params.player, payload.server), (s) => done(`Player '${s.player}' sent to ${payload.server}`)))
     .handle("message", ({ params, payload }) => Effect.map(actions.message(params.player, payload.text), (s) => done(`Message sent to ${s.player}`)))
 }))
 

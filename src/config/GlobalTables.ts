@@ -8,6 +8,7 @@
  */
 import { Schema } from "effect"
 import { ByteSize } from "./ByteSize.ts"
+import { DockerEndpointText } from "./DockerEndpoint.ts"
 import { BindAddress } from "./HostPort.ts"
 import { HumanDuration } from "./HumanDuration.ts"
 import {
@@ -113,9 +114,13 @@ export const IpFilterConfig = table({
 })
 export type IpFilterConfig = typeof IpFilterConfig.Type
 
-/** `[docker]`: the Docker label provider. */
+/** `[docker]`: the Docker label provider (src/docker/). */
 export const DockerConfig = table({
-  endpoint: withDefault(Str, "unix:///var/run/docker.sock"),
+  /**
+   * `unix:///path` or `tcp://host:port`, used as written (Infrarust ignores the path). Absent =
+   * `DOCKER_HOST`, else `unix:///var/run/docker.sock` (DockerEndpoint.ts).
+   */
+  endpoint: Schema.optionalKey(DockerEndpointText),
   network: Schema.optionalKey(Str),
   pollInterval: withDefault(HumanDuration, "30s"),
   reconnectDelay: withDefault(HumanDuration, "5s")

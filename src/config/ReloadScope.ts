@@ -3,7 +3,7 @@
  * (pure), so the reload log line says the truth instead of a bare "reloaded".
  *
  * Live: everything read per connection or followed by its service (limits, bans, filters, MOTDs,
- * forwarding, `[auth]`, WebAssembly plugins...), and `bind`/`so_reuseport`, which the listener
+ * forwarding, `[auth]`, `[docker]`, WebAssembly plugins...), and `bind`/`so_reuseport`, which the listener
  * follows by opening the new address before closing the old one (connection/BindFollower.ts;
  * with worker threads it logs that a restart is needed). {@link RESTART_KEYS} are read once at
  * start-up: changing them needs a restart.
@@ -22,7 +22,6 @@ export const RESTART_KEYS: ReadonlyArray<string> = [
   "web", // the admin API's server
   "metrics", // the Prometheus endpoint
   "telemetry", // the exporters
-  "docker", // the discovery client
   "plugins" // TypeScript plugins load once (WebAssembly ones follow their files)
 ]
 

@@ -153,6 +153,11 @@ export const ServerConfig = table({
   ipFilter: Schema.optionalKey(IpFilterConfig),
   disconnectMessage: withDefault(Str, DEFAULT_DISCONNECT_MESSAGE),
   limboHandlers: withDefault(StringList, []),
+  /**
+   * infrarust-ts: where a player goes, first reachable first, when this server's backend closes or
+   * crashes under it (intercepted modes; docs/switching.md). Empty = disconnect with the reason.
+   */
+  fallback: withDefault(Schema.Array(Identifier).annotate({ expected: "an array of server ids" }), []),
   loadBalancing: withDefault(LoadBalancing, "sequential"),
   healthCheck: Schema.optionalKey(HealthCheckConfig),
   /** infrarust-ts: which backend answers status pings: the first healthy one, or always the first. */
@@ -213,6 +218,18 @@ export const validateServer = (config: ServerConfig, platform: string): ServerVa
         detail: `a server with proxy_mode "${mode}" cannot belong to a network (forwarding modes cannot switch servers)`
       })
     }
+    if (config.fallback.length > 0) {
+      problems.push({
+        path: "fallback",
+        reason: "Invalid",
+        detail: `a server with proxy_mode "${mode}" cannot have fallback servers (forwarding modes cannot switch servers)`
+      })
+    }
+  } else if (config.fallback.length > 0 && config.network === undefined) {
+    warnings.push({
+      path: "fallback",
+      message: "a server without a network cannot switch its players anywhere, so its fallback servers are never used; set network"
+    })
   }
   if (mode === "zero_copy" && platform !== "linux") {
     warnings.push({

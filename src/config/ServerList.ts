@@ -80,3 +80,72 @@ export const describeChange = (change: ServerListChange): string => {
   ].filter((p) => p !== undefined)
   return `servers changed: ${parts.join("; ")}`
 }
+
+/** A discovered server's claim that a file (or API) server already holds. */
+export interface DiscoveryCollision {
+  readonly kind: "id" | "domain"
+  /** The discovered server's id and source (e.g. `docker@mc-survival`). */
+  readonly id: string
+  readonly file: string
+  /** The domain as the discovered server wrote it (kind `domain`). */
+  readonly domain?: string | undefined
+  /** The server that keeps the id or domain, and where it comes from. */
+  readonly keptBy: { readonly id: string; readonly file: string }
+  /** True when the discovered server is left out altogether (its id, or its every domain, is taken). */
+  readonly dropped: boolean
+}
+
+/**
+ * The routing key of a configured domain for collision checks: case, surrounding spaces and
+ * trailing dots do not make two domains different (the router normalises the same way).
+ */
+const domainKey = (domain: string): string => domain.trim().toLowerCase().replace(/\.+$/, "")
+
+/** Identifies a collision across merges, to log each only once while it lasts. */
+export const collisionKey = (c: DiscoveryCollision): string => `${c.kind}\u0000${c.file}\u0000${c.id}\u0000${c.domain ?? ""}`
+
+/**
+ * Discovered servers (Docker containers) merged after the servers of files and the API, which
+ * always win: a discovered server whose id is taken is left out; a domain already routed to a
+ * file's server is taken off the discovered one, which is left out when no domain remains.
+ * Among discovered servers, the one whose source (`file`) sorts first keeps a shared id; a
+ * domain they share is the router's to settle (same rule, logged there). Deterministic: the
+ * result depends on the servers, not on the order they were discovered in.
+ */
+export const mergeDiscovered = (
+  base: ReadonlyArray<LoadedServer>,
+  discovered: ReadonlyArray<LoadedServer>
+): { readonly servers: ReadonlyArray<LoadedServer>; readonly collisions: ReadonlyArray<DiscoveryCollision> } => {
+  const ids = new Map<string, LoadedServer>(base.map((s) => [s.id, s]))
+  const domains = new Map<string, LoadedServer>()
+  for (const s of base) for (const d of s.config.domains) if (!domains.has(domainKey(d))) domains.set(domainKey(d), s)
+  const servers: Array<LoadedServer> = []
+  const collisions: Array<DiscoveryCollision> = []
+  const ordered = [...discovered].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+  for (const server of ordered) {
+    const owner = ids.get(server.id)
+    if (owner !== undefined) {
+      collisions.push({ kind: "id", id: server.id, file: server.file, keptBy: { id: owner.id, file: owner.file }, dropped: true })
+      continue
+    }
+    const taken = server.config.domains.filter((d) => domains.has(domainKey(d)))
+    const kept = server.config.domains.filter((d) => !domains.has(domainKey(d)))
+    const dropped = taken.length > 0 && kept.length === 0
+    for (const domain of taken) {
+      const holder = domains.get(domainKey(domain))!
+      collisions.push({ kind: "domain", id: server.id, file: server.file, domain, keptBy: { id: holder.id, file: holder.file }, dropped })
+    }
+    if (dropped) continue
+    ids.set(server.id, server)
+    servers.push(taken.length === 0 ? server : { ...server, config: { ...server.config, domains: kept } })
+  }
+  return { servers, collisions }
+}
+
+/** The log line for a collision. */
+export const describeCollision = (c: DiscoveryCollision): string => {
+  const holder = `'${c.keptBy.id}' (${c.keptBy.file})`
+  if (c.kind === "id") return `${c.file}: server id "${c.id}" is already used by ${holder}; the container is not routed`
+  const then = c.dropped ? "the container is not routed (none of its domains is free)" : "the container keeps its other domains"
+  return `${c.file}: domain "${c.domain}" is already routed to ${holder}; ${then}`
+}

@@ -18,6 +18,8 @@
  * - With `[web]`, the servers created through the admin API (ApiServers.ts, `servers.json`) are
  *   published in the same list, after the files' (a file's id wins over an API server's, logged);
  *   `api.put`/`api.remove` persist a change before publishing it.
+ * - Servers discovered elsewhere (Docker containers, src/docker/) come last, through
+ *   `publishDiscovered`: files and API servers keep any id or domain they also claim (logged).
  */
 import { Context, type Duration, Effect, FileSystem, Layer, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
@@ -29,7 +31,16 @@ import { describeHeld, domainKey, holdLiveDomains } from "./DomainClaims.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import { DEFAULT_SETTLE, MAX_SETTLE_ROUNDS } from "./SettledRead.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
-import { assembleServers, describeChange, diffServers, type FileEntry, isEmptyChange } from "./ServerList.ts"
+import {
+  assembleServers,
+  collisionKey,
+  describeChange,
+  describeCollision,
+  diffServers,
+  type FileEntry,
+  isEmptyChange,
+  mergeDiscovered
+} from "./ServerList.ts"
 
 export type { LoadedServer } from "./ConfigLoader.ts"
 
@@ -59,6 +70,12 @@ export interface ServersDirectoryShape {
   readonly reload: Effect.Effect<void>
   /** The admin API's servers; absent without `[web]` and in worker threads. */
   readonly api?: ApiServersShape | undefined
+  /**
+   * Replaces the servers another source discovered (`source` = `"docker"`). They are published
+   * after the files' and the API's, which keep any id or domain both claim (logged once).
+   * Absent in worker threads (the coordinator discovers).
+   */
+  readonly publishDiscovered?: ((source: string, servers: ReadonlyArray<LoadedServer>) => Effect.Effect<void>) | undefined
 }
 
 const isServerFile = (name: string): boolean => name.endsWith(".toml") && !name.startsWith(".")
@@ -151,7 +168,14 @@ const make = Effect.fnUntraced(function*(
     }
   }
 
-  /** The files' servers, then the API's whose id no file uses (each shadowing logged once). */
+  /** Servers of other sources (Docker discovery), by source name. */
+  let discovered: ReadonlyMap<string, ReadonlyArray<LoadedServer>> = new Map()
+  let collided: ReadonlySet<string> = new Set()
+
+  /**
+   * The files' servers, then the API's whose id no file uses, then the discovered ones whose id
+   * and domains are free (ServerList.mergeDiscovered); each shadowing and collision logged once.
+   */
   const combine = Effect.fnUntraced(function*() {
     const ids = new Set(fileServers.map((s) => s.id))
     const next = new Set<string>()
@@ -161,7 +185,12 @@ const make = Effect.fnUntraced(function*(
       if (!shadowed.has(s.id)) yield* Effect.logWarning(`${apiFile}: server id "${s.id}" is also used by a file in ${directory}; the file wins`)
     }
     shadowed = next
-    return [...fileServers, ...apiServers.filter((s) => !ids.has(s.id))]
+    const base = [...fileServers, ...apiServers.filter((s) => !ids.has(s.id))]
+    if (discovered.size === 0 && collided.size === 0) return base
+    const merged = mergeDiscovered(base, [...discovered.values()].flat())
+    for (const c of merged.collisions) if (!collided.has(collisionKey(c))) yield* Effect.logWarning(describeCollision(c))
+    collided = new Set(merged.collisions.map(collisionKey))
+    return [...base, ...merged.servers]
   })
 
   /** Every server file's text now (unreadable ones left out): what a save in progress changes. */
@@ -260,7 +289,15 @@ const make = Effect.fnUntraced(function*(
   }
 
   const api = apiFile === undefined ? undefined : makeApi(apiFile)
-  return ServersDirectory.of({ directory, servers, reload, api })
+  const publishDiscovered = (source: string, list: ReadonlyArray<LoadedServer>) =>
+    Semaphore.withPermit(lock)(Effect.suspend(() => {
+      const next = new Map(discovered)
+      if (list.length === 0) next.delete(source)
+      else next.set(source, list)
+      discovered = next
+      return publish()
+    }))
+  return ServersDirectory.of({ directory, servers, reload, api, publishDiscovered })
 
   /** Writes first, then publishes: a change the API answered with is on disk. */
   function makeApi(path: string): ApiServersShape {

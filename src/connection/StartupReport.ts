@@ -25,13 +25,9 @@ export const describeServers = (table: RoutingTable<LoadedServer>): ReadonlyArra
  * Infrarust settings that infrarust-ts reads and validates but does not act on yet: the
  * operator is told, rather than left to believe they work.
  */
-export const inactiveSettings = (config: ProxyConfig, table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
+export const inactiveSettings = (_config: ProxyConfig, table: RoutingTable<LoadedServer>): ReadonlyArray<string> => {
   const lines: Array<string> = []
   const not = (what: string, why: string) => lines.push(`${what} is set but not implemented in infrarust-ts yet: ${why}`)
-  if (config.docker !== undefined) not("[docker]", "servers come from the servers directory only")
-  if (config.permissions.admins.length > 0 || config.permissions.playerCommands.length > 0) {
-    not("[permissions]", "there are no in-game /ir commands")
-  }
   for (const entry of table.entries) {
     const server = entry.value.config
     if (server.limboHandlers.length > 0) not(`limbo_handlers of '${entry.id}'`, "there is no limbo")

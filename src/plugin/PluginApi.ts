@@ -10,19 +10,43 @@
  * examples/plugins/.
  */
 import { Context, type Duration, type Effect, type Layer, type Option } from "effect"
+import type { CommandNameError } from "../command/CommandRegistry.ts"
+import type { CommandHandler, CommandOptions } from "../command/PluginCommands.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { ProxyMode } from "../config/ServerConfig.ts"
 import type { Listener, PacketFilter } from "../event/EventBus.ts"
 import type { EventTag } from "../event/ProxyEvent.ts"
+import type { LimboHandler } from "../limbo/LimboHandler.ts"
+import type { LimboHandlerTaken } from "../limbo/LimboHandlers.ts"
 import type { BanEntry } from "../security/Ban.ts"
-import type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
+import type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 import type { SessionInfo } from "../session/Session.ts"
 
 export * from "../event/ProxyEvent.ts"
 export type { Listener } from "../event/EventBus.ts"
 export type { SessionInfo, SessionState } from "../session/Session.ts"
-export type { ActionText, PlayerAction } from "../session/PlayerAction.ts"
+export type { ActionText, PlayerAction, SwitchOutcome } from "../session/PlayerAction.ts"
 export type { PacketFilter } from "../event/EventBus.ts"
+export type {
+  ChatInput,
+  ChatVerdict,
+  Completion,
+  LimboEntry,
+  LimboExit,
+  LimboHandler,
+  LimboPlayer,
+  LimboTitle
+} from "../limbo/LimboHandler.ts"
+export { HandlerResult, LimboMessages } from "../limbo/LimboHandler.ts"
+export { LimboHandlerTaken } from "../limbo/LimboHandlers.ts"
+export type {
+  CommandCompleter,
+  CommandHandler,
+  CommandInvocation,
+  CommandOptions,
+  CompletionRequest
+} from "../command/PluginCommands.ts"
+export { CommandNameError } from "../command/CommandRegistry.ts"
 
 export interface PluginDefinition {
   /** Unique among loaded plugins; also its data directory's name. */
@@ -98,6 +122,12 @@ export interface PluginContextShape {
     readonly message: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
     readonly actionBar: (nameOrUuid: string, text: ActionText) => Effect.Effect<boolean>
     readonly title: (nameOrUuid: string, title: Omit<Extract<PlayerAction, { _tag: "Title" }>, "_tag">) => Effect.Effect<boolean>
+    /**
+     * Moves the player to `server` (intercepted sessions; docs/switching.md) and completes when
+     * the switch is over: Switched, Refused{reason} (the player stays and read "Server switch
+     * failed: <reason>" in chat), NotFound, or NotIntercepted (a forwarding-mode session).
+     */
+    readonly send: (nameOrUuid: string, server: string) => Effect.Effect<SwitchOutcome>
   }
   readonly servers: {
     readonly list: Effect.Effect<ReadonlyArray<ServerView>>
@@ -107,6 +137,25 @@ export interface PluginContextShape {
     readonly add: (ban: BanRequest) => Effect.Effect<BanEntry, unknown>
     readonly remove: (target: BanRequest["target"]) => Effect.Effect<boolean, unknown>
     readonly list: Effect.Effect<ReadonlyArray<BanEntry>>
+  }
+  readonly limbo: {
+    /**
+     * Registers a limbo handler that servers name in `limbo_handlers` (docs/limbo.md), for the
+     * plugin's lifetime. Fails when another plugin registered that name.
+     */
+    readonly register: (name: string, handler: LimboHandler) => Effect.Effect<void, LimboHandlerTaken>
+  }
+  /** Commands players type in chat (docs/commands.md), in intercepted sessions. */
+  readonly commands: {
+    /**
+     * Registers `/name` and its aliases for the plugin's lifetime: a top-level command (unless
+     * another plugin registered the name first) that is also `/ir plugin <id> <name>`. The
+     * handler gets the player, the words typed and `reply`; it runs in the background with the
+     * plugin's `listener_timeout`. Fails with CommandNameError for a name that is not 1-32
+     * lower-case letters, digits, `_`, `-` or `.`, for `ir` and `infrarust`, and for a name the
+     * plugin already registered.
+     */
+    readonly register: (name: string, handler: CommandHandler, options?: CommandOptions) => Effect.Effect<void, CommandNameError>
   }
   /** Background work in the plugin's scope, its failures logged with the plugin id. */
   readonly schedule: {

@@ -18,10 +18,12 @@
  */
 import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Schema, Scope, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
+import { CommandRegistry } from "../command/CommandRegistry.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { PluginConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { EventBus } from "../event/EventBus.ts"
+import { LimboHandlers } from "../limbo/LimboHandlers.ts"
 import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { Sessions } from "../session/Sessions.ts"
@@ -96,6 +98,8 @@ const make = Effect.gen(function*() {
   const bans = yield* BanList
   const hostScope = yield* Scope.Scope
   const wasm = yield* WasmHost
+  const limboHandlers = yield* LimboHandlers
+  const commands = yield* CommandRegistry
 
   const candidates: Array<Candidate> = []
   for (const [key, entry] of Object.entries(config.plugins)) {
@@ -174,6 +178,13 @@ const make = Effect.gen(function*() {
   }
   // WebAssembly plugins load after the Layer plugins, and may not take their ids.
   yield* wasm.start(new Set(loaded.map((p) => p.id)))
+
+  // `/ir plugins` lists the Layer plugins and the WebAssembly ones.
+  yield* commands.describePlugins(Effect.zipWith(
+    Effect.sync(() => loaded.map((p) => ({ id: p.id, version: p.version, enabled: running.has(p.id) }))),
+    wasm.loaded,
+    (layers, wasms) => [...layers, ...wasms.map((w) => ({ id: w.id, version: "(WebAssembly)", enabled: true }))]
+  ))
 
   const lock = yield* Semaphore.make(1)
   const known = (id: string) => loaded.some((p) => p.id === id)
@@ -255,7 +266,9 @@ const make = Effect.gen(function*() {
         kick: (nameOrUuid, reason) => withPlayer(nameOrUuid, (id) => sessions.kick(id, reason)),
         message: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Message", text })),
         actionBar: (nameOrUuid, text) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "ActionBar", text })),
-        title: (nameOrUuid, title) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Title", ...title }))
+        title: (nameOrUuid, title) => withPlayer(nameOrUuid, (id) => sessions.act(id, { _tag: "Title", ...title })),
+        send: (nameOrUuid, server) =>
+          Effect.flatMap(find(nameOrUuid), (found) => (Option.isSome(found) ? sessions.switchTo(found.value.id, server) : Effect.succeed({ _tag: "NotFound" } as const)))
       },
       servers: {
         list: Effect.map(SubscriptionRef.get(router.table), (t) => t.entries.map((e) => serverView(e.value))),
@@ -265,6 +278,13 @@ const make = Effect.gen(function*() {
         add: (ban) => bans.add({ target: ban.target, reason: ban.reason, duration: ban.duration, source: owner }),
         remove: (target) => bans.remove(target, owner),
         list: bans.list
+      },
+      limbo: {
+        register: (name, handler) => Scope.provide(scope)(limboHandlers.register(owner, name, handler))
+      },
+      commands: {
+        register: (name, handler, opts) =>
+          Scope.provide(scope)(commands.register(owner, name, handler, { ...opts, timeout: entry.listenerTimeout }))
       },
       schedule: {
         every: (interval, task) => Effect.asVoid(Effect.forkIn(Effect.repeat(isolated(task), Schedule.spaced(interval)), scope)),

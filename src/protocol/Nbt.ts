@@ -213,3 +213,21 @@ export const decodeNbt = (bytes: Uint8Array, offset: number): Decode<NbtValue> =
   if (typeof r === "string") return r.startsWith("nested") ? tooLarge("nbt", r) : malformed("nbt", r)
   return done(r.value, r.at)
 }
+
+/**
+ * The end of one *named* root tag at `offset` (type byte, name, payload), as the play packets
+ * of 1.16–1.20.1 carry their NBT fields (from 1.20.2 network NBT drops the root name). An End
+ * tag alone is an empty field. Used to skip or copy a field without interpreting it.
+ */
+export const skipNamedNbt = (bytes: Uint8Array, offset: number): Decode<number> => {
+  if (offset >= bytes.length) return needMore
+  const tag = bytes[offset]!
+  if (tag === TAG.End) return done(offset + 1, offset + 1)
+  const name = readPayload(bytes, offset + 1, TAG.String, 0)
+  if (name === "short") return needMore
+  if (typeof name === "string") return malformed("nbt", name)
+  const r = readPayload(bytes, name.at, tag, 0)
+  if (r === "short") return needMore
+  if (typeof r === "string") return r.startsWith("nested") ? tooLarge("nbt", r) : malformed("nbt", r)
+  return done(r.at, r.at)
+}

@@ -17,6 +17,7 @@ import {
   readUuid
 } from "./ByteReader.ts"
 import { type Decode, done } from "./Decode.ts"
+import { skipNamedNbt } from "./Nbt.ts"
 import { decodeFrame, type FrameBounds } from "./Frame.ts"
 import { isProtocolError, malformed, type ProtocolError, tooLarge } from "./ProtocolError.ts"
 import { decodeVarInt } from "./VarInt.ts"
@@ -82,6 +83,18 @@ export class PacketReader {
     return this.take(readShortByteArray(this.bytes, this.pos, maxBytes, this.name(field)), field, EMPTY)
   }
 
+  /** Exactly `n` bytes (fixed-size fields such as a 256-byte signature), as a view into the payload. */
+  fixed(n: number, field: string): Uint8Array {
+    if (this.failure !== undefined) return EMPTY
+    if (this.remaining < n) {
+      this.failure = malformed(this.name(field), "runs past the end of the packet")
+      return EMPTY
+    }
+    const out = this.bytes.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+
   /**
    * Everything left in the packet (fields such as plugin-message data that run to the end of the
    * frame), as a view into the payload; more than `maxBytes` is TooLarge.
@@ -95,6 +108,13 @@ export class PacketReader {
     const out = this.bytes.subarray(this.pos)
     this.pos = this.bytes.length
     return out
+  }
+
+  /** A named root NBT tag (1.16–1.20.1 play packets), as a view of its raw bytes. */
+  namedNbt(field: string): Uint8Array {
+    const start = this.pos
+    const end = this.take(skipNamedNbt(this.bytes, this.pos), field, start)
+    return this.failure === undefined ? this.bytes.subarray(start, end) : EMPTY
   }
 
   string(maxChars: number, field: string): string {

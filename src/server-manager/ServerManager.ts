@@ -39,6 +39,8 @@ interface Entry {
   readonly scope: Scope.Closeable
   readonly identity: string
   config: ServerManagerConfig
+  /** The server as last published (a docker provider pings its address). */
+  loaded: LoadedServer
 }
 
 const make = Effect.gen(function*() {
@@ -50,17 +52,18 @@ const make = Effect.gen(function*() {
   const changes = yield* PubSub.sliding<StateChange>(CHANGE_BUFFER)
   const entries = new Map<string, Entry>()
 
-  const add = Effect.fnUntraced(function*(id: string, config: ServerManagerConfig) {
+  const add = Effect.fnUntraced(function*(loaded: LoadedServer, config: ServerManagerConfig) {
+    const id = loaded.id
     const scope = yield* Scope.fork(serversScope, "sequential")
     const holder: { entry: Entry | undefined } = { entry: undefined }
     const server = yield* makeManagedServer({
       id,
       settings: settingsOf(config),
-      provider: (poke) => providers.make(id, () => holder.entry?.config ?? config, poke),
+      provider: (poke) => providers.make(id, () => holder.entry?.config ?? config, poke, () => holder.entry?.loaded ?? loaded),
       players: sessions.countForServer(id),
       publish: (change) => void PubSub.publishUnsafe(changes, change)
     }).pipe(Scope.provide(scope))
-    holder.entry = { server, scope, identity: identityOf(config), config }
+    holder.entry = { server, scope, identity: identityOf(config), config, loaded }
     entries.set(id, holder.entry)
     yield* Effect.logInfo(`server '${id}': managed by ${config.type}`)
   })
@@ -74,22 +77,23 @@ const make = Effect.gen(function*() {
 
   const reconcile = (servers: ReadonlyArray<LoadedServer>) =>
     Effect.gen(function*() {
-      const wanted = new Map<string, ServerManagerConfig>()
-      for (const s of servers) if (s.config.serverManager !== undefined) wanted.set(s.id, s.config.serverManager)
+      const wanted = new Map<string, { readonly loaded: LoadedServer; readonly config: ServerManagerConfig }>()
+      for (const s of servers) if (s.config.serverManager !== undefined) wanted.set(s.id, { loaded: s, config: s.config.serverManager })
       yield* Effect.forEach(
         [...entries].filter(([id]) => !wanted.has(id)),
         ([id, entry]) => remove(id, entry, "its [server_manager] table or its file is gone"),
         { concurrency: "unbounded", discard: true }
       )
-      yield* Effect.forEach(wanted, ([id, config]) =>
+      yield* Effect.forEach(wanted, ([id, { config, loaded }]) =>
         Effect.gen(function*() {
           const entry = entries.get(id)
-          if (entry === undefined) return yield* add(id, config)
+          if (entry === undefined) return yield* add(loaded, config)
           if (entry.identity !== identityOf(config)) {
             // The old process (if local) must be gone before a new one may take its port.
             yield* remove(id, entry, "it now manages something else")
-            return yield* add(id, config)
+            return yield* add(loaded, config)
           }
+          entry.loaded = loaded
           if (!Equal.equals(entry.config, config)) {
             entry.config = config
             entry.server.setSettings(settingsOf(config))

@@ -1,8 +1,8 @@
 /**
  * What a server manager needs from whatever runs the backend: start it, stop it, and say how it
  * is doing. One implementation per `[server_manager] type`: a local child process
- * (LocalProvider.ts), a Pterodactyl panel (PterodactylProvider.ts) or Crafty Controller
- * (CraftyProvider.ts).
+ * (LocalProvider.ts), a Pterodactyl panel (PterodactylProvider.ts), Crafty Controller
+ * (CraftyProvider.ts) or a Docker container (DockerProvider.ts).
  *
  * Providers only report; they never decide. The state machine (ServerStateMachine.ts) turns
  * reports into states, so the rules for "crashed", "timed out" or "idle" live in one place.
@@ -45,7 +45,9 @@ export const ProviderErrorReason = Schema.Literals([
   /** A 2xx answer whose body is not the JSON the API documents. */
   "InvalidResponse",
   /** A local process could not be started (command not found, working_dir missing, ...). */
-  "Spawn"
+  "Spawn",
+  /** The provider's own settings cannot work (a Docker endpoint that cannot be parsed). */
+  "Misconfigured"
 ])
 export type ProviderErrorReason = typeof ProviderErrorReason.Type
 
@@ -65,7 +67,7 @@ export class ProviderError extends Schema.TaggedError<ProviderError>()("Provider
   }
 }
 
-export type ProviderKind = "local" | "pterodactyl" | "crafty"
+export type ProviderKind = "local" | "pterodactyl" | "crafty" | "docker"
 
 export interface ServerProvider {
   readonly kind: ProviderKind

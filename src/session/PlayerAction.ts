@@ -1,7 +1,13 @@
 /**
  * What a plugin, an admin or the console can ask of a player's session (plain data, so it can
  * cross worker threads). Only a session whose mode speaks the protocol (the intercepted modes)
- * can carry the messages; a forwarding-mode session answers none of them but Kick.
+ * can carry the messages and switches; a forwarding-mode session answers none of them but Kick.
+ *
+ * `Switch` moves the player to another server (docs/switching.md). `Sessions.act` answers it
+ * when the switch is over: true once the player plays on the new server; false when it was
+ * refused or failed (the player then stays where it was and reads "Server switch failed: <why>"
+ * in chat), or when the session cannot switch (forwarding modes, not in play).
+ * `Sessions.switchTo` gives the same as a {@link SwitchOutcome} with the reason.
  */
 import type { JsonObject } from "../protocol/Disconnect.ts"
 
@@ -20,3 +26,14 @@ export type PlayerAction =
     readonly fadeOut?: number | undefined
   }
   | { readonly _tag: "Kick"; readonly reason: ActionText }
+  | { readonly _tag: "Switch"; readonly server: string }
+
+/** How a switch request ended (a value: a refused switch is an answer, not an error). */
+export type SwitchOutcome =
+  /** The player plays on `server` now. */
+  | { readonly _tag: "Switched"; readonly server: string }
+  /** The player stays where it was; `reason` is what it read in chat after "Server switch failed: ". */
+  | { readonly _tag: "Refused"; readonly reason: string }
+  | { readonly _tag: "NotFound" }
+  /** A forwarding-mode session: the proxy relays its bytes and cannot move it. */
+  | { readonly _tag: "NotIntercepted" }

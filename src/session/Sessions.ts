@@ -16,7 +16,7 @@
  */
 import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
 import { playersOnline, tagged } from "../observability/Metrics.ts"
-import type { PlayerAction } from "./PlayerAction.ts"
+import type { PlayerAction, SwitchOutcome } from "./PlayerAction.ts"
 import { backendOf, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
 
 export type { SessionInfo } from "./Session.ts"
@@ -27,7 +27,13 @@ export type { SessionInfo } from "./Session.ts"
  */
 export interface ActorSlot {
   act: ((action: PlayerAction) => Effect.Effect<boolean>) | undefined
+  /** A switch with its reason (in the session's own thread); `act({ _tag: "Switch" })` without it. */
+  switchTo?: ((server: string) => Effect.Effect<SwitchOutcome>) | undefined
 }
+
+/** A switch outcome from a session that can only say yes or no (`act`, e.g. across worker threads). */
+export const outcomeOfAct = (server: string, switched: boolean): SwitchOutcome =>
+  switched ? { _tag: "Switched", server } : { _tag: "Refused", reason: "the switch was refused or failed" }
 
 interface Entry {
   info: SessionInfo
@@ -87,6 +93,8 @@ export class Sessions extends Context.Service<Sessions, {
   readonly kick: (id: number, reason?: string) => Effect.Effect<boolean>
   /** Asks the session to act; false when there is no such session or it cannot (forwarding modes). */
   readonly act: (id: number, action: PlayerAction) => Effect.Effect<boolean>
+  /** Moves the player to `server` (intercepted sessions); completes when the switch is over. */
+  readonly switchTo: (id: number, server: string) => Effect.Effect<SwitchOutcome>
 }>()("infrarust/session/Sessions") {
   static readonly layer = Layer.sync(Sessions, () => {
     const entries = new Map<number, Entry>()
@@ -205,6 +213,15 @@ export class Sessions extends Context.Service<Sessions, {
         Effect.suspend(() => {
           const act = entries.get(id)?.actor?.act
           return act === undefined ? Effect.succeed(false) : act(action)
+        }),
+      switchTo: (id, server) =>
+        Effect.suspend((): Effect.Effect<SwitchOutcome> => {
+          const entry = entries.get(id)
+          if (entry === undefined) return Effect.succeed({ _tag: "NotFound" })
+          const actor = entry.actor
+          if (actor?.switchTo !== undefined) return actor.switchTo(server)
+          if (actor?.act === undefined) return Effect.succeed({ _tag: "NotIntercepted" })
+          return Effect.map(actor.act({ _tag: "Switch", server }), (ok) => outcomeOfAct(server, ok))
         })
     })
   })

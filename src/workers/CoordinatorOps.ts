@@ -11,6 +11,7 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
 import { Balancer } from "../backend/Balancer.ts"
+import { Commands } from "../command/Commands.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
@@ -43,6 +44,7 @@ export type CoordinatorServices =
   | LogThrottle
   | Events
   | ServerWake
+  | Commands
 
 interface Lease {
   fiber: Fiber.Fiber<unknown, unknown> | undefined
@@ -113,6 +115,7 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
   const bans = yield* BanList
   const throttle = yield* LogThrottle
   const events = yield* Events
+  const commands = yield* Commands
 
   const serverById = (id: string): Effect.Effect<LoadedServer | undefined> =>
     Effect.map(SubscriptionRef.get(router.table), (table) => table.byId.get(id)?.value)
@@ -177,6 +180,9 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
         Option.getOrUndefined
       ),
     "events.fire": ({ event, initial }) => events.fire(event as EventOf<AwaitedTag>, initial as ResultOf<AwaitedTag>),
+    "commands.run": ({ caller, line }) => commands.run(caller, line),
+    "commands.complete": ({ caller, line }) => commands.complete(caller, line),
+    "commands.announcement": (caller) => commands.announcement(caller),
     "balancer.candidates": (id) => withServer(id, [], (server) => balancer.candidates(server)),
     "balancer.statusCandidates": (id) => withServer(id, [], (server) => balancer.statusCandidates(server)),
     "balancer.report": ({ ok, server: id, target }) =>

@@ -11,6 +11,7 @@
  * scope closes; a worker that exits releases all of its leases at once.
  */
 import type { BackendConnectError } from "../backend/BackendDialer.ts"
+import type { Announcement, Caller, Completion } from "../command/Commands.ts"
 import type { BackendView } from "../backend/Balancer.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import type { Metric } from "effect"
@@ -96,6 +97,10 @@ export type ToCoordinator = {
   readonly "sessions.find": Op<{ readonly id?: number; readonly name?: string; readonly uuid?: string }, SessionInfo | undefined>
   /** An awaited event fired on a worker, run by the coordinator's listeners; the final result. */
   readonly "events.fire": Op<{ readonly event: ProxyEvent; readonly initial: unknown }, unknown>
+  /** The proxy's commands (src/command/Commands.ts), registered in the coordinator. */
+  readonly "commands.run": Op<{ readonly caller: Caller; readonly line: string }, boolean>
+  readonly "commands.complete": Op<{ readonly caller: Caller; readonly line: string }, Completion | undefined>
+  readonly "commands.announcement": Op<Caller, Announcement | undefined>
   readonly "balancer.candidates": Op<string, ReadonlyArray<BackendTarget>>
   readonly "balancer.statusCandidates": Op<string, ReadonlyArray<BackendTarget>>
   readonly "balancer.report": Op<{ readonly server: string; readonly target: string; readonly ok: boolean }, void>

@@ -6,10 +6,10 @@
  * Reading bottom-up: the channel to the coordinator → the pushed config and servers → traces
  * (each worker exports its own spans; metrics go to the coordinator, see MetricsHub.ts) and
  * the metrics shipper → the routing table, built here from the pushed servers → the remote
- * services (Sessions, Balancer, StatusService, RateLimiter, BanList, LogThrottle) and the local
- * ones (IpFilter, a pure function of the pushed config; IdleWatch; ZeroCopy) → the handler →
- * the listener, bound when the coordinator says `listen`, on the shared port (SO_REUSEPORT),
- * counting connections in the shared slots (ConnectionSlots.ts).
+ * services (Sessions, Events, Commands, Balancer, StatusService, RateLimiter, BanList,
+ * LogThrottle) and the local ones (IpFilter, a pure function of the pushed config; IdleWatch;
+ * ZeroCopy) → the handler → the listener, bound when the coordinator says `listen`, on the
+ * shared port (SO_REUSEPORT), counting connections in the shared slots (ConnectionSlots.ts).
  *
  * The shipper sits below the listener, so its final snapshot, sent when the worker stops,
  * includes the sessions the drain closed.
@@ -32,6 +32,7 @@ import { IpFilter } from "../security/IpFilter.ts"
 import { slotsOf } from "./ConnectionSlots.ts"
 import type { WorkerData } from "./Ops.ts"
 import * as RemoteBalancer from "./remote/RemoteBalancer.ts"
+import * as RemoteCommands from "./remote/RemoteCommands.ts"
 import * as RemoteConfig from "./remote/RemoteConfig.ts"
 import * as RemoteSecurity from "./remote/RemoteSecurity.ts"
 import * as RemoteEvents from "./remote/RemoteEvents.ts"
@@ -104,6 +105,7 @@ export const workerLayer = (data: WorkerData) => {
     Router.layerQuiet,
     RemoteSessions.layer,
     RemoteEvents.layer,
+    RemoteCommands.layer,
     RemoteBalancer.layer,
     RemoteStatus.layer,
     RemoteSecurity.layer,

@@ -31,7 +31,8 @@ beforeAll(async () => {
     global: `[rate_limit]\nmax_connections = 100\n[plugins.toggle]\npath = ${JSON.stringify(TOGGLE)}\n[plugins.recorder]\npath = ${JSON.stringify(RECORDER)}\n`,
     servers: {
       "hub.toml": serverToml(["hub.test"], [backend.address]),
-      "play.toml": serverToml(["play.test"], [backend.address], `proxy_mode = "offline"`)
+      "play.toml": serverToml(["play.test"], [backend.address], `proxy_mode = "offline"\nnetwork = "main"`),
+      "games.toml": serverToml(["games.test"], [backend.address], `proxy_mode = "offline"\nnetwork = "main"`)
     }
   }, "[web.rate_limit]\nrequests_per_minute = 100000")
 })
@@ -69,7 +70,7 @@ describe("admin API", () => {
     const info = await get("/proxy")
     assert.strictEqual(info.status, 200)
     assert.strictEqual(info.json.data.bind_address, `127.0.0.1:${proxy.port}`)
-    assert.strictEqual(info.json.data.servers_count, 2)
+    assert.strictEqual(info.json.data.servers_count, 3)
     assert.includeMembers(info.json.data.features, ["rest-api", "sse", "webui"])
     assert.match(info.headers["x-ratelimit-remaining"] as string, /^\d+$/)
     const gc = await post("/proxy/gc")
@@ -124,7 +125,7 @@ describe("admin API", () => {
     assert.strictEqual((await post("/players/Alex/kick", {})).status, 404)
   })
 
-  it("an offline (intercepted) player reads a message and a broadcast; its join and leave reach the event stream", async () => {
+  it("an offline (intercepted) player reads a message and a broadcast, is sent to another server of its network (refused outside it); join, switch and leave reach the event stream", async () => {
     const stream = await openSse(proxy.admin, `/api/v1/events?token=${API_KEY}`)
     const player = await joinAndStay(VERSION, proxy.port, "play.test", "Reader")
     try {
@@ -146,9 +147,20 @@ describe("admin API", () => {
         check()
       })
       assert.isTrue(heard.some((h) => h.includes("hello from the admin")), heard.join("\n"))
+
+      const refused = await post("/players/Reader/send", { server: "hub" })
+      assert.strictEqual(refused.status, 409)
+      assert.include(refused.json.error.message, "belongs to no network", "the session's own reason")
+      const sent = await post("/players/Reader/send", { server: "games" })
+      assert.strictEqual(sent.status, 200, JSON.stringify(sent.json))
+      assert.strictEqual(sent.json.data.message, "Player 'Reader' sent to games")
+      const moved = await stream.next((e) => e.event === "player.switch" && e.data?.data?.username === "Reader")
+      assert.deepInclude(moved.data.data, { from: "play", to: "games" })
+      assert.strictEqual((await get("/players/Reader")).json.data.server, "games")
+
       player.leave()
       const leave = await stream.next((e) => e.event === "player.leave" && e.data?.data?.username === "Reader")
-      assert.strictEqual(leave.data.data.last_server, "play")
+      assert.strictEqual(leave.data.data.last_server, "games")
     } finally {
       player.leave()
       stream.close()
@@ -157,8 +169,8 @@ describe("admin API", () => {
 
   it("servers: list, detail, live and cached health; start/stop of an unmanaged server is 409; file servers are 403", async () => {
     const list = await get("/servers")
-    assert.strictEqual(list.json.data[0].id, "hub")
-    assert.strictEqual(list.json.data[0].is_api_managed, false)
+    const hub = list.json.data.find((s: { id: string }) => s.id === "hub")
+    assert.strictEqual(hub.is_api_managed, false)
     const detail = await get("/servers/hub")
     assert.deepStrictEqual(detail.json.data.limbo_handlers, [])
     assert.isArray(detail.json.data.players)
@@ -265,13 +277,13 @@ describe("admin API", () => {
 
   it("config: providers and a real reload", async () => {
     assert.deepStrictEqual((await get("/config/providers")).json.data, [
-      { provider_type: "file", configs_count: 2 },
+      { provider_type: "file", configs_count: 3 },
       { provider_type: "api", configs_count: 0 }
     ])
     proxy.writeServer("extra.toml", serverToml(["extra.test"], [backend.address]))
     const reload = await post("/config/reload")
     assert.strictEqual(reload.json.data.success, true)
-    assert.strictEqual(reload.json.data.details.servers, 3)
+    assert.strictEqual(reload.json.data.details.servers, 4)
     assert.strictEqual((await get("/servers/extra")).status, 200)
   })
 

@@ -129,12 +129,12 @@ describe("ConfigLoader errors name the file, the key and what was expected", () 
 
   it("tagged tables: unknown or missing type", () => {
     assert.strictEqual(
-      serverError(valid + `[server_manager]\ntype = "docker"`).message,
-      `servers/lobby.toml: server_manager.type: expected one of "local", "pterodactyl", "crafty"; got "docker"`
+      serverError(valid + `[server_manager]\ntype = "kubernetes"`).message,
+      `servers/lobby.toml: server_manager.type: expected one of "local", "pterodactyl", "crafty", "docker"; got "kubernetes"`
     )
     assert.strictEqual(
       serverError(valid + `[server_manager]\ncommand = "java"`).message,
-      `servers/lobby.toml: server_manager.type: required key is missing (one of "local", "pterodactyl", "crafty")`
+      `servers/lobby.toml: server_manager.type: required key is missing (one of "local", "pterodactyl", "crafty", "docker")`
     )
     assert.strictEqual(
       serverError(valid + `[server_manager]\ntype = "local"\ncommand = "java"`).message,

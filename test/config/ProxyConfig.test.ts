@@ -85,7 +85,6 @@ describe("ProxyConfig", () => {
 
   it("[docker]", () =>
     assert.deepStrictEqual(plain(parse("[docker]").config.docker), {
-      endpoint: "unix:///var/run/docker.sock",
       pollInterval: "30s",
       reconnectDelay: "5s"
     }))

@@ -24,6 +24,7 @@ describe("ServerConfig", () => {
       maxPlayers: 0,
       disconnectMessage: "Server is currently unreachable. Please try again later.",
       limboHandlers: [],
+      fallback: [],
       loadBalancing: "sequential",
       motdFrom: "first_healthy"
     })
@@ -92,6 +93,9 @@ describe("ServerConfig", () => {
     }))
 
   describe("[server_manager]", () => {
+    /** The login keys every type has (src/mode/LoginWake.ts). */
+    const wake = { loginWait: "25s", startingMessage: "The server is starting. Please join again in a moment." }
+
     it("local", () =>
       assert.deepStrictEqual(
         plain(parse(minimal + `[server_manager]\ntype = "local"\ncommand = "java"\nworking_dir = "/srv/mc"`).config.serverManager),
@@ -103,8 +107,7 @@ describe("ServerConfig", () => {
           readyPattern: `For help, type "help"`,
           shutdownTimeout: "30s",
           startTimeout: "1m",
-          loginWait: "25s",
-          startingMessage: "The server is starting. Please join again in a moment."
+          ...wake
         }
       ))
 
@@ -115,10 +118,29 @@ describe("ServerConfig", () => {
             parse(minimal + `[server_manager]\ntype = "${type}"\napi_url = "https://p"\napi_key = "k"\nserver_id = "s"\nshutdown_after = "10m"`)
               .config.serverManager
           ),
-          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s",
-            loginWait: "25s", startingMessage: "The server is starting. Please join again in a moment." }
+          { type, apiUrl: "https://p", apiKey: "k", serverId: "s", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "5s", ...wake }
         ))
     }
+
+    it("docker", () => {
+      assert.deepStrictEqual(
+        plain(parse(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc-survival"\nshutdown_after = "10m"`).config.serverManager),
+        { type: "docker", container: "mc-survival", shutdownAfter: "10m", startTimeout: "1m", pollInterval: "1s", ...wake }
+      )
+      const endpoint = plain(
+        parse(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc"\nendpoint = "tcp://127.0.0.1:2375"\nstop_timeout = "45s"`).config
+          .serverManager
+      )
+      assert.include(endpoint, { endpoint: "tcp://127.0.0.1:2375", stopTimeout: "45s" })
+      assert.strictEqual(
+        fail(minimal + `[server_manager]\ntype = "docker"\ncontainer = "mc"\nendpoint = "https://docker:2376"`).message,
+        `servers/survival.toml: server_manager.endpoint: TLS endpoints are not supported ("https://docker:2376"): use the unix socket or a plain TCP port on a trusted network`
+      )
+      assert.strictEqual(
+        fail(minimal + `[server_manager]\ntype = "docker"`).message,
+        `servers/survival.toml: server_manager.container: required key is missing`
+      )
+    })
   })
 
   describe("rules across keys (cfg/validation.rs)", () => {
@@ -139,7 +161,19 @@ describe("ServerConfig", () => {
         assert.strictEqual(error.path, "network")
         assert.include(error.message, "cannot belong to a network")
       })
+
+      it(`${mode} cannot have fallback servers`, () => {
+        const error = fail(minimal + `proxy_mode = "${mode}"\nfallback = ["lobby"]`)
+        assert.strictEqual(error.path, "fallback")
+        assert.include(error.message, "cannot have fallback servers")
+      })
     }
+
+    it("fallback servers of an intercepted server without a network are warned about", () => {
+      const parsed = parse(`addresses = ["a"]\nproxy_mode = "offline"\nfallback = ["lobby"]`)
+      assert.deepStrictEqual(parsed.config.fallback, ["lobby"])
+      assert.isTrue(parsed.warnings.some((w) => w.includes("fallback servers are never used")))
+    })
 
     it("intercepted modes may have a network and no domain", () =>
       assert.strictEqual(parse(`addresses = ["a"]\nproxy_mode = "client_only"\nnetwork = "main"`).config.network, "main"))

@@ -2,7 +2,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { parseServerConfig } from "../../src/config/ConfigLoader.ts"
 import type { LoadedServer } from "../../src/config/ConfigLoader.ts"
-import { assembleServers, describeChange, diffServers, type FileEntry } from "../../src/config/ServerList.ts"
+import {
+  assembleServers,
+  describeChange,
+  describeCollision,
+  diffServers,
+  type FileEntry,
+  mergeDiscovered
+} from "../../src/config/ServerList.ts"
 
 const server = (file: string, text: string): LoadedServer => {
   const parsed = parseServerConfig(text, file, file.replace(/\.toml$/, ""), "linux")
@@ -35,5 +42,45 @@ describe("ServerList", () => {
       describeChange({ added: ["x"], updated: ["y"], removed: ["z"] }),
       "servers changed: added x; updated y; removed z"
     )
+  })
+
+  describe("mergeDiscovered", () => {
+    const file = (name: string, domains: ReadonlyArray<string>, extra = "") =>
+      server(`${name}.toml`, `domains = ${JSON.stringify(domains)}\naddresses = ["h:1"]\n${extra}`)
+    const container = (name: string, domains: ReadonlyArray<string>, id = name): LoadedServer => ({
+      ...file(id, domains),
+      file: `docker@${name}`,
+      path: `docker@${name}`
+    })
+
+    it("files keep their ids and domains; a container keeps its free domains or is left out", () => {
+      const base = [file("lobby", ["lobby.example.com", "*.example.org"])]
+      const { collisions, servers } = mergeDiscovered(base, [
+        container("mc-a", ["LOBBY.example.com.", "a.example.com"]),
+        container("mc-b", ["lobby.example.com"]),
+        container("mc-c", ["c.example.com"], "lobby"),
+        container("mc-d", ["d.example.org"])
+      ])
+      assert.deepStrictEqual(servers.map((s) => [s.file, s.config.domains]), [
+        ["docker@mc-a", ["a.example.com"]],
+        // A more specific domain than a file's wildcard is not a collision: the router prefers it.
+        ["docker@mc-d", ["d.example.org"]]
+      ])
+      assert.deepStrictEqual(collisions.map(describeCollision), [
+        `docker@mc-a: domain "LOBBY.example.com." is already routed to 'lobby' (lobby.toml); the container keeps its other domains`,
+        `docker@mc-b: domain "lobby.example.com" is already routed to 'lobby' (lobby.toml); the container is not routed (none of its domains is free)`,
+        `docker@mc-c: server id "lobby" is already used by 'lobby' (lobby.toml); the container is not routed`
+      ])
+    })
+
+    it("between containers, the first source by name keeps a shared id, whatever the order they came in", () => {
+      const one = container("mc-b", ["b.example.com"], "shared")
+      const two = container("mc-a", ["a.example.com"], "shared")
+      for (const order of [[one, two], [two, one]]) {
+        const { collisions, servers } = mergeDiscovered([], order)
+        assert.deepStrictEqual(servers.map((s) => s.file), ["docker@mc-a"])
+        assert.deepStrictEqual(collisions.map((c) => [c.kind, c.file, c.keptBy.file]), [["id", "docker@mc-b", "docker@mc-a"]])
+      }
+    })
   })
 })

@@ -9,7 +9,8 @@
  * - prints "Starting minecraft server on 127.0.0.1:<port>", then, `--ready-delay` ms after it
  *   listens, `Done (...)! For help, type "help"` (Minecraft's ready line);
  * - on "stop" (stdin) prints "Stopping the server", closes and exits with code 0; with
- *   `--ignore-stop` it prints "Ignoring stop" and keeps running;
+ *   `--ignore-stop` it prints "Ignoring stop" and keeps running; SIGTERM (`docker stop`: as a
+ *   container's PID 1, Node would otherwise ignore it) does the same as "stop";
  * - `--crash-after <ms>` prints an error on stderr and exits with code 3 that long after start;
  * - `--grandchild` starts a child process of its own (to check that a whole process group is
  *   cleaned up);
@@ -20,7 +21,7 @@ import { spawn } from "node:child_process"
 import { appendFileSync } from "node:fs"
 import { createInterface } from "node:readline"
 import { parseArgs } from "node:util"
-import { joinGamePacket } from "./McPeers.ts"
+import { joinGamePacket } from "./JoinGame.ts"
 
 const { values } = parseArgs({
   options: {
@@ -73,8 +74,7 @@ server.on("listening", () => {
   setTimeout(() => console.log(`Done (${(delay / 1000).toFixed(3)}s)! For help, type "help"`), delay)
 })
 
-createInterface({ input: process.stdin }).on("line", (line) => {
-  if (line.trim() !== "stop") return
+const stop = () => {
   if (values["ignore-stop"]) {
     console.log("Ignoring stop")
     return
@@ -82,4 +82,8 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   console.log("Stopping the server")
   server.close()
   process.exit(0)
+}
+createInterface({ input: process.stdin }).on("line", (line) => {
+  if (line.trim() === "stop") stop()
 })
+process.on("SIGTERM", stop)

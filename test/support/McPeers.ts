@@ -14,6 +14,7 @@ import mc from "minecraft-protocol"
 import minecraftData from "minecraft-data"
 import nbt from "prismarine-nbt"
 import * as Net from "node:net"
+import { joinGamePacket } from "./JoinGame.ts"
 
 export interface McServer {
   readonly port: number
@@ -62,24 +63,8 @@ type Events = {
   once: (event: string, listener: (packet: unknown) => void) => void
 }
 
-/** The Join Game fields a minecraft-protocol client of `version` reads (minecraft-data's sample where it has one). */
-export const joinGamePacket = (version: string, client: { id: number }) => {
-  const data = minecraftData(version)
-  if (data.loginPacket) return data.loginPacket
-  // Before 1.16 minecraft-data has no ready-made packet; these are the fields 1.7-1.15 read.
-  return {
-    entityId: client.id,
-    gameMode: 1,
-    dimension: 0,
-    difficulty: 2,
-    maxPlayers: 20,
-    levelType: "default",
-    reducedDebugInfo: false,
-    viewDistance: 10,
-    hashedSeed: [0, 0],
-    enableRespawnScreen: true
-  }
-}
+/** Re-exported: tests import it from here (its module stays light for ManagedMcServer.ts). */
+export { joinGamePacket }
 
 /** A system message in the packet layout of `version`. */
 const sendSystemChat = (client: Writer, version: string, text: string) => {

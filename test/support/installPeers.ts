@@ -59,6 +59,13 @@ const peers: ReadonlyArray<Peer> = [
   // playwright-core (package.json) drives it; it downloads no browser of its own.
   { name: "Chromium (the dashboard tests)", present: () => existsSync(CHROMIUM), debianPackages: ["chromium"] },
   {
+    // The Docker tests start their own dockerd (test/support/DockerEngine.ts); the package does
+    // not start one. docker.io brings the CLI the tests create containers with.
+    name: "Docker Engine and CLI (Docker discovery tests)",
+    present: () => onPath("dockerd") && onPath("docker"),
+    debianPackages: ["docker.io"]
+  },
+  {
     // WebAssembly plugins in C (examples/wasm, the hostile test plugins). The JavaScript ones are
     // built with componentize-js, an npm devDependency.
     name: "clang for wasm32 with wasi-libc (C WebAssembly plugins)",

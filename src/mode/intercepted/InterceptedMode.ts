@@ -13,16 +13,18 @@
  * 5. the player's login completed at the backend's compression threshold (ClientLogin.ts): the
  *    player sees the backend's identity in offline mode (so both agree on the UUID) and its
  *    Mojang profile in client_only (use forwarding so the backend agrees);
- * 6. ServerConnected, then the session loop (SessionDriver.ts) until either side ends.
+ * 6. ServerConnected, then the session loop (SessionDriver.ts) until the player or the session
+ *    ends; it may move the player to other servers (ServerSwitch.ts, BackendLoss.ts) meanwhile.
  * Every refusal on the way is a login disconnect the player reads.
  */
 import { Clock, Duration, Effect, Option } from "effect"
 import { offlineUuid } from "../../auth/OfflineUuid.ts"
+import { Commands } from "../../command/Commands.ts"
+import { sessionCommands } from "../../command/SessionCommands.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import { relayTimeoutsOf } from "../../config/ServerConfig.ts"
 import { Events } from "../../event/EventBus.ts"
 import { ALLOWED, type PreLoginResult } from "../../event/ProxyEvent.ts"
-import { Forwarding } from "../../forwarding/Forwarding.ts"
 import { sessionEnded, settleOutcome } from "../../observability/ConnectionReport.ts"
 import { traced } from "../../observability/Tracing.ts"
 import type { GameProfile } from "../../protocol/GameProfile.ts"
@@ -34,16 +36,16 @@ import { admitLogin, serverFull } from "../../security/Admission.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
 import { openSession } from "../LiveSession.ts"
-import { wakeForLogin } from "../LoginWake.ts"
 import type { ClientLink, LoginStartRead } from "../ModeHandler.ts"
 import { isRefusal } from "../ServerChoice.ts"
-import { acknowledgeBackendLogin, loginToBackend } from "./BackendLogin.ts"
-import { connectLeg } from "./BackendLeg.ts"
+import { joinBackend } from "./BackendJoin.ts"
+import { acknowledgeBackendLogin } from "./BackendLogin.ts"
+import { ConfigurationFrames } from "./ConfigurationFrames.ts"
 import { authenticate, completeLogin, loginKick } from "./ClientLogin.ts"
 import { clientLeg, closeLeg } from "./ClientSocket.ts"
 import { chooseServer, permissionsOf } from "./InitialServer.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
-import { driveSession, textOf } from "./SessionDriver.ts"
+import { driveSession } from "./SessionDriver.ts"
 
 /** The player's login steps (encryption, acknowledgement): vanilla gives a client 30 s to log in. */
 const CLIENT_LOGIN_TIMEOUT = Duration.seconds(30)
@@ -125,38 +127,18 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
   }
   const session = opened.value
   yield* events.notify({ _tag: "PostLogin", player: session.player })
-  yield* permissionsOf(session.player, identity.online, ctx.config)
+  const permissions = yield* permissionsOf(session.player, identity.online, ctx.config)
   const chosen = yield* chooseServer(session, routed, ctx)
   if (isRefusal(chosen)) return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
   const server = chosen
 
-  const forwarding = (yield* Forwarding).planFor(server)
-  if (forwarding.refusal !== undefined) return yield* refuseLogin(leg, "This server is misconfigured. Please tell an admin.", forwarding.refusal, "Warn")
-  const asleep = yield* wakeForLogin(server, profile.name)
-  if (asleep !== undefined) return yield* refuseLogin(leg, asleep.kick ?? server.config.disconnectMessage, asleep.reason, asleep.level === "Warn" ? "Warn" : "Info")
-  const backend = yield* connectLeg(ctx, server, session)
-  if (backend === undefined) {
-    yield* settleOutcome("no_backend")
-    return yield* refuseLogin(leg, server.config.disconnectMessage, `no backend of '${server.id}' is reachable; disconnecting ${profile.name}`, "Warn")
+  const joined = yield* joinBackend({ ctx, server, session, profile, table })
+  if (joined._tag === "NotJoined") {
+    if (joined.unreachable) yield* settleOutcome("no_backend")
+    return yield* refuseLogin(leg, joined.text, joined.unreachable ? `${joined.detail}; disconnecting ${profile.name}` : joined.detail, joined.level)
   }
-  const loggedIn = yield* Effect.result(loginToBackend({
-    leg: backend.leg,
-    server,
-    handshake: ctx.opening.handshake,
-    rawHandshake: ctx.opening.raw,
-    host: ctx.host,
-    protocol,
-    table,
-    player: { address: ctx.client.address, profile },
-    plan: forwarding.plan,
-    velocitySecret: forwarding.velocitySecret
-  }))
-  if (loggedIn._tag === "Failure") {
-    const e = loggedIn.failure
-    const reason = e._tag === "BackendLoginRefused" && e.reason !== undefined ? textOf(e.reason) : server.config.disconnectMessage
-    return yield* refuseLogin(leg, reason, e.message, "Warn")
-  }
-  const { success, threshold } = loggedIn.success
+  const backend = joined.backend
+  const { success, threshold } = joined.login
   yield* completeLogin({
     leg,
     protocol,
@@ -174,26 +156,30 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
 
   const end = yield* driveSession({
     client: leg,
-    backend: backend.leg,
+    backend,
     protocol,
     table,
     initial: table.login.serverbound.ids.login_acknowledged === undefined ? "play" : "configuration",
     player: session.player,
     server,
+    switching: { ctx, session, profile, table },
+    onConfigurationFrames: (yield* ConfigurationFrames).onConfigurationFrames,
     timeouts: relayTimeoutsOf(server.config),
     idleWatch: yield* IdleWatch,
     events,
-    onActor: (act) => {
-      actor.act = act
+    commands: sessionCommands(yield* Commands, { player: session.player, admin: permissions.admin }, protocol),
+    onActor: (slot) => {
+      actor.act = slot?.act
+      actor.switchTo = slot?.switchTo
     }
   })
   const now = yield* Clock.currentTimeMillis
-  const c2b = backend.leg.socket.bytesWritten
+  const c2b = end.backend.leg.socket.bytesWritten
   const b2c = leg.socket.bytesWritten
   const seconds = (now - session.info.startedAt) / 1000
   yield* Effect.logInfo(`session ended c2b=${c2b} b2c=${b2c} duration=${seconds.toFixed(1)}s reason=${end.reason}${end.detail === undefined ? "" : ` (${end.detail})`}`)
-  yield* sessionEnded(server.id, { c2b, b2c, endReason: end.reason }, seconds)
-  backend.leg.socket.destroy()
+  yield* sessionEnded(end.server.id, { c2b, b2c, endReason: end.reason }, seconds)
+  end.backend.leg.socket.destroy()
   if (end.reason === "kicked") yield* closeLeg(leg, KICK_LINGER)
 }, traced("proxy.intercepted"))
 

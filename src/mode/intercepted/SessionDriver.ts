@@ -1,122 +1,275 @@
 /**
- * The Effect half of the session loop: it wires both legs to the synchronous pumps
- * (SessionLoop.ts), watches the sockets (ends, resets, drains, idle timeouts) and handles, one at
- * a time, what the pumps hand over — a backend's kick (KickedFromServer), chat (ChatMessage),
- * packets a RawPacket listener asked for, and actions on the player (messages, titles, kicks).
+ * The Effect half of the session loop: it wires the player's leg and the current backend's leg
+ * to the synchronous pumps (SessionLoop.ts), watches the sockets (ends, resets, drains, idle
+ * timeouts) and handles, one at a time, what the pumps hand over — a backend's kick or loss
+ * (KickedFromServer, fallback: BackendLoss.ts), chat (ChatMessage), packets a RawPacket
+ * listener asked for, actions on the player (messages, titles, kicks, switches), and the
+ * cut-over of a server switch.
  *
- * It completes with why the session ended; it never fails. Interrupting it (shutdown, a kick of a
- * forwarding session, a newer login of the same player) destroys both sockets.
+ * The backend is the session's *current* one: a switch (ServerSwitch.ts) logs in to the next
+ * backend in its own fiber while the player plays on, then swaps the legs at once — the old
+ * leg's listeners removed, its socket and scope closed — and the transition
+ * (SwitchTransition.ts) moves the client. The player's socket, its reader and writer, the
+ * session's registry entry and its events carry on.
+ *
+ * It completes with why the session ended, and where; it never fails. Interrupting it
+ * (shutdown, a kick, a newer login of the same player) ends the session's legs with its scope.
  */
-import { Effect } from "effect"
+import { Duration, Effect, Exit, Fiber, Scope } from "effect"
+import type { SessionCommands } from "../../command/SessionCommands.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { Events } from "../../event/EventBus.ts"
-import type { ChatResult, KickedResult, PlayerRef } from "../../event/ProxyEvent.ts"
+import type { ChatResult, PlayerRef } from "../../event/ProxyEvent.ts"
 import { ByteWriter, isEncodedBytes } from "../../protocol/ByteWriter.ts"
 import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError } from "../../protocol/ProtocolError.ts"
 import { encodeDisconnect, encodeSystemText, encodeTitle, type OutPacket, type Text } from "../../protocol/TextPackets.ts"
 import type { IdleWatch } from "../../relay/IdleWatch.ts"
 import { makeWatched } from "../../relay/Relay.ts"
-import type { PlayerAction } from "../../session/PlayerAction.ts"
+import type { PlayerAction, SwitchOutcome } from "../../session/PlayerAction.ts"
 import { resumeReading } from "../../socket/ResumeReading.ts"
+import type { ActorSlot } from "../../session/Sessions.ts"
+import type { BackendLeg } from "./BackendLeg.ts"
+import { handleBackendLoss } from "./BackendLoss.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
-import { type LegState, type LoopEnd, SessionPumps, type SlowItem } from "./SessionLoop.ts"
+import { type ConfigurationFramesHook, type LegState, type LoopEnd, SessionPumps, type SlowItem } from "./SessionLoop.ts"
+import { prepareSwitch, type SwitchContext } from "./ServerSwitch.ts"
+
+export { textOf } from "./TextOf.ts"
+
+/** After the cut-over, how long the client may take to reach the new server (it cannot go back). */
+export const SWITCH_TRANSITION_TIMEOUT = Duration.seconds(30)
 
 export interface DriverOptions {
   readonly client: PacketLeg
-  readonly backend: PacketLeg
+  readonly backend: BackendLeg
   readonly protocol: number
   readonly table: PacketTable
   readonly initial: LegState
   readonly player: PlayerRef
   readonly server: LoadedServer
+  readonly switching: SwitchContext
   readonly timeouts: { readonly readTimeoutMs: number; readonly writeTimeoutMs: number }
   readonly idleWatch: IdleWatch["Service"]
   readonly events: Events["Service"]
-  /** Receives the function that queues actions for this session, while it runs. */
-  readonly onActor: (act: ((action: PlayerAction) => Effect.Effect<boolean>) | undefined) => void
+  /** Receives how this session takes actions, while it runs. */
+  readonly onActor: (actor: ActorSlot | undefined) => void
+  readonly onConfigurationFrames?: ConfigurationFramesHook | undefined
+  /** The proxy's commands for this player (chat commands, tab completion, the command graph). */
+  readonly commands: SessionCommands
 }
 
-/** A reason as a text component: JSON text (a backend's) stays a component, anything else is plain text. */
-export const textOf = (reason: string): Text => {
-  if (!reason.startsWith("{") && !reason.startsWith("\"")) return reason
-  // JSON.parse reports bad JSON by throwing; plain text is then the answer (this is no Effect).
-  try {
-    const parsed = JSON.parse(reason) as unknown
-    return typeof parsed === "string" ? parsed : typeof parsed === "object" && parsed !== null ? (parsed as Exclude<Text, string>) : reason
-  } catch {
-    return reason
-  }
+export interface SessionEnd extends LoopEnd {
+  /** Where the player was last, and through which backend leg. */
+  readonly server: LoadedServer
+  readonly backend: BackendLeg
 }
 
 const DEFAULT_TITLE = { fadeIn: 10, stay: 70, fadeOut: 20 }
 
-export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
-  Effect.suspend(() => {
-    const { backend, client, events } = o
-    const pumps = new SessionPumps({ client, backend, protocol: o.protocol, table: o.table, events, initial: o.initial })
-    let backendGone = false
+/** The session's loop state, shared with BackendLoss.ts. */
+export interface Driver {
+  readonly o: DriverOptions
+  readonly pumps: SessionPumps
+  server: LoadedServer
+  current: BackendLeg | undefined
+  last: BackendLeg
+  switching: boolean
+  readonly send: (packets: OutPacket | ReadonlyArray<OutPacket> | { readonly _tag: "ProtocolError" }) => boolean
+  readonly disconnect: (reason: Text, detail: string) => void
+  /** Lets go of the current backend (gone, or replaced): listeners off, socket and leg scope closed. */
+  readonly release: Effect.Effect<void>
+  readonly switchTo: (target: string, onRefused: "tell" | "silent") => Effect.Effect<SwitchOutcome>
+}
 
-    const send = (packets: OutPacket | ReadonlyArray<OutPacket> | { readonly _tag: "ProtocolError" }): boolean => {
+type Services = Effect.Services<ReturnType<typeof prepareSwitch>>
+
+export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never, Services> =>
+  Effect.gen(function*() {
+    const services = yield* Effect.context<Services>()
+    const { client, events } = o
+    const pumps = new SessionPumps({
+      client, backend: o.backend.leg, protocol: o.protocol, table: o.table, events, initial: o.initial,
+      onConfigurationFrames: o.onConfigurationFrames
+    })
+    let unwatch = () => {}
+    let detach = () => {}
+
+    /** The leg's reads go to the pumps while it is theirs; before that (a switch's next leg) they wait in its reader. */
+    const attach = (b: BackendLeg) => {
+      const leg = b.leg
+      const gone = () => {
+        if (d.current !== b || pumps.ended !== undefined) return
+        pumps.items.push({ _tag: "BackendGone" })
+        pumps.wake()
+      }
+      const failed = () => gone()
+      leg.socket.on("end", gone)
+      leg.socket.on("close", gone)
+      leg.socket.on("error", failed)
+      leg.written = () => pumps.drained("backend")
+      leg.handler = (n, buf) => {
+        leg.reader.push(buf.subarray(0, n))
+        if (pumps.backend === leg) return pumps.pumpDown()
+        leg.reader.detach()
+        return false
+      }
+      unwatch()
+      unwatch = o.idleWatch.add(makeWatched(client.socket, leg.socket, o.timeouts, (why) => pumps.end({ reason: why })))
+      return () => {
+        leg.socket.off("end", gone)
+        leg.socket.off("close", gone)
+        leg.socket.off("error", failed)
+        leg.socket.on("error", () => {})
+        leg.handler = () => true
+        leg.written = () => {}
+      }
+    }
+
+    const send: Driver["send"] = (packets) => {
       if (isProtocolError(packets)) return false
       for (const p of Array.isArray(packets) ? packets : [packets as OutPacket]) if (client.send(p.id, p.payload) !== undefined) return false
       return true
     }
-    /** Ends the session with a Disconnect the player reads, in the state its connection is in. */
-    const disconnect = (reason: Text, detail: string) => {
-      send(encodeDisconnect(o.protocol, pumps.state.down, reason))
-      pumps.end({ reason: "kicked", detail })
-    }
+    const tell = (text: Text) => pumps.state.down === "play" && send(encodeSystemText(o.protocol, text, false))
 
-    const onKick = (reason: string) =>
-      Effect.gen(function*() {
-        const initial: KickedResult = { _tag: "DisconnectPlayer", reason }
-        const result = yield* events.fire({ _tag: "KickedFromServer", player: o.player, server: o.server.id, reason }, initial)
-        switch (result._tag) {
-          case "DisconnectPlayer":
-            return disconnect(textOf(result.reason), `kicked by the backend: ${reason}`)
-          case "Notify":
-            if (pumps.state.down === "play") send(encodeSystemText(o.protocol, textOf(result.message), false))
-            return disconnect(textOf(reason), `kicked by the backend: ${reason}`)
-          default:
-            yield* Effect.logWarning(`a plugin answered KickedFromServer with ${result._tag}, which needs server switching and limbo (not available yet); disconnecting ${o.player.name}`)
-            return disconnect(textOf(reason), `kicked by the backend: ${reason}`)
-        }
+    const d: Driver = {
+      o,
+      pumps,
+      server: o.server,
+      current: o.backend,
+      last: o.backend,
+      switching: false,
+      send,
+      disconnect: (reason, detail) => {
+        send(encodeDisconnect(o.protocol, pumps.state.down, reason))
+        pumps.end({ reason: "kicked", detail })
+      },
+      release: Effect.suspend(() => {
+        const old = d.current
+        if (old === undefined) return Effect.void
+        detach()
+        detach = () => {}
+        d.current = undefined
+        old.leg.socket.destroy()
+        return Scope.close(old.scope, Exit.void)
+      }),
+      switchTo: (target, onRefused) => switchTo(target, onRefused)
+    }
+    detach = attach(o.backend)
+
+    /**
+     * The cut-over, synchronous (as actions are: no pump is half-way between two reads); resolves
+     * when the client is on `next`, or the switch was abandoned. An item the loop is still
+     * deciding on belongs to the old backend's generation and goes nowhere.
+     */
+    const cutOver = (next: BackendLeg, server: LoadedServer, replaced: { old: BackendLeg | undefined }) =>
+      Effect.callback<boolean>((resume) => {
+        if (pumps.ended !== undefined) return resume(Effect.succeed(false))
+        detach()
+        replaced.old = d.current
+        d.current?.leg.socket.destroy()
+        d.current = next
+        d.last = next
+        d.server = server
+        detach = attach(next)
+        const failed = pumps.beginSwitch(next.leg, (ok) => resume(Effect.succeed(ok)))
+        if (failed !== undefined) resume(Effect.succeed(false))
       })
 
-    const act = (action: PlayerAction): boolean => {
-      if (action._tag === "Kick") return (disconnect(action.reason, "kicked by the proxy"), true)
-      if (pumps.state.down !== "play") return false
-      switch (action._tag) {
-        case "Message":
-          return send(encodeSystemText(o.protocol, action.text, false))
-        case "ActionBar":
-          return send(encodeSystemText(o.protocol, action.text, true))
-        case "Title":
-          return send(encodeTitle(o.protocol, { ...DEFAULT_TITLE, ...definedOnly(action), title: action.title, subtitle: action.subtitle }))
-      }
+    const run = (target: string, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
+      Effect.gen(function*() {
+        const from = d.server
+        const prepared = yield* prepareSwitch(o.switching, from, d.current?.address, target)
+        if (prepared._tag === "Refused") {
+          // A player whose backend went away meanwhile has nowhere to stay.
+          if (d.current === undefined && onRefused === "tell") d.disconnect(`Server switch failed: ${prepared.reason}`, `switch failed: ${prepared.reason}`)
+          if (onRefused === "tell") tell(`Server switch failed: ${prepared.reason}`)
+          return { _tag: "Refused", reason: prepared.reason } as SwitchOutcome
+        }
+        const replaced: { old: BackendLeg | undefined } = { old: undefined }
+        const moved = yield* cutOver(prepared.backend, prepared.server, replaced).pipe(
+          Effect.timeoutOrElse({ duration: SWITCH_TRANSITION_TIMEOUT, orElse: () => Effect.succeed(false) }),
+          Effect.ensuring(Effect.suspend(() => (replaced.old === undefined ? Effect.void : Scope.close(replaced.old.scope, Exit.void))))
+        )
+        if (!moved) {
+          if (pumps.ended === undefined && d.current === prepared.backend) d.disconnect(`Server switch failed: '${prepared.server.id}' did not take you in time`, "switch timed out")
+          return { _tag: "Refused", reason: `the switch to '${prepared.server.id}' did not complete` } as SwitchOutcome
+        }
+        yield* Effect.logInfo(`switched ${o.player.name} from '${from.id}' to '${prepared.server.id}' backend=${prepared.backend.address}`)
+        yield* events.notify({ _tag: "ServerSwitch", player: o.player, previous: from.id, server: prepared.server.id })
+        return { _tag: "Switched", server: prepared.server.id } as SwitchOutcome
+      }).pipe(Effect.provideContext(services))
+
+    /** One switch at a time, in a fiber of the session's scope: a caller that gives up does not cut it short. */
+    const switchTo = (target: string, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
+      Effect.suspend(() => {
+        if (d.switching) return Effect.succeed({ _tag: "Refused", reason: "a server switch is already under way" } as SwitchOutcome)
+        if (d.current !== undefined && !pumps.settled) return Effect.succeed({ _tag: "Refused", reason: "the player is not in the game yet" } as SwitchOutcome)
+        d.switching = true
+        return Effect.forkIn(run(target, onRefused).pipe(Effect.ensuring(Effect.sync(() => (d.switching = false)))), o.switching.session.scope).pipe(
+          Effect.flatMap(Fiber.await),
+          Effect.map((exit) => (Exit.isSuccess(exit) ? exit.value : { _tag: "Refused", reason: "the session ended" } as SwitchOutcome))
+        )
+      })
+
+    const act = (action: PlayerAction): Effect.Effect<boolean> => {
+      if (action._tag === "Switch") return Effect.map(switchTo(action.server, "tell"), (r) => r._tag === "Switched")
+      return Effect.sync(() => {
+        if (pumps.ended !== undefined) return false
+        if (action._tag === "Kick") return (d.disconnect(action.reason, "kicked by the proxy"), true)
+        if (pumps.state.down !== "play") return false
+        switch (action._tag) {
+          case "Message":
+            return send(encodeSystemText(o.protocol, action.text, false))
+          case "ActionBar":
+            return send(encodeSystemText(o.protocol, action.text, true))
+          case "Title":
+            return send(encodeTitle(o.protocol, { ...DEFAULT_TITLE, ...definedOnly(action), title: action.title, subtitle: action.subtitle }))
+        }
+      })
     }
 
     const handle = (item: SlowItem): Effect.Effect<void> => {
       switch (item._tag) {
         case "BackendKick":
-          return onKick(item.reason)
+          return handleBackendLoss(d, item.reason, false)
         case "BackendGone":
-          return onKick(JSON.stringify({ text: "Lost connection to the server" }))
-        case "Chat":
-          return Effect.map(
+          return handleBackendLoss(d, JSON.stringify({ text: "Lost connection to the server" }), true)
+        case "Chat": {
+          const chat = Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {
-              if (result._tag !== "Deny") backend.send(item.id, modified(item, result) ?? item.payload)
+              if (result._tag !== "Deny" && item.generation === pumps.generation) pumps.backend?.send(item.id, modified(item, result) ?? item.payload)
               pumps.release("serverbound")
             }
           )
+          // A command the proxy runs is consumed before ChatMessage, as in Infrarust.
+          if (!item.input.command || item.packet === "chat_message") return chat
+          return Effect.flatMap(o.commands.command(item.packet, item.payload, item.input.message), (consumed) =>
+            consumed === undefined ? chat : Effect.sync(() => {
+              if (item.generation === pumps.generation) for (const p of consumed) pumps.backend?.send(p.id, p.payload)
+              pumps.release("serverbound")
+            }))
+        }
+        case "TabComplete":
+          return Effect.map(o.commands.tabComplete(item.payload), (answer) => {
+            if (answer !== undefined) client.send(answer.id, answer.payload)
+            else if (item.generation === pumps.generation) pumps.backend?.send(item.id, item.payload)
+            pumps.release("serverbound")
+          })
+        case "DeclareCommands":
+          return Effect.map(o.commands.declareCommands(item.payload), (payload) => {
+            // A graph from a backend the player has since left is stale; the next one sends its own.
+            if (item.generation === pumps.generation) client.send(item.id, payload)
+            pumps.release("clientbound")
+          })
         case "Raw":
           return Effect.map(
             events.fire({ _tag: "RawPacket", player: o.player, direction: item.direction, state: item.state, packetId: item.id, data: item.data }, { _tag: "Pass" }),
             (result) => {
-              const to = item.direction === "serverbound" ? backend : client
-              if (result._tag !== "Drop") to.send(item.id, result._tag === "Modify" ? result.data : item.data)
+              const to = item.direction === "serverbound" ? pumps.backend : client
+              if (result._tag !== "Drop" && item.generation === pumps.generation) to?.send(item.id, result._tag === "Modify" ? result.data : item.data)
               pumps.release(item.direction)
             }
           )
@@ -136,41 +289,27 @@ export const driveSession = (o: DriverOptions): Effect.Effect<LoopEnd> =>
       })
     })
 
-    // Sockets: ends, resets and drains reach the pumps.
-    const clientSocket = client.socket
-    const backendSocket = backend.socket
-    clientSocket.on("end", () => pumps.end({ reason: "client_closed" }))
-    clientSocket.on("close", () => pumps.end({ reason: "client_closed" }))
-    clientSocket.on("error", (e) => pumps.end({ reason: "client_error", detail: e.message }))
+    client.socket.on("end", () => pumps.end({ reason: "client_closed" }))
+    client.socket.on("close", () => pumps.end({ reason: "client_closed" }))
+    client.socket.on("error", (e) => pumps.end({ reason: "client_error", detail: e.message }))
     client.written = () => pumps.drained("client")
-    const backendEnded = () => {
-      if (backendGone || pumps.ended !== undefined) return
-      backendGone = true
-      pumps.items.push({ _tag: "BackendGone" })
-      pumps.wake()
-    }
-    backendSocket.on("end", backendEnded)
-    backendSocket.on("close", backendEnded)
-    backendSocket.on("error", (e) => (backendGone ? undefined : pumps.end({ reason: "backend_error", detail: e.message })))
-    backend.written = () => pumps.drained("backend")
     client.handler = (n, buf) => (client.reader.push(buf.subarray(0, n)), pumps.pumpUp())
-    backend.handler = (n, buf) => (backend.reader.push(buf.subarray(0, n)), pumps.pumpDown())
-    const unwatch = o.idleWatch.add(makeWatched(clientSocket, backendSocket, o.timeouts, (why) => pumps.end({ reason: why })))
     // Actions are carried out at once, from whichever fiber asks: writes are synchronous, and
     // between two reads neither writer holds anything (each pump flushes what it queued).
-    o.onActor((action) => Effect.sync(() => pumps.ended === undefined && act(action)))
+    o.onActor({ act, switchTo: (server) => switchTo(server, "tell") })
     // Bytes that arrived during the logins are waiting in the readers.
-    if (pumps.pumpDown()) resumeReading(backendSocket)
-    if (pumps.pumpUp()) resumeReading(clientSocket)
+    if (pumps.pumpDown()) resumeReading(o.backend.leg.socket)
+    if (pumps.pumpUp()) resumeReading(client.socket)
 
-    const loop: Effect.Effect<LoopEnd> = Effect.flatMap(next, (item) =>
-      "_tag" in item ? Effect.andThen(handle(item), loop) : Effect.succeed(item))
-    return loop.pipe(
+    const loop: Effect.Effect<LoopEnd> = Effect.flatMap(next, (item) => "_tag" in item ? Effect.andThen(handle(item), loop) : Effect.succeed(item))
+    const end = yield* loop.pipe(
       Effect.ensuring(Effect.sync(() => {
         unwatch()
+        detach()
         o.onActor(undefined)
       }))
     )
+    return { ...end, server: d.server, backend: d.last }
   })
 
 /**

@@ -7,22 +7,31 @@
  * A frame is looked at only when its id is one the loop tracks in the current state (an array
  * index per frame): the state switches (Start Configuration, Finish Configuration and their
  * acknowledgements), a backend's Disconnect, the player's chat and commands when someone listens
- * to ChatMessage, Chat Session Update (dropped: offline backends cannot check chat keys), and
- * packets a RawPacket listener asked for. What needs an Effect (an event, a plugin's action) is
+ * to ChatMessage, the player's commands and tab completion and the backend's command graph (the
+ * proxy's own commands, src/command/), Chat Session Update (dropped: offline backends cannot
+ * check chat keys), and packets a RawPacket listener asked for. What needs an Effect (an event, a plugin's action) is
  * a *slow item*: the direction it came from is paused at that frame (the rest of its bytes kept
  * by its reader) and the session's fiber handles it (Interception.ts), then resumes it.
  *
  * Backpressure as in the raw relay: a direction whose writes the other socket has not taken yet
  * is paused until that socket drains, so a slow player never grows our memory and no read
  * buffer is reused while a write still holds it.
+ *
+ * The backend is replaceable (server switching, fallback): {@link SessionPumps.dropBackend}
+ * lets go of the current one, {@link SessionPumps.beginSwitch} starts relaying a new one through
+ * a {@link Transition} (SwitchTransition.ts), during which the player's packets of the old
+ * play state are dropped, never delivered to the new backend.
  */
 import type { Events } from "../../event/EventBus.ts"
 import type { ReadFrame } from "../../packet/ReadFrame.ts"
 import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError } from "../../protocol/ProtocolError.ts"
 import { decodeChatInput, decodeTextField, type ChatInput } from "../../protocol/TextPackets.ts"
+import { SpawnGate } from "../../protocol/JoinGame.ts"
+import { uuidFromBytes } from "../../protocol/Uuid.ts"
 import { resumeReading } from "../../socket/ResumeReading.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
+import { afterJoinGame, answersBarrier, cleanups, startConfiguration, type Transition } from "./SwitchTransition.ts"
 
 export type LegState = "configuration" | "play"
 
@@ -45,8 +54,37 @@ export interface LoopEnd {
 export type SlowItem =
   | { readonly _tag: "BackendKick"; readonly state: LegState; readonly reason: string }
   | { readonly _tag: "BackendGone" }
-  | { readonly _tag: "Chat"; readonly input: ChatInput; readonly id: number; readonly payload: Uint8Array; readonly packet: "chat" | "chat_message" | "chat_command" | "chat_command_signed" }
-  | { readonly _tag: "Raw"; readonly direction: "serverbound" | "clientbound"; readonly state: LegState; readonly id: number; readonly data: Uint8Array }
+  | {
+    readonly _tag: "Chat"
+    readonly input: ChatInput
+    readonly id: number
+    readonly payload: Uint8Array
+    readonly packet: "chat" | "chat_message" | "chat_command" | "chat_command_signed"
+    /** The backend generation it belongs to (see {@link SessionPumps.generation}). */
+    readonly generation: number
+  }
+  | {
+    readonly _tag: "Raw"
+    readonly direction: "serverbound" | "clientbound"
+    readonly state: LegState
+    readonly id: number
+    readonly data: Uint8Array
+    readonly generation: number
+  }
+  /** The proxy's commands (src/command/SessionCommands.ts): a tab-complete request, the backend's command graph. */
+  | { readonly _tag: "TabComplete" | "DeclareCommands"; readonly id: number; readonly payload: Uint8Array; readonly generation: number }
+
+/** A configuration-phase frame of a backend (packet id and payload, copied). */
+export interface ConfigurationFrame {
+  readonly id: number
+  readonly payload: Uint8Array
+}
+
+/** The registry frames of a backend's configuration phase, for a cache of them (limbo). */
+export type ConfigurationFramesHook = (protocol: number, frames: ReadonlyArray<ConfigurationFrame>) => void
+
+/** Configuration packets that describe the registries (what a proxy-hosted world needs to replay). */
+const REGISTRY_FRAMES = new Set(["registry_data", "select_known_packs", "feature_flags", "tags"])
 
 export interface LoopState {
   down: LegState
@@ -72,10 +110,22 @@ export class SessionPumps {
   private drainDown = false
 
   private readonly client: PacketLeg
-  private readonly backend: PacketLeg
+  /** The backend relayed now; absent between two backends. */
+  backend: PacketLeg | undefined
+  /**
+   * Counts the backends let go of: an item decided after its backend was replaced (a listener
+   * still deciding on a chat message during a switch) must not reach the new one.
+   */
+  generation = 0
+  /** A server switch under way (or a backend lost, none chosen yet). */
+  transition: Transition | undefined = undefined
+  /** Boss bars the current server added (before 1.20.2 a new Join Game leaves them on screen). */
+  private readonly bossBars = new Set<string>()
   private readonly protocol: number
   private readonly table: PacketTable
   private readonly events: Events["Service"]
+  private readonly onConfigurationFrames: ConfigurationFramesHook | undefined
+  private captured: Array<ConfigurationFrame> | undefined = undefined
 
   constructor(options: {
     readonly client: PacketLeg
@@ -84,13 +134,67 @@ export class SessionPumps {
     readonly table: PacketTable
     readonly events: Events["Service"]
     readonly initial: LegState
+    readonly onConfigurationFrames?: ConfigurationFramesHook | undefined
   }) {
     this.client = options.client
     this.backend = options.backend
     this.protocol = options.protocol
     this.table = options.table
     this.events = options.events
+    this.onConfigurationFrames = options.onConfigurationFrames
     this.state = { down: options.initial, up: options.initial }
+  }
+
+  /** Both legs in play and no switch under way: a switch may start. */
+  get settled(): boolean {
+    return this.ended === undefined && this.transition === undefined && this.state.down === "play" && this.state.up === "play"
+  }
+
+  /**
+   * Lets go of the current backend (it is gone, or being replaced): its pending items and holds
+   * are dropped, and until a new one is relayed the player's packets are dropped too. A switch
+   * under way is abandoned (its `onDone(false)`).
+   */
+  dropBackend(): void {
+    this.backend = undefined
+    this.generation++
+    this.items.length = 0
+    this.holdUp = this.holdDown = this.drainUp = this.drainDown = false
+    const t = this.transition
+    if (t === undefined || t.phase !== "orphaned") {
+      this.transition = { phase: "orphaned", next: undefined, barrier: undefined, onDone: () => {} }
+      t?.onDone(false)
+    }
+  }
+
+  /**
+   * Starts relaying `next`, a backend the player just logged in to (in configuration from 1.20.2,
+   * else in play), after {@link dropBackend}. `onDone` runs once the player is on it.
+   */
+  beginSwitch(next: PacketLeg, onDone: (ok: boolean) => void): string | undefined {
+    this.dropBackend()
+    if (this.table.play.clientbound.ids.start_configuration !== undefined) {
+      const start = startConfiguration(this.table)
+      if (isProtocolError(start)) return start.message
+      // Titles survive reconfiguration: cleared while the client is still in play.
+      for (const p of [...cleanups(this.protocol, this.table, this.bossBars), start]) this.client.send(p.id, p.payload)
+      this.bossBars.clear()
+      this.transition = { phase: "reconfiguring", next, barrier: undefined, onDone }
+    } else {
+      this.backend = next
+      this.transition = { phase: "joining", next, barrier: undefined, onDone }
+    }
+    if (this.pumpDown() && this.backend !== undefined) resumeReading(next.socket)
+    if (this.pumpUp()) resumeReading(this.client.socket)
+    return undefined
+  }
+
+  private finishSwitch(): void {
+    const t = this.transition
+    if (t === undefined) return
+    this.transition = undefined
+    t.phase = "done"
+    t.onDone(true)
   }
 
   end(end: LoopEnd): void {
@@ -108,7 +212,8 @@ export class SessionPumps {
   /** Backend → player: until the reader needs more bytes, a slow item holds it, or the player's socket is full. */
   pumpDown(): boolean {
     const { backend, client } = this
-    while (!this.holdDown && this.ended === undefined) {
+    if (backend === undefined) return false
+    while (!this.holdDown && this.ended === undefined && backend === this.backend) {
       const frame = backend.reader.next()
       if (frame._tag === "NeedMore") break
       if (frame._tag === "ProtocolError") return (this.end({ reason: "protocol_error", detail: `from the backend: ${frame.message}` }), false)
@@ -123,7 +228,7 @@ export class SessionPumps {
 
   /** Player → backend, likewise. */
   pumpUp(): boolean {
-    const { backend, client } = this
+    const { client } = this
     while (!this.holdUp && this.ended === undefined) {
       const frame = client.reader.next()
       if (frame._tag === "NeedMore") break
@@ -132,8 +237,9 @@ export class SessionPumps {
       if (failed !== undefined) return (this.end({ reason: "protocol_error", detail: failed }), false)
     }
     if (this.holdUp) client.reader.detach()
-    backend.flush()
-    if (backend.socket.writableLength > 0) this.drainUp = true
+    const backend = this.backend
+    backend?.flush()
+    if (backend !== undefined && backend.socket.writableLength > 0) this.drainUp = true
     return !this.holdUp && !this.drainUp
   }
 
@@ -143,7 +249,10 @@ export class SessionPumps {
     if (isProtocolError(id)) return `from the backend: ${id.message}`
     const state = this.state.down
     const name = this.table[state].clientbound.names[id]
+    if (this.transition?.phase === "joining" && name !== "kick_disconnect") return this.joining(frame, name)
     if (name !== undefined) {
+      if (state === "configuration" && this.onConfigurationFrames !== undefined) this.capture(name, id, frame)
+      if (state === "play" && name === "boss_bar") this.trackBossBar(frame)
       if ((state === "play" && name === "kick_disconnect") || (state === "configuration" && name === "disconnect")) {
         const payload = frame.payload()
         const reason = isProtocolError(payload) ? payload : decodeTextField(this.protocol, payload)
@@ -151,11 +260,14 @@ export class SessionPumps {
         this.slow({ _tag: "BackendKick", state, reason: isProtocolError(reason) ? JSON.stringify({ text: "Disconnected" }) : reason })
         return undefined
       }
+      if (state === "play" && name === "declare_commands") return this.commandPacket("DeclareCommands", id, frame)
       if (state === "play" && name === "start_configuration") this.state.down = "configuration"
       else if (state === "configuration" && name === "finish_configuration") this.state.down = "play"
     }
     if (this.events.wantsPacket("clientbound", state, id)) return this.raw("clientbound", state, id, frame)
     const failed = this.client.writer.forward(frame)
+    // 1.20.2+: the new server's Join Game ends its configuration, and the switch.
+    if (state === "play" && name === "login" && this.transition?.phase === "configuring") this.finishSwitch()
     return failed === undefined ? undefined : `to the player: ${failed.message}`
   }
 
@@ -164,18 +276,23 @@ export class SessionPumps {
     if (isProtocolError(id)) return `from the player: ${id.message}`
     const state = this.state.up
     const name = this.table[state].serverbound.names[id]
+    if (this.transition !== undefined && this.transition.phase !== "configuring") return this.absorb(id, name, frame)
+    const backend = this.backend
+    if (backend === undefined) return undefined
     if (name !== undefined) {
       if (state === "play") {
         // Offline backends cannot verify chat keys; vanilla would kick for a session it cannot check.
         if (name === "chat_session_update") return undefined
-        if (CHAT_PACKETS.has(name) && this.events.wants("ChatMessage")) return this.chat(name as SlowChatName, id, frame)
+        if (name === "tab_complete") return this.commandPacket("TabComplete", id, frame)
+        // Commands may be the proxy's; plain chat (1.19+ chat_message) matters only to listeners.
+        if (CHAT_PACKETS.has(name) && (name !== "chat_message" || this.events.wants("ChatMessage"))) return this.chat(name as SlowChatName, id, frame)
         if (name === "configuration_acknowledged") this.state.up = "configuration"
       } else if (name === "finish_configuration") {
         this.state.up = "play"
       }
     }
     if (this.events.wantsPacket("serverbound", state, id)) return this.raw("serverbound", state, id, frame)
-    const failed = this.backend.writer.forward(frame)
+    const failed = backend.writer.forward(frame)
     return failed === undefined ? undefined : `to the backend: ${failed.message}`
   }
 
@@ -184,9 +301,72 @@ export class SessionPumps {
     if (isProtocolError(payload)) return `from the player: ${payload.message}`
     const input = decodeChatInput(packet, payload)
     if (isProtocolError(input)) return `from the player: ${input.message}`
+    if (!input.command && !this.events.wants("ChatMessage")) {
+      const failed = this.backend?.writer.forward(frame)
+      return failed === undefined ? undefined : `to the backend: ${failed.message}`
+    }
     this.holdUp = true
-    this.slow({ _tag: "Chat", input, id, payload: payload.slice(), packet })
+    this.slow({ _tag: "Chat", input, id, payload: payload.slice(), packet, generation: this.generation })
     return undefined
+  }
+
+  /** A player's packet during a switch: dropped, unless it is the one that moves the switch on. */
+  private absorb(id: number, name: string | undefined, frame: ReadFrame): string | undefined {
+    const t = this.transition!
+    if (t.phase === "reconfiguring" && this.state.up === "play" && name === "configuration_acknowledged") {
+      // The client left play: from now on it reads configuration packets, the new backend's.
+      this.state.up = "configuration"
+      this.state.down = "configuration"
+      this.backend = t.next
+      t.phase = "configuring"
+      if (this.pumpDown()) resumeReading(t.next!.socket)
+    } else if (t.phase === "barrier" && answersBarrier(t, id, this.table, () => frame.payload())) {
+      this.finishSwitch()
+    }
+    return undefined
+  }
+
+  /** The new backend's packets before its Join Game are dropped (no world for them yet); the Join Game moves the player. */
+  private joining(frame: ReadFrame, name: string | undefined): string | undefined {
+    if (name !== "login") return undefined
+    const payload = frame.payload()
+    if (isProtocolError(payload)) return `from the backend: ${payload.message}`
+    const after = afterJoinGame(this.protocol, this.table, payload, this.bossBars)
+    if (isProtocolError(after)) return `the new server's Join Game: ${after.message}`
+    this.bossBars.clear()
+    const forwarded = this.client.writer.forward(frame)
+    if (forwarded !== undefined) return `to the player: ${forwarded.message}`
+    for (const p of after) {
+      const failed = this.client.writer.writePacket(p.id, p.payload)
+      if (failed !== undefined) return `to the player: ${failed.message}`
+    }
+    const t = this.transition!
+    t.phase = "barrier"
+    t.barrier = after[after.length - 1]!.payload
+    return undefined
+  }
+
+  /** Registry frames of a configuration phase, handed to the hook at its end (1.20.2+). */
+  private capture(name: string, id: number, frame: ReadFrame): void {
+    if (name === "finish_configuration") {
+      const frames = this.captured
+      this.captured = undefined
+      if (frames !== undefined && frames.length > 0) this.onConfigurationFrames!(this.protocol, frames)
+      return
+    }
+    if (!REGISTRY_FRAMES.has(name)) return
+    const payload = frame.payload()
+    if (!isProtocolError(payload)) (this.captured ??= []).push({ id, payload: payload.slice() })
+  }
+
+  /** Boss bar adds (action 0) and removals (1), before 1.20.2: the UUID, then the action (one VarInt byte). */
+  private trackBossBar(frame: ReadFrame): void {
+    if (this.protocol >= SpawnGate.V1_20_2) return
+    const payload = frame.payload()
+    if (isProtocolError(payload) || payload.length < 17) return
+    const bar = uuidFromBytes(payload, 0)
+    if (payload[16] === 0) this.bossBars.add(bar)
+    else if (payload[16] === 1) this.bossBars.delete(bar)
   }
 
   private raw(direction: "serverbound" | "clientbound", state: LegState, id: number, frame: ReadFrame): string | undefined {
@@ -194,7 +374,17 @@ export class SessionPumps {
     if (isProtocolError(payload)) return payload.message
     if (direction === "serverbound") this.holdUp = true
     else this.holdDown = true
-    this.slow({ _tag: "Raw", direction, state, id, data: payload.slice() })
+    this.slow({ _tag: "Raw", direction, state, id, data: payload.slice(), generation: this.generation })
+    return undefined
+  }
+
+  /** A packet the proxy's commands decide on, held until they have. */
+  private commandPacket(tag: "TabComplete" | "DeclareCommands", id: number, frame: ReadFrame): string | undefined {
+    const payload = frame.payload()
+    if (isProtocolError(payload)) return payload.message
+    if (tag === "TabComplete") this.holdUp = true
+    else this.holdDown = true
+    this.slow({ _tag: tag, id, payload: payload.slice(), generation: this.generation })
     return undefined
   }
 
@@ -205,7 +395,7 @@ export class SessionPumps {
       if (this.pumpUp()) resumeReading(this.client.socket)
     } else {
       this.holdDown = false
-      if (this.pumpDown()) resumeReading(this.backend.socket)
+      if (this.pumpDown() && this.backend !== undefined) resumeReading(this.backend.socket)
     }
   }
 
@@ -213,8 +403,8 @@ export class SessionPumps {
   drained(side: "client" | "backend"): void {
     if (side === "client" && this.drainDown && this.client.socket.writableLength === 0) {
       this.drainDown = false
-      if (this.pumpDown()) resumeReading(this.backend.socket)
-    } else if (side === "backend" && this.drainUp && this.backend.socket.writableLength === 0) {
+      if (this.pumpDown() && this.backend !== undefined) resumeReading(this.backend.socket)
+    } else if (side === "backend" && this.drainUp && (this.backend?.socket.writableLength ?? 0) === 0) {
       this.drainUp = false
       if (this.pumpUp()) resumeReading(this.client.socket)
     }
@@ -222,4 +412,5 @@ export class SessionPumps {
 }
 
 type SlowChatName = "chat" | "chat_message" | "chat_command" | "chat_command_signed"
+
 

@@ -10,7 +10,8 @@
  * releases of leases it never granted).
  */
 import { Effect, Layer, Option } from "effect"
-import { Sessions } from "../../session/Sessions.ts"
+import { outcomeOfAct, Sessions } from "../../session/Sessions.ts"
+import { familyOf } from "../../mode/ModeHandler.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
 export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
@@ -38,7 +39,15 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
       findByName: (name) => find({ name }),
       findByUuid: (uuid) => find({ uuid }),
       kick: (id, reason) => link.call("sessions.kick", { id, reason }),
-      act: (id, action) => link.call("sessions.act", { id, action })
+      act: (id, action) => link.call("sessions.act", { id, action }),
+      // The coordinator's actors answer yes or no (the player read the reason in chat).
+      switchTo: (id, server) =>
+        Effect.flatMap(find({ id }), (found) =>
+          Option.isNone(found)
+            ? Effect.succeed({ _tag: "NotFound" } as const)
+            : familyOf(found.value.mode) === "forwarding"
+            ? Effect.succeed({ _tag: "NotIntercepted" } as const)
+            : Effect.map(link.call("sessions.act", { id, action: { _tag: "Switch", server } }), (ok) => outcomeOfAct(server, ok)))
     })
   })
 )

@@ -1,0 +1,20 @@
+/**
+ * The registry capture hook (1.20.2+): while the session loop relays a backend's configuration
+ * phase, the registry frames it sends (Registry Data, Known Packs, Feature Flags, Tags) are
+ * copied and handed to `onConfigurationFrames(protocol, frames)` when that phase finishes, so a
+ * proxy-hosted world (limbo) can cache them per protocol and replay them later.
+ *
+ * A Context.Reference: unset by default, and then the loop copies nothing (no cost). A layer that
+ * wants the frames provides it, e.g.
+ *   Layer.succeed(ConfigurationFrames, { onConfigurationFrames: (protocol, frames) => cache.set(protocol, frames) })
+ * The hook runs synchronously inside the loop's read callback: keep it short and never throw.
+ */
+import { Context } from "effect"
+import type { ConfigurationFramesHook } from "./SessionLoop.ts"
+
+export type { ConfigurationFrame, ConfigurationFramesHook } from "./SessionLoop.ts"
+
+export const ConfigurationFrames = Context.Reference<{ readonly onConfigurationFrames?: ConfigurationFramesHook | undefined }>(
+  "infrarust/mode/intercepted/ConfigurationFrames",
+  { defaultValue: () => ({}) }
+)
