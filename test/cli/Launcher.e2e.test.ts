@@ -115,9 +115,12 @@ describe("first run on the repository's own files", () => {
       // docs/quick-start.md shows this output: every line of it is what the program printed.
       const root = REPO.replace(/\/$/, "")
       const normal = (line: string) => line.replace(/^\S+Z /, "").replace(/\d+ (data-plane )?workers/g, "N $1workers")
+      const sample = docBlock("quick-start.md", "first-run-output").split("\n").filter((l) => l !== "")
+      const expectedLines = sample.map((line) => normal(line.replaceAll("/home/you/infrarust-ts", root).replace("127.0.0.1:25565", `127.0.0.1:${port}`)))
+      // The start-up report is printed just after the "listening on" line: wait for its last line.
+      yield* Effect.promise(() => eventually(() => proc.stdout.map(normal).includes(expectedLines.at(-1)!), 10_000))
       const printed = proc.stdout.map(normal)
-      for (const line of docBlock("quick-start.md", "first-run-output").split("\n").filter((l) => l !== "")) {
-        const expected = normal(line.replaceAll("/home/you/infrarust-ts", root).replace("127.0.0.1:25565", `127.0.0.1:${port}`))
+      for (const expected of expectedLines) {
         assert.include(printed, expected, `quick-start.md shows a line the program does not print:\n${expected}\n---\n${printed.join("\n")}`)
       }
       const status = yield* Effect.promise(() => ping(VERSION, port, "localhost"))
