@@ -37,6 +37,7 @@ import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
 import { ReloadEvents } from "./event/ReloadEvents.ts"
 import { Limbo } from "./limbo/Limbo.ts"
+import { configurationFramesToLimbo } from "./mode/intercepted/ConfigurationFrames.ts"
 import { LimboHandlers } from "./limbo/LimboHandlers.ts"
 import { LimboRegistries } from "./limbo/LimboRegistries.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
@@ -165,7 +166,7 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
  * stages over it with in-memory sockets.
  */
 export const proxyServices = ProxyModes.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer, ServerKeyPair.layer, SessionServer.layer)),
+  Layer.provideMerge(Layer.mergeAll(IdleWatch.layer, ZeroCopy.layer, IpFilter.layer, ServerKeyPair.layer, SessionServer.layer, configurationFramesToLimbo)),
   Layer.provideMerge(controlPlane(Observability.layer, BanList.layer))
 )
 

@@ -21,6 +21,7 @@ import { BanList } from "../security/BanList.ts"
 import { ServerManager } from "../server-manager/ServerManager.ts"
 import type { SessionInfo } from "../session/Session.ts"
 import { Sessions } from "../session/Sessions.ts"
+import { LIMBO_TARGET } from "../session/PlayerAction.ts"
 import { type ApiError, badRequest, conflict, forbidden, notFound, unavailable } from "./ApiErrors.ts"
 import type { ServerInput } from "./ApiModels.ts"
 import { untrusted } from "../observability/LogText.ts"
@@ -189,7 +190,7 @@ const make = Effect.gen(function*() {
     send: (key: string, target: string) =>
       Effect.gen(function*() {
         const s = yield* findPlayer(key)
-        if ((yield* router.server(target)) === undefined) return yield* Effect.fail(notFound(`Server '${target}' not found`))
+        if (target !== LIMBO_TARGET && (yield* router.server(target)) === undefined) return yield* Effect.fail(notFound(`Server '${target}' not found`))
         const outcome = yield* sessions.switchTo(s.id, target)
         switch (outcome._tag) {
           case "Switched":

@@ -30,7 +30,6 @@ export const inactiveSettings = (_config: ProxyConfig, table: RoutingTable<Loade
   const not = (what: string, why: string) => lines.push(`${what} is set but not implemented in infrarust-ts yet: ${why}`)
   for (const entry of table.entries) {
     const server = entry.value.config
-    if (server.limboHandlers.length > 0) not(`limbo_handlers of '${entry.id}'`, "there is no limbo")
     if (server.proxyMode === "full") not(`proxy_mode "full" of '${entry.id}'`, "it is relayed like passthrough, as Infrarust does")
   }
   return lines

@@ -28,6 +28,8 @@ export class LimboRegistries extends Context.Service<LimboRegistries, {
   readonly lookup: (protocol: number) => Effect.Effect<Option.Option<CapturedRegistries>>
   /** The same lookup, synchronous, for the limbo's data plane. */
   readonly peek: (protocol: number) => CapturedRegistries | undefined
+  /** `record`, synchronous and silent, for the session loop's capture hook; false when nothing was kept. */
+  readonly remember: (protocol: number, packets: ReadonlyArray<OutPacket>) => boolean
 }>()("infrarust/limbo/LimboRegistries") {
   static readonly layer = Layer.sync(LimboRegistries, () => {
     const captured = new Map<number, CapturedRegistries>()
@@ -39,7 +41,12 @@ export class LimboRegistries extends Context.Service<LimboRegistries, {
           captured.set(protocol, kept)
         }),
       lookup: (protocol) => Effect.sync(() => Option.fromUndefinedOr(captured.get(protocol))),
-      peek: (protocol) => captured.get(protocol)
+      peek: (protocol) => captured.get(protocol),
+      remember: (protocol, packets) => {
+        const kept = capture(protocol, packets)
+        if (kept !== undefined) captured.set(protocol, kept)
+        return kept !== undefined
+      }
     })
   })
 }

@@ -13,6 +13,9 @@ import type { JsonObject } from "../protocol/Disconnect.ts"
 
 export type ActionText = string | JsonObject
 
+/** The switch target that means "the limbo, with the current server's handlers" (Infrarust's sentinel). */
+export const LIMBO_TARGET = "$limbo"
+
 export type PlayerAction =
   | { readonly _tag: "Message"; readonly text: ActionText }
   | { readonly _tag: "ActionBar"; readonly text: ActionText }

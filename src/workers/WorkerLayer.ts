@@ -31,6 +31,10 @@ import { Router } from "../routing/Router.ts"
 import { IpFilter } from "../security/IpFilter.ts"
 import { slotsOf } from "./ConnectionSlots.ts"
 import type { WorkerData } from "./Ops.ts"
+import { Limbo } from "../limbo/Limbo.ts"
+import { LimboHandlers } from "../limbo/LimboHandlers.ts"
+import { LimboRegistries } from "../limbo/LimboRegistries.ts"
+import { configurationFramesToLimbo } from "../mode/intercepted/ConfigurationFrames.ts"
 import * as RemoteBalancer from "./remote/RemoteBalancer.ts"
 import * as RemoteCommands from "./remote/RemoteCommands.ts"
 import * as RemoteConfig from "./remote/RemoteConfig.ts"
@@ -117,6 +121,12 @@ export const workerLayer = (data: WorkerData) => {
     SessionServer.layer,
     Forwarding.layer
   ).pipe(Layer.provideMerge(observability))
-  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(services))
+  // Limbo handlers are plugins' code, which runs in the coordinator: a worker's limbo has none
+  // (a login that needs one is refused with "No limbo handlers configured"; docs/limbo.md).
+  const limbo = configurationFramesToLimbo.pipe(
+    Layer.provideMerge(Limbo.layer),
+    Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer))
+  )
+  const handler = ConnectionHandler.layer.pipe(Layer.provideMerge(ProxyModes.layer), Layer.provideMerge(limbo), Layer.provideMerge(services))
   return listener.pipe(Layer.provideMerge(handler))
 }

@@ -9,7 +9,8 @@
  *   Layer.succeed(ConfigurationFrames, { onConfigurationFrames: (protocol, frames) => cache.set(protocol, frames) })
  * The hook runs synchronously inside the loop's read callback: keep it short and never throw.
  */
-import { Context } from "effect"
+import { Context, Effect, Layer } from "effect"
+import { LimboRegistries } from "../../limbo/LimboRegistries.ts"
 import type { ConfigurationFramesHook } from "./SessionLoop.ts"
 
 export type { ConfigurationFrame, ConfigurationFramesHook } from "./SessionLoop.ts"
@@ -17,4 +18,14 @@ export type { ConfigurationFrame, ConfigurationFramesHook } from "./SessionLoop.
 export const ConfigurationFrames = Context.Reference<{ readonly onConfigurationFrames?: ConfigurationFramesHook | undefined }>(
   "infrarust/mode/intercepted/ConfigurationFrames",
   { defaultValue: () => ({}) }
+)
+
+/** The limbo's cache fed by every intercepted session's backend configuration phase. */
+export const configurationFramesToLimbo = Layer.effect(
+  ConfigurationFrames,
+  Effect.gen(function*() {
+    const registries = yield* LimboRegistries
+    const onConfigurationFrames: ConfigurationFramesHook = (protocol, frames) => void registries.remember(protocol, frames)
+    return { onConfigurationFrames }
+  })
 )

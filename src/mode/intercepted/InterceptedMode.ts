@@ -34,15 +34,15 @@ import { nameOf } from "../../protocol/ProtocolVersion.ts"
 import { IdleWatch } from "../../relay/IdleWatch.ts"
 import { admitLogin, serverFull } from "../../security/Admission.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
+import type { SessionState } from "../../session/Session.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
 import { openSession } from "../LiveSession.ts"
 import type { ClientLink, LoginStartRead } from "../ModeHandler.ts"
-import { isRefusal } from "../ServerChoice.ts"
-import { joinBackend } from "./BackendJoin.ts"
 import { acknowledgeBackendLogin } from "./BackendLogin.ts"
 import { ConfigurationFrames } from "./ConfigurationFrames.ts"
 import { authenticate, completeLogin, loginKick } from "./ClientLogin.ts"
 import { clientLeg, closeLeg } from "./ClientSocket.ts"
+import { firstBackend } from "./FirstBackend.ts"
 import { chooseServer, permissionsOf } from "./InitialServer.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
 import { driveSession } from "./SessionDriver.ts"
@@ -50,6 +50,13 @@ import { driveSession } from "./SessionDriver.ts"
 /** The player's login steps (encryption, acknowledgement): vanilla gives a client 30 s to log in. */
 const CLIENT_LOGIN_TIMEOUT = Duration.seconds(30)
 const KICK_LINGER = Duration.seconds(2)
+
+/**
+ * A server with limbo handlers holds its logins in the limbo first, where they count against no
+ * server: a full server's queue (a limbo handler) can take them in when a slot frees.
+ */
+const firstState = (routed: LoadedServer): SessionState =>
+  routed.config.limboHandlers.length > 0 ? { _tag: "Limbo", waitingFor: routed.id } : { _tag: "Connecting", server: routed.id }
 
 /** A login disconnect through the leg, then a polite close. */
 const refuseLogin = (leg: PacketLeg, text: Text, log: string, level: "Info" | "Warn" = "Info") =>
@@ -120,7 +127,7 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     identity: identity.online ? "online" : "offline",
     protocolVersion: protocol,
     mode: routed.config.proxyMode
-  }, { _tag: "Connecting", server: routed.id }, routed.config.maxPlayers, actor)
+  }, firstState(routed), routed.config.maxPlayers, actor)
   if (Option.isNone(opened)) {
     const full = yield* serverFull(routed)
     return yield* refuseLogin(leg, full.kick ?? "Server full", full.reason)
@@ -129,15 +136,16 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
   yield* events.notify({ _tag: "PostLogin", player: session.player })
   const permissions = yield* permissionsOf(session.player, identity.online, ctx.config)
   const chosen = yield* chooseServer(session, routed, ctx)
-  if (isRefusal(chosen)) return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
-  const server = chosen
-
-  const joined = yield* joinBackend({ ctx, server, session, profile, table })
+  if ("_tag" in chosen && chosen._tag === "Refusal") {
+    return yield* refuseLogin(leg, chosen.kick ?? "Disconnected", chosen.reason, chosen.level === "Warn" ? "Warn" : "Info")
+  }
+  const switching = { ctx, session, profile, table }
+  const joined = yield* firstBackend(switching, chosen)
   if (joined._tag === "NotJoined") {
     if (joined.unreachable) yield* settleOutcome("no_backend")
     return yield* refuseLogin(leg, joined.text, joined.unreachable ? `${joined.detail}; disconnecting ${profile.name}` : joined.detail, joined.level)
   }
-  const backend = joined.backend
+  const { server, backend, visit } = joined
   const { success, threshold } = joined.login
   yield* completeLogin({
     leg,
@@ -148,11 +156,11 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     timeout: CLIENT_LOGIN_TIMEOUT
   })
   acknowledgeBackendLogin(backend.leg, table)
-  yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
+  if (visit === undefined) yield* session.transition({ _tag: "Playing", server: server.id, backend: backend.address }, 0)
   yield* session.joined
-  yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
+  if (visit === undefined) yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
   yield* settleOutcome("relayed")
-  yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.config.proxyMode}`)
+  yield* Effect.logInfo(`session started backend=${backend.address}${visit === undefined ? "" : ` (the limbo, then '${server.id}')`} mode=${server.config.proxyMode}`)
 
   const end = yield* driveSession({
     client: leg,
@@ -162,7 +170,8 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, link: ClientLin
     initial: table.login.serverbound.ids.login_acknowledged === undefined ? "play" : "configuration",
     player: session.player,
     server,
-    switching: { ctx, session, profile, table },
+    switching,
+    limbo: visit,
     onConfigurationFrames: (yield* ConfigurationFrames).onConfigurationFrames,
     timeouts: relayTimeoutsOf(server.config),
     idleWatch: yield* IdleWatch,

@@ -6,10 +6,12 @@
  * "Server switch failed: ":
  * 1. the target exists (`unknown server: <id>`) and is not where the player is;
  * 2. networks, as Infrarust documents them (its code lets a missing network through): both
- *    servers name the same non-empty `network`; a server without one is isolated;
+ *    servers name the same non-empty `network`; a server without one is isolated. A player
+ *    leaving the limbo skips rules 1–2: the limbo's handlers chose the target;
  * 3. ServerPreConnect (previous = the current server): Denied refuses, ConnectTo redirects (the
- *    new target passes rules 1–2 again, without a second event), SendToLimbo is refused until
- *    limbo exists;
+ *    new target passes rules 1–2 again, without a second event), SendToLimbo answers ToLimbo
+ *    (the caller opens the limbo; refused for a player already leaving one, so two plugins
+ *    cannot bounce it between them);
  * 4. the target's `[ip_filter]` and `max_players`;
  * 5. the backend login with forwarding (BackendJoin.ts), then ServerConnected.
  * The registry shows the player as Switching(S → T) during step 5.
@@ -25,6 +27,7 @@ import { admitToServer } from "../../security/Admission.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import { Sessions } from "../../session/Sessions.ts"
 import type { LiveSession } from "../LiveSession.ts"
+import type { LimboVisit } from "../../limbo/Limbo.ts"
 import { type BackendLeg } from "./BackendLeg.ts"
 import { joinBackend } from "./BackendJoin.ts"
 import { acknowledgeBackendLogin } from "./BackendLogin.ts"
@@ -37,8 +40,10 @@ export interface SwitchContext {
 }
 
 export type Prepared =
-  | { readonly _tag: "Ready"; readonly server: LoadedServer; readonly backend: BackendLeg }
+  | { readonly _tag: "Ready"; readonly server: LoadedServer; readonly backend: BackendLeg; readonly visit?: LimboVisit }
   | { readonly _tag: "Refused"; readonly reason: string }
+  /** ServerPreConnect's SendToLimbo: these handlers (empty: the target's `limbo_handlers`). */
+  | { readonly _tag: "ToLimbo"; readonly server: LoadedServer; readonly handlers: ReadonlyArray<string> }
 
 const refused = (reason: string): Prepared => ({ _tag: "Refused", reason })
 
@@ -52,17 +57,18 @@ export const networkRefusal = (from: LoadedServer, to: LoadedServer): string | u
 }
 
 /** Rules 1–2 for `targetId`. */
-const target = Effect.fnUntraced(function*(from: LoadedServer, targetId: string) {
+const target = Effect.fnUntraced(function*(from: LoadedServer, targetId: string, fromLimbo: boolean) {
   const to = yield* (yield* Router).server(targetId)
   if (to === undefined) return `unknown server: ${targetId}`
+  if (fromLimbo) return to
   if (to.id === from.id) return `already connected to '${to.id}'`
   return networkRefusal(from, to) ?? to
 })
 
 /** Rule 3. */
-const preConnect = Effect.fnUntraced(function*(sc: SwitchContext, from: LoadedServer, to: LoadedServer) {
+const preConnect = Effect.fnUntraced(function*(sc: SwitchContext, from: LoadedServer, to: LoadedServer, fromLimbo: boolean) {
   const events = yield* Events
-  if (!events.wants("ServerPreConnect")) return to
+  if (!events.wants("ServerPreConnect")) return to as LoadedServer | string | Prepared
   const result: PreConnectResult = yield* events.fire(
     { _tag: "ServerPreConnect", player: sc.session.player, server: to.id, previous: from.id },
     ALLOWED
@@ -73,18 +79,26 @@ const preConnect = Effect.fnUntraced(function*(sc: SwitchContext, from: LoadedSe
     case "Denied":
       return `switch denied: ${result.reason}`
     case "SendToLimbo":
-      return "a plugin sent the player to limbo, which this proxy does not have yet"
+      if (fromLimbo) return "a plugin sent the player back to the limbo it is leaving"
+      return { _tag: "ToLimbo", server: to, handlers: result.handlers } as Prepared
     case "ConnectTo":
-      return yield* target(from, result.server)
+      return yield* target(from, result.server, fromLimbo)
   }
 })
 
 /** Rules 1–5: the logged-in backend of the target, or why not. */
-export const prepareSwitch = Effect.fnUntraced(function*(sc: SwitchContext, from: LoadedServer, backendAddress: string | undefined, targetId: string) {
-  const first = yield* target(from, targetId)
+export const prepareSwitch = Effect.fnUntraced(function*(
+  sc: SwitchContext,
+  from: LoadedServer,
+  backendAddress: string | undefined,
+  targetId: string,
+  fromLimbo = false
+) {
+  const first = yield* target(from, targetId, fromLimbo)
   if (typeof first === "string") return refused(first)
-  const to = yield* preConnect(sc, from, first)
+  const to = yield* preConnect(sc, from, first, fromLimbo)
   if (typeof to === "string") return refused(to)
+  if ("_tag" in to) return to
   const filtered = yield* admitToServer(to, sc.ctx.client.address, false)
   if (filtered !== undefined) return refused(`server '${to.id}' does not admit this player`)
   if (to.config.maxPlayers > 0 && (yield* (yield* Sessions).countForServer(to.id)) >= to.config.maxPlayers) {

@@ -34,6 +34,9 @@ import { handleBackendLoss } from "./BackendLoss.ts"
 import type { PacketLeg } from "./PacketLeg.ts"
 import { type ConfigurationFramesHook, type LegState, type LoopEnd, SessionPumps, type SlowItem } from "./SessionLoop.ts"
 import { prepareSwitch, type SwitchContext } from "./ServerSwitch.ts"
+import type { LimboVisit } from "../../limbo/Limbo.ts"
+import { followLimbo } from "./LimboExit.ts"
+import { LIMBO_TARGET, type LimboRequest, prepareLimbo } from "./LimboJoin.ts"
 
 export { textOf } from "./TextOf.ts"
 
@@ -57,6 +60,8 @@ export interface DriverOptions {
   readonly onConfigurationFrames?: ConfigurationFramesHook | undefined
   /** The proxy's commands for this player (chat commands, tab completion, the command graph). */
   readonly commands: SessionCommands
+  /** Set when `backend` is the limbo (the login went there first). */
+  readonly limbo?: LimboVisit | undefined
 }
 
 export interface SessionEnd extends LoopEnd {
@@ -79,10 +84,20 @@ export interface Driver {
   readonly disconnect: (reason: Text, detail: string) => void
   /** Lets go of the current backend (gone, or replaced): listeners off, socket and leg scope closed. */
   readonly release: Effect.Effect<void>
-  readonly switchTo: (target: string, onRefused: "tell" | "silent") => Effect.Effect<SwitchOutcome>
+  readonly switchTo: (target: SwitchTarget, onRefused: "tell" | "silent") => Effect.Effect<SwitchOutcome>
+  /** The limbo visit the player is in, when the current backend is the limbo. */
+  limbo: LimboVisit | undefined
 }
 
-type Services = Effect.Services<ReturnType<typeof prepareSwitch>>
+/** A server id, `$limbo`, or the limbo with these handlers. */
+export type SwitchTarget = string | { readonly limbo: LimboRequest }
+
+interface Moved {
+  readonly outcome: SwitchOutcome
+  readonly visit?: LimboVisit
+}
+
+type Services = Effect.Services<ReturnType<typeof prepareSwitch>> | Effect.Services<ReturnType<typeof prepareLimbo>>
 
 export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never, Services> =>
   Effect.gen(function*() {
@@ -154,7 +169,8 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
         old.leg.socket.destroy()
         return Scope.close(old.scope, Exit.void)
       }),
-      switchTo: (target, onRefused) => switchTo(target, onRefused)
+      switchTo: (target, onRefused) => switchTo(target, onRefused),
+      limbo: o.limbo
     }
     detach = attach(o.backend)
 
@@ -177,37 +193,69 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
         if (failed !== undefined) resume(Effect.succeed(false))
       })
 
-    const run = (target: string, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
+    /** Where a switch goes: a server, `$limbo` (the current server's handlers), or the limbo with given handlers. */
+    const prepare = (target: SwitchTarget) =>
       Effect.gen(function*() {
         const from = d.server
-        const prepared = yield* prepareSwitch(o.switching, from, d.current?.address, target)
-        if (prepared._tag === "Refused") {
+        const limbo = (request: LimboRequest) => prepareLimbo(o.switching, from, request)
+        if (typeof target !== "string") return yield* limbo(target.limbo)
+        if (target === LIMBO_TARGET) {
+          return yield* limbo({ names: from.config.limboHandlers, strictness: "strict", entry: { _tag: "PluginRedirect", from: from.id } })
+        }
+        const prepared = yield* prepareSwitch(o.switching, from, d.current?.address, target, d.limbo !== undefined)
+        if (prepared._tag !== "ToLimbo") return prepared
+        const names = prepared.handlers.length > 0 ? prepared.handlers : prepared.server.config.limboHandlers
+        return yield* limbo({ names, strictness: "lenient", entry: { _tag: "PluginRedirect", from: from.id } })
+      })
+
+    const run = (target: SwitchTarget, onRefused: "tell" | "silent"): Effect.Effect<Moved> =>
+      Effect.gen(function*() {
+        const from = d.server
+        const wasInLimbo = d.limbo !== undefined
+        const prepared = yield* prepare(target)
+        if (prepared._tag !== "Ready") {
+          const reason = prepared._tag === "Refused" ? prepared.reason : "the limbo is not available here"
           // A player whose backend went away meanwhile has nowhere to stay.
-          if (d.current === undefined && onRefused === "tell") d.disconnect(`Server switch failed: ${prepared.reason}`, `switch failed: ${prepared.reason}`)
-          if (onRefused === "tell") tell(`Server switch failed: ${prepared.reason}`)
-          return { _tag: "Refused", reason: prepared.reason } as SwitchOutcome
+          if (d.current === undefined && onRefused === "tell") d.disconnect(`Server switch failed: ${reason}`, `switch failed: ${reason}`)
+          if (onRefused === "tell") tell(`Server switch failed: ${reason}`)
+          return { outcome: { _tag: "Refused", reason } } as Moved
         }
         const replaced: { old: BackendLeg | undefined } = { old: undefined }
         const moved = yield* cutOver(prepared.backend, prepared.server, replaced).pipe(
           Effect.timeoutOrElse({ duration: SWITCH_TRANSITION_TIMEOUT, orElse: () => Effect.succeed(false) }),
           Effect.ensuring(Effect.suspend(() => (replaced.old === undefined ? Effect.void : Scope.close(replaced.old.scope, Exit.void))))
         )
+        const to = prepared.visit === undefined ? prepared.server.id : LIMBO_TARGET
         if (!moved) {
-          if (pumps.ended === undefined && d.current === prepared.backend) d.disconnect(`Server switch failed: '${prepared.server.id}' did not take you in time`, "switch timed out")
-          return { _tag: "Refused", reason: `the switch to '${prepared.server.id}' did not complete` } as SwitchOutcome
+          if (pumps.ended === undefined && d.current === prepared.backend) d.disconnect(`Server switch failed: '${to}' did not take you in time`, "switch timed out")
+          return { outcome: { _tag: "Refused", reason: `the switch to '${to}' did not complete` } } as Moved
         }
-        yield* Effect.logInfo(`switched ${o.player.name} from '${from.id}' to '${prepared.server.id}' backend=${prepared.backend.address}`)
-        yield* events.notify({ _tag: "ServerSwitch", player: o.player, previous: from.id, server: prepared.server.id })
-        return { _tag: "Switched", server: prepared.server.id } as SwitchOutcome
+        d.limbo = prepared.visit
+        if (prepared.visit !== undefined) {
+          yield* Effect.logInfo(`sent ${o.player.name} from '${from.id}' to the limbo`)
+          return { outcome: { _tag: "Switched", server: to }, visit: prepared.visit } as Moved
+        }
+        yield* Effect.logInfo(`switched ${o.player.name} from ${wasInLimbo ? "the limbo" : `'${from.id}'`} to '${to}' backend=${prepared.backend.address}`)
+        if (!wasInLimbo) yield* events.notify({ _tag: "ServerSwitch", player: o.player, previous: from.id, server: to })
+        return { outcome: { _tag: "Switched", server: to } } as Moved
       }).pipe(Effect.provideContext(services))
 
-    /** One switch at a time, in a fiber of the session's scope: a caller that gives up does not cut it short. */
-    const switchTo = (target: string, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
+    /**
+     * One switch at a time, in a fiber of the session's scope: a caller that gives up does not cut
+     * it short. A visit to the limbo is followed (its handlers' verdict acted on) once the switch
+     * into it is over, so leaving it is never refused as "already under way".
+     */
+    const switchTo = (target: SwitchTarget, onRefused: "tell" | "silent"): Effect.Effect<SwitchOutcome> =>
       Effect.suspend(() => {
         if (d.switching) return Effect.succeed({ _tag: "Refused", reason: "a server switch is already under way" } as SwitchOutcome)
         if (d.current !== undefined && !pumps.settled) return Effect.succeed({ _tag: "Refused", reason: "the player is not in the game yet" } as SwitchOutcome)
         d.switching = true
-        return Effect.forkIn(run(target, onRefused).pipe(Effect.ensuring(Effect.sync(() => (d.switching = false)))), o.switching.session.scope).pipe(
+        const attempt = run(target, onRefused).pipe(
+          Effect.ensuring(Effect.sync(() => (d.switching = false))),
+          Effect.tap((m) => (m.visit === undefined ? Effect.void : Effect.forkIn(followLimbo(d, m.visit), o.switching.session.scope))),
+          Effect.map((m) => m.outcome)
+        )
+        return Effect.forkIn(attempt, o.switching.session.scope).pipe(
           Effect.flatMap(Fiber.await),
           Effect.map((exit) => (Exit.isSuccess(exit) ? exit.value : { _tag: "Refused", reason: "the session ended" } as SwitchOutcome))
         )
@@ -297,6 +345,8 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
     // Actions are carried out at once, from whichever fiber asks: writes are synchronous, and
     // between two reads neither writer holds anything (each pump flushes what it queued).
     o.onActor({ act, switchTo: (server) => switchTo(server, "tell") })
+    // A login that went to the limbo first: its handlers' verdict moves the player on.
+    if (o.limbo !== undefined) yield* Effect.forkIn(followLimbo(d, o.limbo), o.switching.session.scope)
     // Bytes that arrived during the logins are waiting in the readers.
     if (pumps.pumpDown()) resumeReading(o.backend.leg.socket)
     if (pumps.pumpUp()) resumeReading(client.socket)

@@ -25,4 +25,11 @@ describe("permissionsOf", () => {
       yield* (yield* EventBus).listen("PermissionsSetup", (e) => Effect.succeed(e.player.name === "alex" ? { admin: true } : undefined), { owner: "test" })
       assert.isTrue((yield* permissionsOf(player("alex", "00000000-0000-0000-0000-000000000001", "online"), true, config)).admin)
     }).pipe(Effect.provide(EventBus.layer)))
+
+  it.effect("a UUID is listed dashed or undashed, in any case", () =>
+    Effect.gen(function*() {
+      const undashed = Schema.decodeUnknownSync(ProxyConfig)({ permissions: { admins: ["069A79F444E94726A5BEFCA90E38AAF5"] } })
+      assert.isTrue((yield* permissionsOf(player("Notch", "069a79f4-44e9-4726-a5be-fca90e38aaf5", "online"), true, undashed)).admin)
+      assert.isFalse((yield* permissionsOf(player("Dinnerbone", "61699b2e-d327-4a01-9f1e-0ea8c3f06bc6", "online"), true, undashed)).admin)
+    }).pipe(Effect.provide(EventBus.layer)))
 })
