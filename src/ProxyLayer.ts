@@ -17,9 +17,11 @@ import { Balancer } from "./backend/Balancer.ts"
 import { parseHostPort } from "./config/HostPort.ts"
 import { ProxyConfigStore } from "./config/ProxyConfigStore.ts"
 import { ServersDirectory } from "./config/ServersDirectory.ts"
+import { DemoBackend } from "./demo/DemoBackend.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { DockerDiscovery } from "./docker/DockerDiscovery.ts"
 import { listen } from "./connection/Listener.ts"
+import { followBind, warnBindNeedsRestart } from "./connection/BindFollower.ts"
 import type { LogFormat } from "./observability/Logging.ts"
 import * as Observability from "./observability/Observability.ts"
 import { LogThrottle } from "./observability/LogThrottle.ts"
@@ -63,6 +65,8 @@ import { describePlan, planWorkers } from "./workers/WorkerPlan.ts"
 
 export interface ProxyOptions {
   readonly configPath: string
+  /** `--plugins-dir`; overrides `plugins_dir`. */
+  readonly pluginsDir?: string | undefined
   /** `--bind`, already validated; overrides `bind`. */
   readonly bind?: { readonly host: string; readonly port: number } | undefined
   /** Called once the listener is bound (tests learn the port this way). */
@@ -110,6 +114,8 @@ const ListenerLive = (options: ProxyOptions) =>
       )
       yield* announceListening(bind.host, listening.address.port, config, yield* SubscriptionRef.get(router.table))
       options.onListening?.({ host: bind.host, port: listening.address.port })
+      // A changed bind/so_reuseport moves the listener; live connections stay (BindFollower.ts).
+      yield* Effect.forkScoped(followBind(store.config, listening, options.bind, (address) => options.onListening?.(address)))
       yield* initialized
     })
   )
@@ -123,7 +129,8 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const files = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   // Docker containers join the same server list (with [docker]) before the router first reads it.
   const servers = DockerDiscovery.pipe(Layer.provideMerge(files))
-  const routing = Router.layer.pipe(Layer.provideMerge(servers))
+  // The first-run demo backend (servers with demo = true) listens before anyone is routed to it.
+  const routing = Router.layer.pipe(Layer.provideMerge(DemoBackend.layer.pipe(Layer.provideMerge(servers))))
   // Events sit low: every service above may fire them, and plugins listen from the top.
   const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
@@ -218,6 +225,7 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
       const logs: WorkerLogs = forward
         ? { _tag: "Forward", level }
         : { _tag: "Stdout", format: options.workerLogFormat, level }
+      yield* Effect.forkScoped(warnBindNeedsRestart(store.config))
       return Coordinator.layer({
         count,
         configPath: store.path,
@@ -258,5 +266,5 @@ export const ProxyLayer = (given: ProxyOptions) => {
       return withWorkers(options, plan.count, listening) as AnyComposition
     })
   )
-  return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath)), Layer.provide(NodeFileSystem.layer))
+  return proxy.pipe(Layer.provide(ProxyConfigStore.layer(options.configPath, { pluginsDir: options.pluginsDir })), Layer.provide(NodeFileSystem.layer))
 }

@@ -2,6 +2,9 @@
 /**
  * Process entry: parse the command line, run the proxy until SIGINT/SIGTERM.
  *
+ * Started through src/cli/infrarust-ts (the package's bin and `npm start`), which finds Node 24
+ * and `exec`s it, so this process is the one npm, systemd or a container runtime signals.
+ *
  * Exit codes: 0 after a clean shutdown (signals included), 2 for a configuration error
  * (the message names the file, key and expectation), 1 for anything else (e.g. the bind
  * address is taken). This is the only file that runs an Effect on the main thread (worker
@@ -44,9 +47,11 @@ switch (command._tag) {
     }
     // The last log lines, for the admin API (installed beside the stdout logger).
     const logRing = makeLogRing()
-    const program = Layer.launch(
+    // Warnings from the command line (an unreadable log level) go through the logger, as entries.
+    const program = Effect.andThen(Effect.forEach(options.warnings, (w) => Effect.logWarning(w), { discard: true }), Layer.launch(
       ProxyLayer({
         configPath: options.config,
+        pluginsDir: options.pluginsDir,
         bind: bind?.success,
         workerLogFormat: options.logFormat,
         logRing,
@@ -58,7 +63,7 @@ switch (command._tag) {
           interactive: process.stdin.isTTY === true
         }
       })
-    ).pipe(
+    )).pipe(
       Effect.tapError((error) => Effect.logError(error.message)),
       Effect.provide(Logging.layer({ format: options.logFormat, level: options.logLevel, ring: logRing }))
     )

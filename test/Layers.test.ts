@@ -19,6 +19,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   config: 2,
   routing: 3,
   observability: 3,
+  demo: 3,
   native: 3,
   docker: 3,
   socket: 4,

@@ -77,7 +77,7 @@ export const KeepaliveConfig = table({
 })
 export type KeepaliveConfig = typeof KeepaliveConfig.Type
 
-/** `[ban]`: the ban store. `file` is relative to the working directory. */
+/** `[ban]`: the ban store. A relative `file` is relative to the config file's directory (ConfigPaths.ts). */
 export const BanConfig = table({
   file: withDefault(Str, "bans.json"),
   purgeInterval: withDefault(HumanDuration, "300s"),

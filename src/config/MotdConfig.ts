@@ -2,7 +2,7 @@
  * MOTD overrides: `[default_motd.<state>]` in `infrarust.toml` and `[motd.<state>]` in server
  * files. Each state is optional; an entry needs at least its `text`.
  *
- * `favicon` is a PNG path (relative to the working directory), a base64 string or a
+ * `favicon` is a PNG path (relative to the config file's directory), a base64 string or a
  * `data:image/png;base64,...` URI; it is kept as written and read by the status code.
  */
 import { Schema } from "effect"

@@ -5,7 +5,8 @@
  *
  * An empty file is a valid config: every key has a default, every optional table is absent.
  * Paths (`servers_dir`, `plugins_dir`, `[ban] file`, `[forwarding] secret_file`, favicons) are kept
- * as written; relative ones are resolved against the process working directory, as Infrarust does.
+ * as written here; ProxyConfigStore resolves relative ones against the config file's directory
+ * (ConfigPaths.ts; Infrarust uses the working directory).
  */
 import { Schema } from "effect"
 import { ForwardingConfig } from "./ForwardingConfig.ts"

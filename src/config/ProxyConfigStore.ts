@@ -6,17 +6,20 @@
  * file is watched (its directory, filtered by name, because editors save by writing a new file
  * and renaming it over the old one). A changed file is read once it has stayed the same for
  * `file_settle` (SettledRead.ts), so a file written in several steps is never taken half-way.
- * A valid edit is published; consumers decide which tables they apply live (`[rate_limit]`,
- * `[ip_filter]`, `[ban]` do; `bind` needs a restart). An edit that weakens a protection is
+ * A valid edit is published; consumers decide which tables they apply live, and the log line
+ * says which changed keys apply now and which wait for a restart (ReloadScope.ts). An edit that weakens a protection is
  * logged at WARN with what it loosens (SecurityChanges.ts). A broken edit is logged and the
- * last good config stays in place.
+ * last good config stays in place. Relative paths in the file are resolved against its directory
+ * (ConfigPaths.ts) before anything sees them.
  */
 import { Context, Effect, Equal, FileSystem, Layer, Option, Result, Semaphore, SubscriptionRef } from "effect"
 import * as NodePath from "node:path"
 import { fileError } from "./ConfigError.ts"
 import { parseProxyConfig, readConfigText } from "./ConfigLoader.ts"
+import { configDirectory, resolveConfigPaths } from "./ConfigPaths.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import type { ProxyConfig } from "./ProxyConfig.ts"
+import { describeReload, reloadScope } from "./ReloadScope.ts"
 import { securityWeakenings } from "./SecurityChanges.ts"
 import { settledParse } from "./SettledRead.ts"
 
@@ -24,7 +27,7 @@ import { settledParse } from "./SettledRead.ts"
 const DEBOUNCE = "200 millis"
 
 export interface ProxyConfigStoreShape {
-  /** The config file as named on the command line. */
+  /** The config file, absolute (resolved against the working directory at start-up). */
   readonly path: string
   /** The current config; `changes` starts with it. */
   readonly config: SubscriptionRef.SubscriptionRef<ProxyConfig>
@@ -40,10 +43,31 @@ const readOptional = (fs: FileSystem.FileSystem, path: string) =>
       e.reason._tag === "NotFound" ? Effect.succeedNone : Effect.fail(fileError(path, "Unreadable", `cannot read the file: ${e.message}`)))
   )
 
-const make = Effect.fnUntraced(function*(path: string) {
+/** Command-line settings that win over the file's, at start-up and after every reload. */
+export interface ConfigOverrides {
+  /** `--plugins-dir`, relative to the working directory (a command-line path). */
+  readonly pluginsDir?: string | undefined
+}
+
+/** Parses the file's text, with its relative paths resolved against the file's directory (ConfigPaths.ts). */
+const parseAt = (path: string, overrides: ConfigOverrides) => {
+  const base = configDirectory(path)
+  const pluginsDir = overrides.pluginsDir === undefined ? undefined : NodePath.resolve(overrides.pluginsDir)
+  return (text: string) =>
+    Result.map(parseProxyConfig(text, path), (parsed) => {
+      const config = resolveConfigPaths(parsed.config, base)
+      return { ...parsed, config: pluginsDir === undefined ? config : { ...config, pluginsDir } }
+    })
+}
+
+const make = Effect.fnUntraced(function*(given: string, overrides: ConfigOverrides) {
   const fs = yield* FileSystem.FileSystem
+  // Absolute from here on: the logs name the file wherever the proxy was started from.
+  const path = NodePath.resolve(given)
+  const parse = parseAt(path, overrides)
   let lastText = yield* readConfigText(path)
-  const first = yield* Effect.fromResult(parseProxyConfig(lastText, path))
+  const first = yield* Effect.fromResult(parse(lastText))
+  yield* Effect.logInfo(`configuration loaded from ${path}`)
   for (const warning of first.warnings) yield* Effect.logWarning(warning)
   const config = yield* SubscriptionRef.make(first.config)
 
@@ -58,7 +82,7 @@ const make = Effect.fnUntraced(function*(path: string) {
     // Unchanged: nothing to wait for (the start-up check and our own rename events land here).
     if (Option.isSome(now.success) && now.success.value === lastText) return false
     const current = yield* SubscriptionRef.get(config)
-    const settled = yield* Effect.result(settledParse(read, (text) => parseProxyConfig(text, path), current.fileSettle, now.success))
+    const settled = yield* Effect.result(settledParse(read, parse, current.fileSettle, now.success))
     if (Result.isFailure(settled)) {
       yield* Effect.logWarning(`${settled.failure.message}\n(keeping the previous configuration)`)
       return false
@@ -79,7 +103,9 @@ const make = Effect.fnUntraced(function*(path: string) {
     if (Equal.equals(current, parsed.success.config)) return false
     const weaker = securityWeakenings(current, parsed.success.config)
     if (weaker.length > 0) yield* Effect.logWarning(`${path}: this edit weakens security: ${weaker.join("; ")}`)
-    yield* Effect.logInfo(`${path}: configuration reloaded`)
+    const scope = reloadScope(current, parsed.success.config)
+    // A setting read only at start-up is not "reloaded": the line says it waits for a restart.
+    yield* (scope.restart.length > 0 ? Effect.logWarning : Effect.logInfo)(describeReload(path, scope))
     yield* SubscriptionRef.set(config, parsed.success.config)
     return true
   })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
@@ -100,6 +126,6 @@ const make = Effect.fnUntraced(function*(path: string) {
 export class ProxyConfigStore extends Context.Service<ProxyConfigStore, ProxyConfigStoreShape>()(
   "infrarust/config/ProxyConfigStore"
 ) {
-  /** Loads `path` (fails with its `ConfigError`) and watches it. */
-  static readonly layer = (path: string) => Layer.effect(ProxyConfigStore, make(path))
+  /** Loads `path` (fails with its `ConfigError`) and watches it; `overrides` win over the file. */
+  static readonly layer = (path: string, overrides: ConfigOverrides = {}) => Layer.effect(ProxyConfigStore, make(path, overrides))
 }

@@ -161,7 +161,13 @@ export const ServerConfig = table({
   loadBalancing: withDefault(LoadBalancing, "sequential"),
   healthCheck: Schema.optionalKey(HealthCheckConfig),
   /** infrarust-ts: which backend answers status pings: the first healthy one, or always the first. */
-  motdFrom: withDefault(Schema.Literals(["first_healthy", "first"]), "first_healthy")
+  motdFrom: withDefault(Schema.Literals(["first_healthy", "first"]), "first_healthy"),
+  /**
+   * infrarust-ts: the proxy itself runs a tiny demo backend on the first address (loopback only),
+   * for a first run with nothing else installed (src/demo/DemoBackend.ts). Only the repository's
+   * servers/demo.toml sets it.
+   */
+  demo: withDefault(Bool, false)
 })
 export type ServerConfig = typeof ServerConfig.Type
 

@@ -36,7 +36,7 @@ export const LocalManagerConfig = table({
   ...wakeFields,
   type: Schema.Literal("local"),
   command: Str,
-  /** Relative to the proxy's working directory. */
+  /** A relative path is relative to the directory of infrarust.toml (ConfigPaths.ts). */
   workingDir: Str,
   args: withDefault(StringList, []),
   /** Substring of a stdout line that means the server is up. */

@@ -11,6 +11,10 @@
  *   added, edited and removed files change the list without a restart, and each change is
  *   logged on one line (`servers changed: added a; updated b; removed c`).
  * - Two files with one server id: the file whose name sorts first keeps it; the conflict is logged.
+ * - Two files with one domain: at start-up the routing table's rule picks (the file name that
+ *   sorts first). After that a live domain never moves: a file added or edited to claim a domain
+ *   another server serves is published without it, with an error naming both files, until one
+ *   of them gives it up (DomainClaims.ts).
  * - With `[web]`, the servers created through the admin API (ApiServers.ts, `servers.json`) are
  *   published in the same list, after the files' (a file's id wins over an API server's, logged);
  *   `api.put`/`api.remove` persist a change before publishing it.
@@ -22,6 +26,8 @@ import * as NodePath from "node:path"
 import { type ApiServerRecord, apiServersPath, readApiServers, toLoadedServer, writeApiServers } from "./ApiServers.ts"
 import { type ConfigError, fileError } from "./ConfigError.ts"
 import { fileStem, type LoadedServer, loadedServer, parseServerConfig } from "./ConfigLoader.ts"
+import { configDirectory, resolveServerPaths } from "./ConfigPaths.ts"
+import { describeHeld, domainKey, holdLiveDomains } from "./DomainClaims.ts"
 import { watchDirectory } from "./FileWatch.ts"
 import { DEFAULT_SETTLE, MAX_SETTLE_ROUNDS } from "./SettledRead.ts"
 import { ProxyConfigStore } from "./ProxyConfigStore.ts"
@@ -56,7 +62,7 @@ export interface ApiServersShape {
 }
 
 export interface ServersDirectoryShape {
-  /** The directory as configured (relative to the working directory if relative). */
+  /** The directory, absolute when it comes from the config store (ConfigPaths.ts). */
   readonly directory: string
   /** The current servers, ordered by file name (API servers last); `changes` starts with the current list. */
   readonly servers: SubscriptionRef.SubscriptionRef<ReadonlyArray<LoadedServer>>
@@ -74,7 +80,13 @@ export interface ServersDirectoryShape {
 
 const isServerFile = (name: string): boolean => name.endsWith(".toml") && !name.startsWith(".")
 
-const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, settle: Effect.Effect<Duration.Duration> = Effect.succeed(DEFAULT_SETTLE)) {
+const make = Effect.fnUntraced(function*(
+  directory: string,
+  apiFile?: string,
+  settle: Effect.Effect<Duration.Duration> = Effect.succeed(DEFAULT_SETTLE),
+  /** The config file's directory: relative paths in server files resolve against it (ConfigPaths.ts). */
+  base?: string
+) {
   const fs = yield* FileSystem.FileSystem
 
   const exists = yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false))
@@ -111,7 +123,9 @@ const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, se
       const parsed = parseServerConfig(text, path, fileStem(name))
       if (Result.isSuccess(parsed)) {
         for (const warning of parsed.success.warnings) yield* Effect.logWarning(warning)
-        next.set(name, { text, good: loadedServer(parsed.success, path) })
+        const server = loadedServer(parsed.success, path)
+        const good = base === undefined ? server : { ...server, config: resolveServerPaths(server.config, base) }
+        next.set(name, { text, good })
       } else {
         const kept = previous?.good !== undefined ? "keeping its last good version" : "the file is skipped"
         yield* Effect.logWarning(`${parsed.failure.message}\n(${kept})`)
@@ -219,9 +233,18 @@ const make = Effect.fnUntraced(function*(directory: string, apiFile?: string, se
   const servers = yield* SubscriptionRef.make<ReadonlyArray<LoadedServer>>([])
   const lock = yield* Semaphore.make(1)
   /** Under the lock: publishes the combined list when it changed. */
+  let heldKeys = new Set<string>()
   const publish = Effect.fnUntraced(function*() {
-    const next = yield* combine()
     const before = yield* SubscriptionRef.get(servers)
+    // A live domain stays with its server (DomainClaims.ts); each hold is logged once while it lasts.
+    const { servers: next, held } = holdLiveDomains(before, yield* combine())
+    const keys = new Set<string>()
+    for (const h of held) {
+      const key = `${h.claimant.id}\u0000${domainKey(h.domain)}`
+      keys.add(key)
+      if (!heldKeys.has(key)) yield* Effect.logError(describeHeld(h))
+    }
+    heldKeys = keys
     const change = diffServers(before, next)
     if (isEmptyChange(change)) return
     // Log first: whoever reacts to the new list sees the line that explains it already written.
@@ -321,7 +344,8 @@ export class ServersDirectory extends Context.Service<ServersDirectory, ServersD
       return yield* make(
         config.serversDir,
         config.web === undefined ? undefined : apiServersPath(config.pluginsDir),
-        Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle)
+        Effect.map(SubscriptionRef.get(store.config), (c) => c.fileSettle),
+        configDirectory(store.path)
       )
     })
   )

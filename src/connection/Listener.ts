@@ -13,11 +13,14 @@
  * counts its own connections; worker threads sharing the port pass `slots`, a counter all of them
  * share (src/workers/ConnectionSlots.ts), so the cap stays global.
  *
+ * The socket can move (`rebind`, when `bind` or `so_reuseport` changes) without touching the
+ * connections: they belong to the listener's fiber set, not to the socket that accepted them.
+ *
  * Shutdown (closing this scope, which SIGINT/SIGTERM do): stop accepting, let the live
  * sessions end by themselves for at most `shutdownTimeout`, then interrupt the rest — which
  * closes their sockets through their scopes.
  */
-import { type Context, Duration, Effect, FiberSet, Schema, type Scope } from "effect"
+import { type Context, Duration, Effect, FiberSet, Schedule, Schema, type Scope } from "effect"
 import * as Net from "node:net"
 import { formatHostPort } from "../config/HostPort.ts"
 
@@ -74,10 +77,19 @@ const localSlots = (max: number): ConnectionSlotsView => {
 }
 
 export interface Listening {
-  /** The address actually bound (port 0 resolves to the chosen port). */
+  /** The address first bound (port 0 resolves to the chosen port). */
   readonly address: Net.AddressInfo
+  /** The address bound now (after a rebind). */
+  readonly current: () => Net.AddressInfo
   /** Live connection fibers. */
   readonly connections: () => number
+  /**
+   * Moves the listening socket to `to`, keeping every live connection: the new socket is
+   * opened before the old one closes. When the old socket itself holds the port (same port,
+   * another host or so_reuseport), it is closed first and taken back if the new one fails.
+   * Fails with the new address's ListenError; the listener then still listens where it did.
+   */
+  readonly rebind: (to: { readonly host: string; readonly port: number; readonly reusePort: boolean }) => Effect.Effect<Net.AddressInfo, ListenError>
 }
 
 /**
@@ -95,23 +107,17 @@ export const listen = <R>(
   admission?: Admission
 ): Effect.Effect<Listening, ListenError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const label = formatHostPort(options.host, options.port)
     // Declared first so its finalizer runs last: after the drain below, it interrupts
     // whatever is still running.
     const fibers = yield* FiberSet.make<void, never>()
     const runtime = FiberSet.runtime(fibers)<R>()
     const run = yield* (context === undefined ? runtime : Effect.updateContext(runtime, (_: Context.Context<never>) => context as Context.Context<R>))
-    const server = Net.createServer({
-      pauseOnConnect: true,
-      allowHalfOpen: true,
-      noDelay: true
-    })
     const slots = options.slots ?? (options.maxConnections > 0 ? localSlots(options.maxConnections) : undefined)
     const give = slots?.give
     const start = admission === undefined
       ? (socket: Net.Socket) => void run(handle(socket))
       : (socket: Net.Socket) => admission.admit(socket, () => void run(handle(socket)))
-    server.on("connection", (socket) => {
+    const onConnection = (socket: Net.Socket) => {
       if (slots !== undefined && give !== undefined) {
         if (!slots.take()) {
           const evicted = admission?.evictOldest()
@@ -126,24 +132,8 @@ export const listen = <R>(
         socket.once("close", give)
       }
       start(socket)
-    })
-    yield* Effect.callback<void, ListenError>((resume) => {
-      const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
-      server.once("error", onError)
-      server.listen(
-        {
-          host: options.host,
-          port: options.port,
-          backlog: 1024,
-          ...(options.reusePort && reusePortSupported() ? { reusePort: true } : {})
-        },
-        () => {
-          server.off("error", onError)
-          resume(Effect.void)
-        }
-      )
-    })
-    server.on("error", () => {}) // accept errors (EMFILE, ...) are retried by libuv; nothing to crash over
+    }
+    let server = yield* openServer(options, onConnection)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         // Stop accepting; do not wait for close(): it only fires once every connection ended.
@@ -165,8 +155,58 @@ export const listen = <R>(
     const address = server.address() as Net.AddressInfo
     return {
       address,
-      connections: () => (fibers.state._tag === "Open" ? fibers.state.backing.size : 0)
+      current: () => server.address() as Net.AddressInfo,
+      connections: () => (fibers.state._tag === "Open" ? fibers.state.backing.size : 0),
+      // The connection fibers belong to this listener, not to one socket: swapping the
+      // socket leaves every live connection where it is.
+      rebind: (to) =>
+        Effect.gen(function*() {
+          const opened = yield* Effect.result(openServer(to, onConnection))
+          if (opened._tag === "Success") {
+            server.close()
+            server = opened.success
+            return server.address() as Net.AddressInfo
+          }
+          // The same port (another host or so_reuseport) is taken by the old socket itself:
+          // close it first, and take it back if the new address cannot be had.
+          const old = server.address() as Net.AddressInfo
+          if (!opened.failure.detail.includes("EADDRINUSE") || old.port !== to.port) return yield* opened.failure
+          // close() frees the port at once (its callback waits for every connection: not awaited).
+          server.close()
+          const second = yield* Effect.result(openServer(to, onConnection).pipe(
+            Effect.retry({ times: 3, schedule: Schedule.spaced("20 millis") })
+          ))
+          if (second._tag === "Success") {
+            server = second.success
+            return server.address() as Net.AddressInfo
+          }
+          server = yield* openServer({ host: old.address, port: old.port, reusePort: options.reusePort }, onConnection).pipe(
+            Effect.mapError((e) => new ListenError({ address: e.address, detail: `${second.failure.detail}; the old address could not be taken back either (${e.detail})` }))
+          )
+          return yield* second.failure
+        })
     }
+  })
+
+/** A listening `net.Server` that hands accepted sockets to `onConnection`. */
+const openServer = (
+  at: { readonly host: string; readonly port: number; readonly reusePort: boolean },
+  onConnection: (socket: Net.Socket) => void
+): Effect.Effect<Net.Server, ListenError> =>
+  Effect.callback<Net.Server, ListenError>((resume) => {
+    const label = formatHostPort(at.host, at.port)
+    const server = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true })
+    server.on("connection", onConnection)
+    const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
+    server.once("error", onError)
+    server.listen(
+      { host: at.host, port: at.port, backlog: 1024, ...(at.reusePort && reusePortSupported() ? { reusePort: true } : {}) },
+      () => {
+        server.off("error", onError)
+        server.on("error", () => {}) // accept errors (EMFILE, ...) are retried by libuv; nothing to crash over
+        resume(Effect.succeed(server))
+      }
+    )
   })
 
 /**

@@ -14,7 +14,8 @@ import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { fileError } from "../config/ConfigError.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
-import { type ForwardingPlan, type ForwardingSetup, resolveForwarding, serverForwardingPlan } from "./ForwardingSetup.ts"
+import { configDirectory, resolveAgainst } from "../config/ConfigPaths.ts"
+import { DEFAULT_SECRET_FILE, type ForwardingPlan, type ForwardingSetup, resolveForwarding, serverForwardingPlan } from "./ForwardingSetup.ts"
 
 export interface ServerForwarding {
   readonly plan: ForwardingPlan
@@ -51,7 +52,9 @@ export class Forwarding extends Context.Service<Forwarding, {
       const directory = yield* ServersDirectory
       const fs = yield* FileSystem.FileSystem
       let table = (yield* SubscriptionRef.get(store.config)).forwarding
-      let setup = yield* resolveForwarding(table)
+      // Without a [forwarding] table the default secret file sits beside the config file, too.
+      const defaultSecret = resolveAgainst(configDirectory(store.path), DEFAULT_SECRET_FILE)
+      let setup = yield* resolveForwarding(table, defaultSecret)
       const servers = yield* SubscriptionRef.get(directory.servers)
       for (const s of servers) {
         const refusal = planOf(setup, s).refusal
@@ -67,7 +70,7 @@ export class Forwarding extends Context.Service<Forwarding, {
         Stream.runForEach((config) =>
           Effect.gen(function*() {
             table = config.forwarding
-            setup = yield* resolveForwarding(table)
+            setup = yield* resolveForwarding(table, defaultSecret)
           }).pipe(Effect.provideService(FileSystem.FileSystem, fs))
         ),
         Effect.forkScoped

@@ -78,9 +78,12 @@ const detectSecret = Effect.fnUntraced(function*(path: string) {
   return found.success.value
 })
 
-/** Resolves `[forwarding]` (undefined = no table) against the secret file. */
-export const resolveForwarding = Effect.fnUntraced(function*(config: ForwardingConfig | undefined) {
-  const path = config?.secretFile ?? DEFAULT_SECRET_FILE
+/**
+ * Resolves `[forwarding]` (undefined = no table) against the secret file; without a table the
+ * default file is `defaultSecretFile` (the caller resolves it beside the config file).
+ */
+export const resolveForwarding = Effect.fnUntraced(function*(config: ForwardingConfig | undefined, defaultSecretFile: string = DEFAULT_SECRET_FILE) {
+  const path = config?.secretFile ?? defaultSecretFile
   const mode = config?.mode ?? "none"
   if (mode === "bungee_guard" || mode === "velocity") return yield* secretFor(mode, path)
   if (mode === "bungee_cord") yield* Effect.logWarning(insecureWarning)

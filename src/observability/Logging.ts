@@ -2,10 +2,11 @@
  * Log output for the process: human-readable lines by default, JSON lines for log shippers.
  *
  * Text: `2026-11-21T10:00:00.000Z INFO  session ended client=203.0.113.7 server=survival`
- * — the message, then the fiber's log annotations as key=value pairs. Control characters in a
- * message are escaped and its later lines indented; annotation values that are not plain words
- * are JSON-quoted (LogText.ts). JSON lines need neither: JSON escapes them. A failure cause is
- * printed only when the log call carries one (expected disconnects are logged without).
+ * — the message, then the fiber's log annotations as key=value pairs. Every entry is one line:
+ * a message's later lines are folded into it (`first | second`), control characters escaped;
+ * annotation values that are not plain words are JSON-quoted (LogText.ts). JSON lines need
+ * neither: JSON escapes them. A failure cause is added (`cause="..."`, folded) only when the
+ * log call carries one (expected disconnects are logged without).
  *
  * Inside a traced connection (telemetry on and the trace sampled) every line also carries
  * `trace_id` and `span_id` of the logging fiber's current span, so a log line leads to its
@@ -20,12 +21,22 @@ export type LogFormat = "text" | "json"
 /** JSON.stringify escapes C0 controls; DEL, C1 and the bidi controls it leaves are escaped too. */
 const quote = (value: string): string => (/^[\w.:/@\-[\]]+$/.test(value) ? value : escapeControls(JSON.stringify(value)))
 
+/** What stands for a line break inside a text entry. */
+export const FOLD = " | "
+
 /**
- * The message of a text line: control characters escaped, and the lines after the first
- * indented, so nothing inside a message (a host name with a newline that a call site forgot to
- * pass through `untrusted`) can ever start a line that looks like a log line of its own.
+ * One entry, one line: the message's lines (a config error lists one problem per line) are
+ * folded into it with {@link FOLD}, their indentation dropped, and control characters escaped,
+ * so journald, `grep` and log shippers see one entry per event with its timestamp and level,
+ * and nothing inside a message (a host name with a newline that a call site forgot to pass
+ * through `untrusted`) can ever start a line that looks like a log line of its own.
  */
-const textMessage = (text: string): string => escapeControls(text, true).replace(/\n/g, "\n    ")
+export const foldLines = (text: string): string => {
+  const [first = "", ...rest] = text.split(/\r?\n/)
+  return [first.trimEnd(), ...rest.map((line) => line.trim()).filter((line) => line !== "")].join(FOLD)
+}
+
+const textMessage = (text: string): string => escapeControls(foldLines(text))
 
 const render = (value: unknown): string =>
   typeof value === "string" ? value : typeof value === "number" || typeof value === "bigint" ? String(value) : JSON.stringify(value)
@@ -56,7 +67,8 @@ export const makeTextLogger = (write: Write, fixed: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(fixed)) line += ` ${key}=${quote(render(value))}`
     const trace = traceOf(fiber)
     if (trace !== undefined) line += ` trace_id=${trace.trace_id} span_id=${trace.span_id}`
-    if (cause.reasons.length > 0) line += `\n${Cause.pretty(cause)}`
+    // The cause (a stack trace) is folded into the entry too, as its last field.
+    if (cause.reasons.length > 0) line += ` cause=${quote(foldLines(Cause.pretty(cause)))}`
     write(line + "\n")
   })
 
@@ -117,3 +129,11 @@ export const parseLogDirectives = (text: string): LogLevel.LogLevel | undefined 
   }
   return ours ?? bare
 }
+
+/** The parts of a `RUST_LOG`-style value that are neither a level nor `target=level` (empty parts are fine). */
+export const unreadableDirectives = (text: string): ReadonlyArray<string> =>
+  text.split(",").map((part) => part.trim()).filter((directive) => {
+    if (directive === "") return false
+    const eq = directive.indexOf("=")
+    return parseLogLevel(eq < 0 ? directive : directive.slice(eq + 1)) === undefined
+  })

@@ -5,12 +5,14 @@
  * A value is read as:
  * - `data:...` — a data URI; it must be `data:image/png;base64,`;
  * - a base64 PNG — base64 text starting with `iVBORw0KGgo` (the encoded PNG signature);
- * - anything else — a file path (relative to the working directory, as in Infrarust).
+ * - anything else — a file path; a relative one is resolved against the config file's directory
+ *   (the `base` given to {@link loadFavicon}; Infrarust uses the working directory).
  * Whatever the source, the bytes must be a PNG whose IHDR says 64x64 (the only size the
  * client draws) and at most {@link MAX_FAVICON_BYTES}. Infrarust's bug of copying the raw
  * value (a path) into the JSON cannot happen: only checked data URIs leave this module.
  */
 import { Effect, FileSystem, Result, Schema } from "effect"
+import * as NodePath from "node:path"
 
 export class FaviconError extends Schema.TaggedError<FaviconError>()("FaviconError", {
   /** The value as configured (a path, or the start of inline data). */
@@ -85,10 +87,11 @@ export const inlineFavicon = (base64: string): Result.Result<string, string> => 
 const shown = (value: string, source: FaviconSource): string =>
   source._tag === "File" ? `"${source.path}"` : `"${value.trim().slice(0, 24)}…" (inline)`
 
-/** The data URI for a configured value; the file, when it is one, is read now. */
-export const loadFavicon = (value: string): Effect.Effect<string, FaviconError, FileSystem.FileSystem> =>
+/** The data URI for a configured value; the file, when it is one, is read now (relative to `base`). */
+export const loadFavicon = (value: string, base: string = "."): Effect.Effect<string, FaviconError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const source = classifyFavicon(value)
+    const classified = classifyFavicon(value)
+    const source = classified._tag === "File" ? { ...classified, path: NodePath.resolve(base, classified.path) } : classified
     const fail = (reason: string) => new FaviconError({ source: shown(value, source), reason })
     switch (source._tag) {
       case "Invalid":

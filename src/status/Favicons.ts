@@ -33,12 +33,12 @@ export const faviconUses = (config: ProxyConfig, servers: ReadonlyArray<LoadedSe
   return uses
 }
 
-/** Loads every value of `uses`; failures are logged and stored as undefined. */
-export const loadFaviconTable = (uses: ReadonlyMap<string, ReadonlyArray<string>>) =>
+/** Loads every value of `uses` (file paths relative to `base`); failures are logged and stored as undefined. */
+export const loadFaviconTable = (uses: ReadonlyMap<string, ReadonlyArray<string>>, base?: string) =>
   Effect.gen(function*() {
     const table = new Map<string, string | undefined>()
     for (const [value, where] of uses) {
-      const loaded = yield* Effect.result(loadFavicon(value))
+      const loaded = yield* Effect.result(loadFavicon(value, base))
       if (Result.isSuccess(loaded)) {
         table.set(value, loaded.success)
       } else {

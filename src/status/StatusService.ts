@@ -21,6 +21,7 @@ import { traced } from "../observability/Tracing.ts"
 import { backendHandshake, proxyHeaderFor } from "../backend/BackendHandshake.ts"
 import { Balancer } from "../backend/Balancer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
+import { configDirectory } from "../config/ConfigPaths.ts"
 import type { MotdState } from "../config/MotdConfig.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
@@ -105,7 +106,7 @@ export class StatusService extends Context.Service<StatusService, {
       const reloading = yield* Semaphore.make(1)
       const reloadFavicons = Effect.gen(function*() {
         const uses = faviconUses(yield* SubscriptionRef.get(store.config), yield* SubscriptionRef.get(directory.servers))
-        favicons = yield* loadFaviconTable(uses)
+        favicons = yield* loadFaviconTable(uses, configDirectory(store.path))
       }).pipe(Effect.provideService(FileSystem.FileSystem, fs), Semaphore.withPermit(reloading))
       yield* reloadFavicons
 

@@ -156,7 +156,7 @@ describe("SessionServer.hasJoined", () => {
         assert.strictEqual((yield* sessions.hasJoined("Notch", "live", "127.0.0.1"))._tag, "Joined")
         assert.strictEqual(fake.requests.at(-1)?.query["ip"], "127.0.0.1")
       }).pipe(Effect.provide(SessionServer.layer.pipe(Layer.provideMerge(ProxyConfigStore.layer(path)))))
-      assert.isTrue(logs.lines.some((l) => l.message.endsWith("infrarust.toml: configuration reloaded")))
+      assert.isTrue(logs.lines.some((l) => l.message.endsWith("infrarust.toml: configuration reloaded (applied: [auth])")))
     }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, logs.layer)))
   })
 

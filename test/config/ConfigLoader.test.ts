@@ -228,7 +228,8 @@ describe("ConfigLoader files", () => {
       const { config, warnings } = yield* loadProxyConfig(NodePath.join(repo, "infrarust.toml"))
       assert.deepStrictEqual(warnings, [])
       assert.strictEqual(config.serversDir, "./servers")
-      for (const file of ["survival.toml", "creative.toml"]) {
+      assert.strictEqual(config.bind.host, "127.0.0.1", "a first run is reachable from this machine only")
+      for (const file of ["survival.toml", "creative.toml", "demo.toml"]) {
         const loaded = yield* loadServerFile(NodePath.join(repo, "servers", file))
         assert.deepStrictEqual(loaded.warnings, [], file)
         assert.strictEqual(loaded.server.config.proxyMode, "passthrough")

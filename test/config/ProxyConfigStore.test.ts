@@ -54,7 +54,7 @@ describe("ProxyConfigStore", () => {
         const { config } = yield* ProxyConfigStore
         const published: Array<string> = []
         yield* SubscriptionRef.changes(config).pipe(
-          Stream.runForEach((c) => Effect.sync(() => published.push(`${c.ban.file} ${c.rateLimit.maxConnections}`))),
+          Stream.runForEach((c) => Effect.sync(() => published.push(`${NodePath.relative(dir, c.ban.file)} ${c.rateLimit.maxConnections}`))),
           Effect.forkScoped
         )
         // A deploy tool rewriting in place: the first part (it parses, and has no [ban]), a pause, the rest.
@@ -92,12 +92,12 @@ describe("ProxyConfigStore", () => {
           `[rate_limit]\nmax_connections = 0\nstatus_max = 500`,
           `[ban]\nfile = "b.json"`
         ].join("\n"))
-        yield* waitFor(config, (c) => c.ban.file === "b.json")
+        yield* waitFor(config, (c) => c.ban.file === NodePath.join(dir, "b.json"))
         const warnings = logs.lines.filter((l) => l.level === "Warn").map((l) => l.message)
         assert.strictEqual(warnings.length, 1, warnings.join("\n"))
         for (const phrase of [
           "this edit weakens security",
-          "[ban] file changed from a.json to b.json (the bans in memory are carried over)",
+          `[ban] file changed from ${NodePath.join(dir, "a.json")} to ${NodePath.join(dir, "b.json")} (the bans in memory are carried over)`,
           "max_connections = 0 turns the login limit off (was 3)",
           "status limit raised from 100 per 10s to 500 per 10s",
           "[ip_filter] removed",

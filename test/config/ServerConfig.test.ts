@@ -22,6 +22,7 @@ describe("ServerConfig", () => {
       domainRewrite: { _tag: "None" },
       motd: {},
       maxPlayers: 0,
+      demo: false,
       disconnectMessage: "Server is currently unreachable. Please try again later.",
       limboHandlers: [],
       fallback: [],

@@ -6,7 +6,7 @@
  */
 import { Effect, type Scope } from "effect"
 import { type ChildProcessByStdio, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Readable, Writable } from "node:stream"
@@ -46,6 +46,17 @@ export interface ProxyProcessOptions {
   readonly env?: Record<string, string>
   /** Give the process a stdin pipe (the console); otherwise stdin is /dev/null. */
   readonly stdin?: boolean
+  /**
+   * Runs this instead of `node [nodeArgs] src/main.ts` (e.g. `npm start --`, the bin launcher);
+   * `-c <absolute path of infrarust.toml>` and `cliArgs` follow it.
+   */
+  readonly command?: ReadonlyArray<string>
+  /** The working directory; default: the temporary directory. */
+  readonly cwd?: string
+  /** Write `global` as infrarust.toml verbatim (no ProxyDir defaults: relative paths stay relative). */
+  readonly raw?: boolean
+  /** The `-c` path instead of the temporary directory's infrarust.toml (e.g. the repository's own). */
+  readonly config?: string
 }
 
 /** Appends each complete line `stream` prints to `into`. */
@@ -66,10 +77,18 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
       Effect.sync(() => mkdtempSync(join(tmpdir(), "infrarust-ts-process-"))),
       (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
     )
-    writeProxyDir(dir, { global, servers: options.servers ?? {} })
+    if (options.raw === true) {
+      mkdirSync(join(dir, "servers"))
+      writeFileSync(join(dir, "infrarust.toml"), global)
+      for (const [name, text] of Object.entries(options.servers ?? {})) writeFileSync(join(dir, "servers", name), text)
+    } else {
+      writeProxyDir(dir, { global, servers: options.servers ?? {} })
+    }
     for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text)
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, "-c", "infrarust.toml", ...(options.cliArgs ?? [])], {
-      cwd: dir,
+    const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), MAIN]
+    const config = options.config ?? (options.command === undefined ? "infrarust.toml" : join(dir, "infrarust.toml"))
+    const child = spawn(file!, [...args, "-c", config, ...(options.cliArgs ?? [])], {
+      cwd: options.cwd ?? dir,
       env: { ...process.env, ...options.env },
       stdio: [options.stdin === true ? "pipe" : "ignore", "pipe", "pipe"]
     }) as ChildProcessByStdio<Writable | null, Readable, Readable>
@@ -90,7 +109,8 @@ export const proxyProcess = (global: string, options: ProxyProcessOptions = {}):
       new Promise<number>((resolve, reject) => {
         const deadline = Date.now() + timeoutMs
         const timer = setInterval(() => {
-          const listening = /listening on 127\.0\.0\.1:(\d+)/.exec(output)
+          // The proxy's own line (text or JSON), not e.g. the demo backend's "... listening on".
+          const listening = /(?:INFO {2}|"message":")listening on 127\.0\.0\.1:(\d+)/.exec(output)
           if (listening !== null) resolve(Number(listening[1]))
           else if (Date.now() > deadline) reject(new Error(`no "listening on" line after ${timeoutMs} ms:\n${output}`))
           else return
