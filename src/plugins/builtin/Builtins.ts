@@ -7,12 +7,13 @@ import { Effect, Layer } from "effect"
 import packageJson from "../../../package.json" with { type: "json" }
 import { BuiltinPlugins } from "../../plugin/BuiltinPlugins.ts"
 import { ServerManager } from "../../server-manager/ServerManager.ts"
+import { queuePlugin } from "./QueuePlugin.ts"
 import { serverWakePlugin } from "./ServerWakePlugin.ts"
 
 export const BuiltinPluginsLive = Layer.effect(
   BuiltinPlugins,
   Effect.gen(function*() {
     const manager = yield* ServerManager
-    return BuiltinPlugins.of({ definitions: [serverWakePlugin(manager, packageJson.version)] })
+    return BuiltinPlugins.of({ definitions: [serverWakePlugin(manager, packageJson.version), queuePlugin(packageJson.version)] })
   })
 )
