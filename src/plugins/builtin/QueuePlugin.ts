@@ -24,7 +24,8 @@ import { makeWaitingLine } from "./WaitingLine.ts"
 /** A player let in who has not reached the server after this long no longer holds a slot (its switch failed). */
 const ARRIVAL_GRACE_MS = 30_000
 
-const Settings = Schema.Struct({
+/** `[plugins.queue.config]`. */
+export const QueueSettings = Schema.Struct({
   priority: Schema.optionalKey(Schema.Array(Schema.String)),
   refresh_seconds: Schema.optionalKey(Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))),
   messages: Schema.optionalKey(Schema.Struct({
@@ -45,7 +46,7 @@ export const queuePlugin = (version: string): PluginDefinition => ({
   version,
   layer: Layer.effectDiscard(Effect.gen(function*() {
     const ctx = yield* PluginContext
-    const settings = yield* Schema.decodeUnknownEffect(Settings)(ctx.config)
+    const settings = yield* Schema.decodeUnknownEffect(QueueSettings)(ctx.config)
     const texts = { ...QUEUE_MESSAGES, ...settings.messages }
     const priority = new Set((settings.priority ?? []).map((p) => p.toLowerCase()))
     const refresh = Duration.seconds(settings.refresh_seconds ?? 2)
