@@ -10,6 +10,8 @@ import { Effect } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { startFakeSessionServer } from "../../support/FakeSessionServer.ts"
 import { reasonText } from "../../support/McClients.ts"
 import { mcServer } from "../../support/McPeers.ts"
 import { waitUntil } from "../../support/Poll.ts"
@@ -17,13 +19,15 @@ import { serverToml, startProxy } from "../../support/ProxyHarness.ts"
 import { awaitText, recordedPlayer } from "./support.ts"
 
 const VERSION = "1.21.4"
+const INTERCEPTOR = fileURLToPath(new URL("../../support/plugins/interceptor.ts", import.meta.url))
 const HOST = "hub.test"
 
 /** A proxy over one offline-mode hub guarded by the auth handler, its plugins in `pluginsDir`. */
-const authProxy = (hubAddress: string, pluginsDir: string, security = "max_login_attempts = 3") =>
+const authProxy = (hubAddress: string, pluginsDir: string, security = "max_login_attempts = 3", extra = "") =>
   startProxy({
     global: [
       `plugins_dir = ${JSON.stringify(pluginsDir)}`,
+      extra,
       `[rate_limit]\nmax_connections = 100`,
       `[plugins.auth.config.security]\n${security}`,
       // Cheaper hashes keep the test quick; the format and the algorithm are the same.
@@ -49,15 +53,19 @@ describe("auth", () => {
       const hub = yield* mcServer(VERSION)
       const plugins = yield* tempPlugins
       yield* Effect.scoped(Effect.gen(function*() {
-        const proxy = yield* authProxy(hub.address, plugins)
+        // A plugin that records every ChatMessage it is shown.
+        const proxy = yield* authProxy(hub.address, plugins, undefined, `[plugins.interceptor]\npath = ${JSON.stringify(INTERCEPTOR)}\n[plugins.interceptor.config]\nforbidden = "nothing"`)
         const alice = yield* recordedPlayer(VERSION, proxy.port, HOST, "Alice")
         yield* awaitText(alice, "set_title_text", ["§6Welcome, Alice!"])
         yield* awaitText(alice, "system_chat", ["§7/register <password> <confirm>"])
         alice.player.client.chat("hello there")
         yield* awaitText(alice, "system_chat", ["Available commands"])
+        // No proxy command answers in the limbo (`/ir version` would say "infrarust-ts <version>").
+        alice.player.client.chat("/ir version")
         alice.player.client.chat("/ir server hub")
         alice.player.client.chat("/register short short")
         yield* awaitText(alice, "system_chat", ["§cPassword must be at least 8 characters."])
+        assert.isFalse(alice.texts.some((t) => t.includes("infrarust-ts")), "no /ir reply")
         alice.player.client.chat("/register correct-horse other-horse")
         yield* awaitText(alice, "system_chat", ["§cPasswords do not match."])
         assert.strictEqual(hub.logins(), 0, "nothing got Alice past the handler")
@@ -66,6 +74,8 @@ describe("auth", () => {
         yield* atHub(proxy, "Alice")
         assert.isTrue(yield* Effect.promise(() => alice.player.chatEchoed("made-it")))
         assert.deepStrictEqual(hub.chats, ["made-it"], "nothing typed in the limbo reached the backend")
+        const seen = readFileSync(join(plugins, "interceptor", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { tag: string; message?: string })
+        assert.deepStrictEqual(seen.filter((e) => e.tag === "ChatMessage").map((e) => e.message), ["made-it"], "ChatMessage listeners saw nothing typed in the limbo")
         for (const secret of ["correct-horse", "other-horse", "short", "hello there"]) noLogMentions(proxy, secret)
         assert.isTrue(proxy.logs.some((l) => l.message.includes("Alice registered")))
       }))
@@ -118,5 +128,18 @@ describe("auth", () => {
       assert.include(reasonText(reason), "§cAuthentication timed out.")
       assert.isTrue(proxy.logs.some((l) => l.message.includes("Idle did not log in within 1s; disconnected")))
       assert.strictEqual(hub.logins(), 0)
+    }), { timeout: 30_000 })
+
+  it.live("premium_names: the player is authenticated with Mojang (ForceOnline) and asked for no password", () =>
+    Effect.gen(function*() {
+      const fake = yield* Effect.acquireRelease(Effect.promise(() => startFakeSessionServer()), (f) => Effect.promise(() => f.close()))
+      const hub = yield* mcServer(VERSION)
+      const notch = { name: "Notch", id: "069a79f4-44e9-4726-a5be-fca90e38aaf5" }
+      const proxy = yield* authProxy(hub.address, yield* tempPlugins, "max_login_attempts = 3", `[auth]\nsession_server = "${fake.url}"\n[plugins.auth.config]\npremium_names = ["notch"]`)
+      const player = yield* recordedPlayer(VERSION, proxy.port, HOST, notch.name, { online: { sessionServer: fake.url, id: notch.id } })
+      yield* atHub(proxy, "Notch")
+      assert.isTrue(proxy.logs.some((l) => l.message.includes("Notch is authenticated by Mojang; no password asked")))
+      assert.isTrue(fake.requests.some((r) => r.path.endsWith("/hasJoined") && r.query["username"] === notch.name))
+      assert.isFalse(player.texts.some((t) => t.includes("Authentication Required") || t.includes("/register")))
     }), { timeout: 30_000 })
 })
