@@ -3,7 +3,9 @@
  * mode (1.21.4): a player registers, plays, and after a proxy restart (same plugins_dir) logs in
  * with the same password; wrong passwords count down and the last one disconnects; a player who
  * does not log in in time is disconnected; what players type in the auth limbo (passwords,
- * `/ir server`) reaches neither the backend nor the log, and does not get them past the handler.
+ * `/ir server`) reaches neither the backend, a ChatMessage listener nor the log, and does not get
+ * them past the handler; a name in premium_names is authenticated with Mojang (ForceOnline) and
+ * asked for no password.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
