@@ -10,6 +10,10 @@
  * - A plugin that cannot load (missing file, not a plugin, a dependency that could not load, a
  *   Layer that fails) is logged with its id and left out; the proxy and the other plugins go on.
  *
+ * The proxy's own plugins (BuiltinPlugins.ts: server_wake, queue, auth) load by default after the
+ * configured ones: `[plugins.<id>]` without a path holds a built-in's settings (or `enabled =
+ * false`), and a configured plugin of the same id replaces it.
+ *
  * WebAssembly plugins (`.wasm` paths, and every `*.wasm` in `plugins_dir`) are loaded by the WASM
  * host (src/wasm/WasmHost.ts) once the Layer plugins are in, and follow changes without a restart.
  *
