@@ -41,6 +41,7 @@ import { configurationFramesToLimbo } from "./mode/intercepted/ConfigurationFram
 import { LimboHandlers } from "./limbo/LimboHandlers.ts"
 import { LimboRegistries } from "./limbo/LimboRegistries.ts"
 import { PluginHost } from "./plugin/PluginHost.ts"
+import { BuiltinPluginsLive } from "./plugins/builtin/Builtins.ts"
 import { ServerKeyPair } from "./auth/ServerKeyPair.ts"
 import { CommandRegistry } from "./command/CommandRegistry.ts"
 import { SessionServer } from "./auth/SessionServer.ts"
@@ -151,8 +152,9 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
   // The proxy's commands (/ir and plugins'): sessions run them, plugins above register theirs.
   const commands = CommandRegistry.layer.pipe(Layer.provideMerge(security))
-  // WebAssembly plugins load after the Layer plugins, through the plugin host.
-  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer), Layer.provideMerge(limbo))
+  // WebAssembly plugins load after the Layer plugins, through the plugin host; the built-in
+  // plugins (server_wake reaches the server manager) are handed to it from above.
+  const plugins = PluginHost.layer.pipe(Layer.provideMerge(WasmHost.layer), Layer.provideMerge(limbo), Layer.provide(BuiltinPluginsLive))
   // Plugins load last, over every service they may use, with ConfigReload events beside them;
   // ProxyShutdown fires once everything above (the listener or the workers) has stopped.
   // (Above the plugins, so it is released before they unload.)

@@ -40,6 +40,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   plugin: 8,
   "server-manager": 9,
   mode: 10,
+  // The built-in plugins (server_wake reaches the server manager); the root hands them to the host.
+  plugins: 10,
   connection: 11,
   workers: 12,
   admin: 13,

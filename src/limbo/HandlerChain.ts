@@ -10,9 +10,12 @@
  *   left is Denied "No limbo handlers configured"); the player stays in the same world. After
  *   {@link MAX_CHAIN_REPLACEMENTS} replacements the chain is taken for a loop and ends in an
  *   internal error.
- * - When the player leaves, the turn's handler gets `leave` and the exit is Left.
+ * - When the player leaves, the turn's handler gets `leave` and the exit is Left. A chain that is
+ *   interrupted instead (a live session ends with its client's connection, before the limbo
+ *   notices) calls `leave` too, once, bounded by {@link LEAVE_ON_INTERRUPT_LIMIT}: a queue or a
+ *   wait must learn that its player is gone however the player went.
  */
-import { Cause, Deferred, Effect, Queue } from "effect"
+import { Cause, Deferred, Duration, Effect, Queue } from "effect"
 import {
   type ChatInput,
   type Completion,
@@ -25,6 +28,9 @@ import {
   type NamedHandler
 } from "./LimboHandler.ts"
 import type { Resolution } from "./LimboHandlers.ts"
+
+/** How long a handler's `leave` may run when the chain is interrupted (it runs in a finalizer). */
+export const LEAVE_ON_INTERRUPT_LIMIT = Duration.seconds(5)
 
 /** SendToLimbo answers one chain may follow before it is taken for a loop between handlers. */
 export const MAX_CHAIN_REPLACEMENTS = 16
@@ -107,14 +113,32 @@ export const runChain = (handlers: ReadonlyArray<NamedHandler>, entry: LimboEntr
       return { _tag: "Completed", target: completionTarget(entry) } as LimboExit
     })
 
+    /** The turn's handler whose `leave` is still owed (taken once: the departure and an interruption may both come). */
+    let owed = true
+    const leaveOwed = () => {
+      const current = turn
+      if (!owed || current?.named.handler.leave === undefined) return undefined
+      owed = false
+      return { named: current.named, leave: current.named.handler.leave(current.player) }
+    }
+
     const leaving = Effect.gen(function*() {
       const reason = yield* port.left
-      const current = turn
-      if (current?.named.handler.leave !== undefined) {
-        yield* Effect.exit(guarded(current.named, "leave", current.named.handler.leave(current.player)).pipe(Effect.raceFirst(Deferred.await(failed))))
-      }
+      const due = leaveOwed()
+      if (due !== undefined) yield* Effect.exit(guarded(due.named, "leave", due.leave).pipe(Effect.raceFirst(Deferred.await(failed))))
       return { _tag: "Left", reason } as LimboExit
     })
 
-    return yield* Effect.raceAll([chain, leaving, Deferred.await(failed), Effect.andThen(chatLoop, Effect.never)])
+    const leaveOnInterrupt = Effect.suspend(() => {
+      const due = leaveOwed()
+      if (due === undefined) return Effect.void
+      return Effect.suspend(() => due.leave).pipe(
+        Effect.timeout(LEAVE_ON_INTERRUPT_LIMIT),
+        Effect.catchCause((cause) => reportFailure(due.named, "leave", cause))
+      )
+    })
+
+    return yield* Effect.raceAll([chain, leaving, Deferred.await(failed), Effect.andThen(chatLoop, Effect.never)]).pipe(
+      Effect.onInterrupt(() => leaveOnInterrupt)
+    )
   })

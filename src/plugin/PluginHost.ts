@@ -10,6 +10,10 @@
  * - A plugin that cannot load (missing file, not a plugin, a dependency that could not load, a
  *   Layer that fails) is logged with its id and left out; the proxy and the other plugins go on.
  *
+ * The proxy's own plugins (BuiltinPlugins.ts: server_wake, queue, auth) load by default after the
+ * configured ones: `[plugins.<id>]` without a path holds a built-in's settings (or `enabled =
+ * false`), and a configured plugin of the same id replaces it.
+ *
  * WebAssembly plugins (`.wasm` paths, and every `*.wasm` in `plugins_dir`) are loaded by the WASM
  * host (src/wasm/WasmHost.ts) once the Layer plugins are in, and follow changes without a restart.
  *
@@ -20,7 +24,7 @@ import { Cause, Context, Effect, Exit, FileSystem, Layer, Option, Schedule, Sche
 import * as NodePath from "node:path"
 import { CommandRegistry } from "../command/CommandRegistry.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
-import type { PluginConfig } from "../config/GlobalTables.ts"
+import { PluginConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { EventBus } from "../event/EventBus.ts"
 import { LimboHandlers } from "../limbo/LimboHandlers.ts"
@@ -28,6 +32,7 @@ import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { WasmHost } from "../wasm/WasmHost.ts"
+import { BuiltinPlugins } from "./BuiltinPlugins.ts"
 import { PluginContext, type PluginContextShape, type PluginDefinition, type ServerView } from "./PluginApi.ts"
 import { importPlugin } from "./PluginModule.ts"
 import { orderPlugins } from "./PluginOrder.ts"
@@ -86,7 +91,12 @@ interface Candidate {
   readonly entry: PluginConfig
   readonly path: string
   readonly definition: PluginDefinition
+  /** Shipped with the proxy (BuiltinPlugins.ts): no data directory is made for it up front. */
+  readonly builtin: boolean
 }
+
+/** Where a built-in's `path` would be: logs and the admin API show it. */
+const BUILTIN_PATH = "(built-in)"
 
 const make = Effect.gen(function*() {
   const store = yield* ProxyConfigStore
@@ -100,6 +110,8 @@ const make = Effect.gen(function*() {
   const wasm = yield* WasmHost
   const limboHandlers = yield* LimboHandlers
   const commands = yield* CommandRegistry
+  const builtins = Option.match(yield* Effect.serviceOption(BuiltinPlugins), { onNone: () => [], onSome: (b) => b.definitions })
+  const builtinIds = new Set(builtins.map((b) => b.id))
 
   const candidates: Array<Candidate> = []
   for (const [key, entry] of Object.entries(config.plugins)) {
@@ -110,6 +122,8 @@ const make = Effect.gen(function*() {
     // WebAssembly plugins are the WASM host's: a .wasm path, or settings for <plugins_dir>/<key>.wasm.
     if (entry.path?.endsWith(".wasm") === true) continue
     if (entry.path === undefined) {
+      // A built-in's settings: it joins below.
+      if (builtinIds.has(key)) continue
       if (yield* fs.exists(NodePath.join(config.pluginsDir, `${key}.wasm`)).pipe(Effect.orElseSucceed(() => false))) continue
       yield* Effect.logError(
         `plugin '${key}' has no path, and infrarust-ts has no built-in plugin of that name: not loaded (a WebAssembly plugin of that id would be ${NodePath.join(config.pluginsDir, `${key}.wasm`)})`
@@ -125,7 +139,20 @@ const make = Effect.gen(function*() {
     if (definition.id !== key) {
       yield* Effect.logWarning(`[plugins.${key}] loads the plugin '${definition.id}' (${entry.path}); its settings apply to '${definition.id}'`)
     }
-    candidates.push({ key, entry, path: entry.path, definition })
+    candidates.push({ key, entry, path: entry.path, definition, builtin: false })
+  }
+  // Built-ins load by default, after the configured plugins (so a configured plugin that takes a
+  // limbo handler name first keeps it); a configured plugin of the same id replaces one.
+  for (const definition of builtins) {
+    const replacement = candidates.find((c) => c.definition.id === definition.id)
+    if (replacement !== undefined) {
+      yield* Effect.logInfo(`plugin '${definition.id}' from ${replacement.path} replaces the built-in one`)
+      continue
+    }
+    const own = config.plugins[definition.id]
+    if (own !== undefined && !own.enabled) continue
+    const entry = own !== undefined && own.path === undefined ? own : yield* Schema.decodeUnknownEffect(PluginConfig)({}).pipe(Effect.orDie)
+    candidates.push({ key: definition.id, entry, path: BUILTIN_PATH, definition, builtin: true })
   }
 
   const ordered = orderPlugins(candidates.map((c) => ({ id: c.definition.id, source: c.path, dependencies: c.definition.dependencies ?? [] })))
@@ -145,7 +172,10 @@ const make = Effect.gen(function*() {
     const scope = yield* Scope.fork(hostScope)
     const dataDir = NodePath.join(config.pluginsDir, id)
     const context = makeContext({ definition, entry, dataDir, scope })
-    const built = yield* fs.makeDirectory(dataDir, { recursive: true }).pipe(
+    // A built-in makes its directory when it first writes there: a proxy that never uses one
+    // gets no empty directories.
+    const prepare = candidate.builtin ? Effect.void : fs.makeDirectory(dataDir, { recursive: true })
+    const built = yield* prepare.pipe(
       Effect.andThen(Layer.buildWithScope(definition.layer, scope)),
       Effect.provideService(PluginContext, context),
       Effect.annotateLogs({ plugin: id }),

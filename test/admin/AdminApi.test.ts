@@ -261,7 +261,7 @@ describe("admin API", () => {
 
   it("plugins: list and detail; a reloadable plugin is disabled and enabled; another answers 409 with the reason; unknown is 404", async () => {
     const list = await get("/plugins")
-    assert.deepStrictEqual(list.json.data.map((p: { id: string }) => p.id).sort(), ["recorder", "toggle"])
+    assert.deepStrictEqual(list.json.data.map((p: { id: string }) => p.id).sort(), ["auth", "queue", "recorder", "server_wake", "toggle"], "the configured plugins and the built-ins")
     const lifecycle = join(proxy.dir, "plugins", "toggle", "lifecycle.log")
     assert.strictEqual((await post("/plugins/toggle/disable")).status, 200)
     assert.strictEqual((await get("/plugins/toggle")).json.data.enabled, false)

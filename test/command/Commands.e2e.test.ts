@@ -51,7 +51,7 @@ describe("/ir commands", () => {
       assert.deepStrictEqual(yield* upTo("/ir server", "Servers:"), ["You are on lobby.", "Servers: lobby, survival"])
       assert.deepStrictEqual(yield* one("/ir server lobby"), ["You are already on lobby."])
       assert.deepStrictEqual(yield* one("/ir server nowhere"), ["Server 'nowhere' not found."])
-      assert.deepStrictEqual(yield* upTo("/ir plugins", "rival"), ["Plugins (2):", "greeter 2.0.0", "rival 1.0.0"])
+      assert.deepStrictEqual(yield* upTo("/ir plugins", "auth"), ["Plugins (5):", "greeter 2.0.0", "rival 1.0.0", `server_wake ${packageJson.version}`, `queue ${packageJson.version}`, `auth ${packageJson.version}`])
       const pluginCommands = yield* upTo("/ir plugin greeter", "stall")
       assert.strictEqual(pluginCommands[0], "Commands of plugin 'greeter':")
       assert.include(pluginCommands, "/ir plugin greeter hello - says hello")

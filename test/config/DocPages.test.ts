@@ -8,7 +8,7 @@ import { Result } from "effect"
 import { readFileSync } from "node:fs"
 import { parseProxyConfig, parseServerConfig } from "../../src/config/ConfigLoader.ts"
 
-const PAGES = ["offline-mode.md", "client-only.md", "forwarding.md", "plugins.md", "server-manager.md", "docker.md", "switching.md", "commands.md", "quick-start.md"]
+const PAGES = ["offline-mode.md", "client-only.md", "forwarding.md", "plugins.md", "server-manager.md", "docker.md", "switching.md", "commands.md", "quick-start.md", "builtin-plugins.md"]
 
 const tomlBlocks = (page: string) => {
   const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), "utf8").split("\n")

@@ -62,6 +62,8 @@ export interface JoinOptions {
   readonly online?: OnlineAccount
   /** For the join game; 10 s unless given. */
   readonly timeoutMs?: number
+  /** Sees the client before it connects (to record packets from the very first one). */
+  readonly onClient?: (client: mc.Client) => void
 }
 
 /**
@@ -98,6 +100,7 @@ export const joinAndStay = (version: string, port: number, host: string, usernam
       connect: (c: { setSocket: (s: Net.Socket) => void }) =>
         c.setSocket(Net.connect({ port, host: "127.0.0.1", ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}) }))
     } as unknown as mc.ClientOptions)
+    options.onClient?.(client)
     let joined = false
     let keepAlives = 0
     let success: Player["success"] = undefined

@@ -285,6 +285,15 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
         case "BackendGone":
           return handleBackendLoss(d, JSON.stringify({ text: "Lost connection to the server" }), true)
         case "Chat": {
+          // In the limbo its handlers own what the player types: no ChatMessage and no proxy
+          // command, so a password typed there reaches no listener and no log, and `/ir server`
+          // cannot walk past a login or a queue.
+          if (d.limbo !== undefined) {
+            return Effect.sync(() => {
+              if (item.generation === pumps.generation) pumps.backend?.send(item.id, item.payload)
+              pumps.release("serverbound")
+            })
+          }
           const chat = Effect.map(
             events.fire({ _tag: "ChatMessage", player: o.player, message: item.input.message, command: item.input.command }, { _tag: "Allow" }),
             (result) => {

@@ -1,0 +1,151 @@
+/**
+ * The built-in `auth` plugin, for offline-mode networks: its limbo handler holds every player
+ * until they `/register <password> <confirm>` (first visit) or `/login <password>`, then lets
+ * them on.
+ *
+ * - Passwords are hashed with Argon2id (PasswordHash.ts) and kept in a JSON file under the
+ *   plugin's data directory, written atomically (AccountStore.ts).
+ * - Everything a held player types is consumed by the handler: it never reaches a backend, a
+ *   ChatMessage listener or a log (the session gives limbo chat to the handlers alone). Log
+ *   lines name the player and what happened, never what they typed.
+ * - `max_login_attempts` wrong passwords disconnect the player; so does not logging in within
+ *   `login_timeout_seconds` (0: no limit).
+ * - A player the proxy authenticated with Mojang (client_only, or `premium_names` answered with
+ *   PreLogin ForceOnline in offline mode) is accepted at once: its identity is proven already.
+ */
+import { Duration, Effect, type FileSystem, Fiber, Layer, Option, Scope } from "effect"
+import * as NodePath from "node:path"
+import type { ChatInput, LimboPlayer } from "../../limbo/LimboHandler.ts"
+import { PluginContext, type PluginDefinition } from "../../plugin/PluginApi.ts"
+import { type AccountStore, openAccountStore } from "./AccountStore.ts"
+import { type AuthMessageKey, decodeAuthSettings } from "./AuthSettings.ts"
+import { render } from "./LegacyText.ts"
+import { hashPassword, verifyPassword } from "./PasswordHash.ts"
+import { registerHandler } from "./RegisterHandler.ts"
+
+const SAVE_FAILED = "&cYour account could not be saved. Please try again later."
+
+interface Held {
+  failures: number
+  timer: Fiber.Fiber<unknown> | undefined
+}
+
+export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDefinition => ({
+  id: "auth",
+  version,
+  layer: Layer.effectDiscard(Effect.gen(function*() {
+    const ctx = yield* PluginContext
+    const settings = yield* decodeAuthSettings(ctx.config)
+    const store: AccountStore = yield* openAccountStore(fs, NodePath.resolve(ctx.dataDir, settings.storagePath))
+    const scope = yield* Scope.Scope
+    const held = new Map<LimboPlayer, Held>()
+    const text = (key: AuthMessageKey, values: Readonly<Record<string, string | number>> = {}) => render(settings.messages[key], values)
+    const say = (player: LimboPlayer, key: AuthMessageKey, values?: Readonly<Record<string, string | number>>) => Effect.asVoid(player.message(text(key, values)))
+
+    if (settings.premiumNames.size > 0) {
+      yield* ctx.events.on("PreLogin", (event) =>
+        settings.premiumNames.has(event.attempt.name.toLowerCase()) ? Effect.succeed({ _tag: "ForceOnline" } as const) : Effect.void)
+    }
+
+    /** Ends the player's turn; false when it was over already (a second line raced the first). */
+    const finish = (player: LimboPlayer, result: Parameters<LimboPlayer["complete"]>[0]) =>
+      Effect.gen(function*() {
+        const state = held.get(player)
+        if (state === undefined) return false
+        held.delete(player)
+        if (state.timer !== undefined) yield* Fiber.interrupt(state.timer)
+        return yield* player.complete(result)
+      })
+
+    const login = (player: LimboPlayer, state: Held, args: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        if (args.length !== 1) return yield* say(player, "login_usage")
+        const account = store.get(player.name)
+        if (account === undefined) return yield* say(player, "login_not_registered")
+        if (yield* verifyPassword(args[0]!, account.hash)) {
+          yield* Effect.logInfo(`${player.name} logged in`)
+          yield* say(player, "login_success")
+          yield* Effect.catchTag(store.touch(player.name), "AccountFileError", (e) => Effect.logWarning(`could not record ${player.name}'s login: ${e.message}`))
+          yield* finish(player, { _tag: "Accept" })
+          return
+        }
+        state.failures++
+        yield* Effect.logInfo(`${player.name} typed a wrong password (${state.failures}/${settings.maxAttempts})`)
+        if (state.failures >= settings.maxAttempts) {
+          yield* finish(player, { _tag: "Deny", reason: text("login_max_attempts") })
+          return
+        }
+        yield* say(player, "login_fail", { attempts_left: settings.maxAttempts - state.failures, max_attempts: settings.maxAttempts })
+      })
+
+    const register = (player: LimboPlayer, args: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        if (args.length !== 2) return yield* say(player, "register_usage")
+        if (store.get(player.name) !== undefined) return yield* say(player, "register_account_exists")
+        const [password, confirm] = args as [string, string]
+        if (password !== confirm) return yield* say(player, "register_password_mismatch")
+        const length = [...password].length
+        if (length < settings.minLength) return yield* say(player, "register_password_too_short", { min_length: settings.minLength })
+        if (length > settings.maxLength) return yield* say(player, "register_password_too_long", { max_length: settings.maxLength })
+        if (settings.checkUsername && password.toLowerCase() === player.name.toLowerCase()) return yield* say(player, "register_password_is_username")
+        const saved = yield* store.register(player.name, yield* hashPassword(password, settings.hashing)).pipe(
+          Effect.catchTag("AccountFileError", (e) => Effect.as(Effect.logError(`could not save ${player.name}'s account: ${e.message}`), undefined))
+        )
+        if (saved === undefined) return yield* player.message(render(SAVE_FAILED))
+        if (!saved) return yield* say(player, "register_account_exists")
+        yield* Effect.logInfo(`${player.name} registered`)
+        yield* say(player, "register_success")
+        yield* finish(player, { _tag: "Accept" })
+      })
+
+    const chat = (player: LimboPlayer, input: ChatInput) =>
+      Effect.gen(function*() {
+        const state = held.get(player)
+        if (state === undefined) return "consumed" as const
+        const [command = "", ...args] = input.message.trim().split(/\s+/)
+        if (!input.command) yield* say(player, "unknown_command")
+        else if (command.toLowerCase() === "login" || command.toLowerCase() === "l") yield* login(player, state, args)
+        else if (command.toLowerCase() === "register" || command.toLowerCase() === "reg") yield* register(player, args)
+        else yield* say(player, "unknown_command")
+        // Every line is the handler's: a password typed without its command is still a password.
+        return "consumed" as const
+      })
+
+    const enter = (player: LimboPlayer) =>
+      Effect.gen(function*() {
+        const session = yield* ctx.players.find(player.uuid)
+        if (Option.isSome(session) && session.value.identity === "online") {
+          yield* Effect.logInfo(`${player.name} is authenticated by Mojang; no password asked`)
+          return { _tag: "Accept" } as const
+        }
+        const state: Held = { failures: 0, timer: undefined }
+        held.set(player, state)
+        const registered = store.get(player.name) !== undefined
+        const [title, subtitle] = registered ? ["login_title", "login_subtitle"] as const : ["register_title", "register_subtitle"] as const
+        yield* player.title({ title: text(title, { username: player.name }), subtitle: text(subtitle, { username: player.name }), stay: 100 })
+        yield* say(player, subtitle, { username: player.name })
+        if (settings.loginTimeoutSeconds > 0) {
+          const expire = Effect.gen(function*() {
+            if (held.get(player) !== state) return
+            state.timer = undefined // this fiber: finish must not interrupt it
+            yield* Effect.logInfo(`${player.name} did not log in within ${settings.loginTimeoutSeconds}s; disconnected`)
+            yield* finish(player, { _tag: "Deny", reason: text("login_timeout") })
+          })
+          state.timer = yield* Effect.forkIn(Effect.delay(expire, Duration.seconds(settings.loginTimeoutSeconds)), scope)
+        }
+        return { _tag: "Hold" } as const
+      })
+
+    yield* Effect.logInfo(`${store.count()} account(s) loaded`)
+    yield* registerHandler(ctx, "auth", {
+      enter,
+      chat,
+      leave: (player) =>
+        Effect.gen(function*() {
+          const state = held.get(player)
+          held.delete(player)
+          if (state?.timer !== undefined) yield* Fiber.interrupt(state.timer)
+        })
+    })
+  }))
+})
