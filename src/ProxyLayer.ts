@@ -62,7 +62,7 @@ import * as Coordinator from "./workers/Coordinator.ts"
 import { makeBanMirror } from "./workers/BanMirror.ts"
 import { MetricsHub } from "./workers/MetricsHub.ts"
 import type { WorkerLogs } from "./workers/Ops.ts"
-import { describePlan, planWorkers } from "./workers/WorkerPlan.ts"
+import { describePlan, planWorkers, usesLimboHandlers } from "./workers/WorkerPlan.ts"
 
 export interface ProxyOptions {
   readonly configPath: string
@@ -259,7 +259,8 @@ export const ProxyLayer = (given: ProxyOptions) => {
   const proxy = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
-      const plan = planWorkers((yield* SubscriptionRef.get(store.config)).workerThreads)
+      const config = yield* SubscriptionRef.get(store.config)
+      const plan = planWorkers(config.workerThreads, undefined, yield* usesLimboHandlers(config.serversDir))
       if (plan._tag === "Single") {
         if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
         return singleProcess(options, listening) as AnyComposition

@@ -5,7 +5,10 @@
  * the listening port through SO_REUSEPORT, which Node supports on Linux only; without it, or
  * when the answer is one worker, the proxy runs in one process exactly as it always did.
  */
+import { Effect, FileSystem, Result } from "effect"
 import { availableParallelism } from "node:os"
+import * as NodePath from "node:path"
+import { fileStem, parseServerConfig } from "../config/ConfigLoader.ts"
 import { reusePortSupported } from "../connection/Listener.ts"
 
 export type WorkerPlan =
@@ -20,10 +23,21 @@ export const planWorkers = (
   platform: { readonly cores: number; readonly reusePort: boolean } = {
     cores: availableParallelism(),
     reusePort: reusePortSupported()
-  }
+  },
+  /** Some server file lists `limbo_handlers` (see {@link usesLimboHandlers}). */
+  limboHandlers = false
 ): WorkerPlan => {
   const count = Math.min(requested === 0 ? platform.cores : requested, MAX_WORKERS)
   if (count <= 1) return { _tag: "Single", requested, reason: undefined }
+  // Limbo handlers are plugins' code, which runs in the main thread: a worker's limbo has none.
+  // The default follows the network's needs; an explicit count is the admin's choice.
+  if (limboHandlers && requested === 0) {
+    return {
+      _tag: "Single",
+      requested,
+      reason: `worker_threads = 0: servers list limbo_handlers, which run only in the main thread: running in one process (set worker_threads to force workers; logins that need a limbo handler are then refused)`
+    }
+  }
   if (!platform.reusePort) {
     return {
       _tag: "Single",
@@ -39,3 +53,17 @@ export const describePlan = (plan: Extract<WorkerPlan, { _tag: "Workers" }>): st
   plan.requested === 0
     ? `worker_threads = 0: ${plan.count} data-plane workers (one per CPU core) share the port`
     : `worker_threads = ${plan.requested}: ${plan.count} data-plane workers share the port`
+
+/** Whether a server file in `dir` lists limbo handlers (unreadable files count as none: they load later or not at all). */
+export const usesLimboHandlers = (dir: string): Effect.Effect<boolean, never, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const names = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+    for (const name of names.filter((n) => n.endsWith(".toml"))) {
+      const path = NodePath.join(dir, name)
+      const text = yield* fs.readFileString(path).pipe(Effect.orElseSucceed(() => ""))
+      const parsed = parseServerConfig(text, path, fileStem(path))
+      if (Result.isSuccess(parsed) && parsed.success.config.limboHandlers.length > 0) return true
+    }
+    return false
+  })

@@ -1,5 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { planWorkers } from "../../src/workers/WorkerPlan.ts"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as NodePath from "node:path"
+import { planWorkers, usesLimboHandlers } from "../../src/workers/WorkerPlan.ts"
 
 describe("worker_threads", () => {
   const linux = { cores: 8, reusePort: true }
@@ -20,4 +25,20 @@ describe("worker_threads", () => {
   it("a huge count is capped", () => {
     assert.deepStrictEqual(planWorkers(100_000, linux), { _tag: "Workers", count: 256, requested: 100_000 })
   })
+  it("servers with limbo handlers keep the default in one process (their handlers run there); an explicit count stays", () => {
+    const plan = planWorkers(0, linux, true)
+    assert.strictEqual(plan._tag, "Single")
+    assert.include(plan._tag === "Single" ? plan.reason : "", "limbo_handlers")
+    assert.deepStrictEqual(planWorkers(3, linux, true), { _tag: "Workers", count: 3, requested: 3 })
+  })
+  it.effect("usesLimboHandlers reads the servers directory (unparseable files count as none)", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(NodePath.join(tmpdir(), "plan-"))
+      writeFileSync(NodePath.join(dir, "a.toml"), `domains = ["a.test"]\naddresses = ["127.0.0.1:1"]\nproxy_mode = "offline"`)
+      writeFileSync(NodePath.join(dir, "broken.toml"), `limbo_handlers = [`)
+      assert.isFalse(yield* usesLimboHandlers(dir))
+      writeFileSync(NodePath.join(dir, "b.toml"), `domains = ["b.test"]\naddresses = ["127.0.0.1:1"]\nproxy_mode = "offline"\nlimbo_handlers = ["queue"]`)
+      assert.isTrue(yield* usesLimboHandlers(dir))
+      assert.isFalse(yield* usesLimboHandlers(NodePath.join(dir, "missing")))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
