@@ -83,7 +83,16 @@ export interface StartContext {
 }
 
 /** Writes the proxy's bench configuration (infrarust.toml and one server) into `dir`; its path. */
-export const writeSubjectConfig = (dir: string, port: number, backendPort: number, mode: string, workerThreads: number | undefined, extra = "", defaultLimits = false) => {
+export const writeSubjectConfig = (
+  dir: string,
+  port: number,
+  backendPort: number,
+  mode: string,
+  workerThreads: number | undefined,
+  extra = "",
+  defaultLimits = false,
+  baseline = false
+) => {
   const servers = Path.join(dir, "servers")
   Fs.mkdirSync(servers, { recursive: true })
   Fs.writeFileSync(
@@ -103,7 +112,7 @@ window = "1s"
 status_max = 100000000
 status_window = "1s"
 
-${defaultLimits ? "" : "[limits]\nmax_pending_handshakes = 0\n"}${extra}`
+${defaultLimits ? "" : "[limits]\nmax_pending_handshakes = 0\nmax_pending_per_address = 0\n"}${extra}`
   )
   Fs.writeFileSync(
     Path.join(servers, "bench.toml"),
@@ -115,7 +124,10 @@ proxy_mode = "${mode}"
 [timeouts]
 read = "10m"
 write = "10m"
-`
+${baseline ? "" : `# The bench backend answers no login (the bytes after Login Start are the measured traffic):
+# waiting for its first answer would hold every session for the whole timeout.
+first_byte = "0s"
+`}`
   )
   return Path.join(dir, "infrarust.toml")
 }
@@ -145,7 +157,7 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
-      return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads))
+      return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, "", false, true))
     default:
       return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads, "", ctx.defaultLimits === true))
   }

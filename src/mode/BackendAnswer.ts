@@ -21,8 +21,11 @@ export type BackendAnswer =
   | { readonly _tag: "Answered"; readonly bytes: Uint8Array }
   | { readonly _tag: "Silent"; readonly detail: string }
 
+const NO_WAIT: BackendAnswer = { _tag: "Answered", bytes: new Uint8Array(0) }
+
+/** `first_byte = "0s"` turns the wait off: the relay starts at once (an empty answer). */
 export const awaitBackendAnswer = (link: BackendLink, timeout: Duration.Duration): Effect.Effect<BackendAnswer> =>
-  firstRead(link).pipe(
+  Duration.isZero(timeout) ? Effect.succeed(NO_WAIT) : firstRead(link).pipe(
     Effect.timeoutOption(timeout),
     Effect.map((answer) =>
       answer._tag === "Some" ? answer.value : { _tag: "Silent", detail: `sent nothing within ${Duration.format(timeout)}` } as const
@@ -67,6 +70,6 @@ const firstRead = (link: BackendLink): Effect.Effect<BackendAnswer> =>
  * which must not happen under a pending write.
  */
 export const forwardAnswer = (client: Net.Socket, bytes: Uint8Array, timeout: Duration.Duration): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
+  bytes.length === 0 ? Effect.void : Effect.callback<void>((resume) => {
     client.write(bytes, () => resume(Effect.void))
   }).pipe(Effect.timeoutOption(timeout), Effect.asVoid)

@@ -56,4 +56,25 @@ describe("a backend that fails before answering the login", () => {
       assert.isTrue(warnings.some((m) => m.includes("sent nothing within 1s before answering the login")), warnings.join("\n"))
       assert.isTrue(warnings.some((m) => /closed the connection|failed \(/.test(m)), warnings.join("\n"))
     }), { timeout: 40_000 })
+
+  it.live("first_byte = \"0s\" turns the wait off: the session starts at once, before the backend says anything", () =>
+    Effect.gen(function*() {
+      const held: Array<Net.Socket> = []
+      yield* Effect.addFinalizer(() => Effect.sync(() => held.forEach((s) => s.destroy())))
+      const hangs = yield* misbehaving((socket) => held.push(socket))
+      const proxy = yield* startProxy({ servers: { "hangs.toml": serverToml(["hangs.test"], [hangs.address], `[timeouts]\nfirst_byte = "0s"\n`) } })
+      const client = Net.connect(proxy.port, "127.0.0.1")
+      yield* Effect.addFinalizer(() => Effect.sync(() => client.destroy()))
+      // A handshake for hangs.test (protocol 765, next state 2) and a Login Start, raw.
+      const host = Buffer.from("hangs.test")
+      const handshake = Buffer.concat([Buffer.from([0x00, 0xfd, 0x05, host.length]), host, Buffer.from([0x63, 0xdd, 0x02])])
+      const name = Buffer.from("quick")
+      const start = Buffer.concat([Buffer.from([0x00, name.length]), name, Buffer.alloc(16)])
+      client.write(Buffer.concat([Buffer.from([handshake.length]), handshake, Buffer.from([start.length]), start]))
+      yield* Effect.promise(() => new Promise<void>((resolve) => {
+        const check = () => (proxy.logs.some((l) => l.message.includes("session started")) ? resolve() : setTimeout(check, 20))
+        check()
+      }))
+      assert.isFalse(proxy.logs.some((l) => l.message.includes("before answering the login")))
+    }), { timeout: 20_000 })
 })
