@@ -112,7 +112,7 @@ window = "1s"
 status_max = 100000000
 status_window = "1s"
 
-${defaultLimits ? "" : "[limits]\nmax_pending_handshakes = 0\nmax_pending_per_address = 0\n"}${extra}`
+${defaultLimits ? "" : `[limits]\nmax_pending_handshakes = 0\n${baseline ? "" : "max_pending_per_address = 0\n"}`}${extra}`
   )
   Fs.writeFileSync(
     Path.join(servers, "bench.toml"),

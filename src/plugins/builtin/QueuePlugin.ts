@@ -122,8 +122,17 @@ export const queuePlugin = (version: string): PluginDefinition => ({
     })
 
     const nudge = (leaving?: number) => (line.servers().length === 0 ? Effect.void : Effect.asVoid(Effect.forkIn(pump(leaving), scope)))
-    yield* ctx.events.on("Disconnect", (event) => nudge(event.player.session), { priority: Priority.LAST })
-    yield* ctx.events.on("ServerSwitch", () => nudge())
+    // Listened to from the first player who waits on: until then no session pays for the events
+    // (an awaited Disconnect listener is work at the end of every session, in every mode).
+    let listening = false
+    const listen = Effect.suspend(() => {
+      if (listening) return Effect.void
+      listening = true
+      return Effect.andThen(
+        ctx.events.on("Disconnect", (event) => nudge(event.player.session), { priority: Priority.LAST }),
+        ctx.events.on("ServerSwitch", () => nudge())
+      )
+    })
 
     yield* registerHandler(ctx, "queue", {
       enter: (player) =>
@@ -137,6 +146,7 @@ export const queuePlugin = (version: string): PluginDefinition => ({
             if (Option.isSome(view) && view.value.maxPlayers > 0) arriving.set(player.uuid, { server, since: yield* Clock.currentTimeMillis })
             return { _tag: "Accept" } as const
           }
+          yield* listen
           const position = line.join(server, player, yield* rankOf(player))
           yield* Effect.logInfo(`${player.name} waits in the queue for '${server}' (position ${position})`)
           yield* player.message(render(texts.queued, { server, position }))
