@@ -45,7 +45,10 @@ layer(testLimboLayer(request), { timeout: 60_000, excludeTestServices: true })("
           assert.strictEqual((yield* visit.player).name, name)
           assert.strictEqual(bot.game.dimension.replace("minecraft:", ""), "the_end")
           yield* within("the limbo's chat line", () => new Promise<void>((done) => {
-            const check = () => (messages.some((m) => m.includes("limbo says hi")) ? done() : bot.once("message", check))
+            const check = (): void => {
+              if (messages.some((m) => m.includes("limbo says hi"))) done()
+              else bot.once("message", check)
+            }
             check()
           }))
           bot.chat("hi from the bot")
