@@ -8,14 +8,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { killLeftovers, readLaunches } from "../server-manager/support/Processes.ts"
+import { readLaunches } from "../server-manager/support/Processes.ts"
+import { localManaged } from "../server-manager/support/LocalManaged.ts"
 import { loginOutcome, ping } from "../support/McClients.ts"
 import { waitUntil } from "../support/Poll.ts"
-import { freeLowPort } from "../support/Ports.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const SCRIPT = fileURLToPath(new URL("../support/ManagedMcServer.ts", import.meta.url))
@@ -34,19 +31,11 @@ interface Managed {
 /** A proxy whose one server is a managed script the local provider starts; how often it was launched. */
 const withManaged = (o: Managed) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freeLowPort)
-    const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-wake-"))
-    const launchFile = join(dir, "launches.txt")
-    yield* Effect.addFinalizer(() => Effect.sync(() => (killLeftovers(launchFile), rmSync(dir, { recursive: true, force: true }))))
-    const manager = [
-      `[server_manager]`,
-      `type = "local"`,
-      `command = ${JSON.stringify(process.execPath)}`,
-      `working_dir = ${JSON.stringify(dir)}`,
-      `args = ${JSON.stringify([SCRIPT, "--port", String(port), "--version", VERSION, "--launches", launchFile, ...(o.script ?? [])])}`,
-      `start_timeout = "30s"`,
-      o.settings ?? ""
-    ].join("\n")
+    const { launchFile, port, table: manager } = yield* localManaged(
+      SCRIPT,
+      (port, launches) => ["--port", String(port), "--version", VERSION, "--launches", launches, ...(o.script ?? [])],
+      [`start_timeout = "30s"`, o.settings ?? ""]
+    )
     const proxy = yield* startProxy({
       // Many logins from 127.0.0.1 at once: the per-IP login limit would turn most away.
       global: `${o.workers === undefined ? "" : `worker_threads = ${o.workers}\n`}[rate_limit]\nmax_connections = 100\n`,

@@ -53,7 +53,14 @@ const squid = (version: string) =>
           }
         })))
     }),
-    ({ serv }) => Effect.promise(() => serv.destroy().catch(() => undefined))
+    ({ serv }) =>
+      Effect.promise(() => {
+        const destroyed = serv.destroy().catch(() => undefined)
+        // destroy() makes its players' writes throw, and their logouts (which it causes) then
+        // broadcast "left the game" through them: unhandled errors. Let those writes go nowhere.
+        for (const player of serv.players) player._client.write = () => {}
+        return destroyed
+      })
   )
 
 /** A bot on the hub of a proxy in front of two flying-squid servers, with what it saw. */

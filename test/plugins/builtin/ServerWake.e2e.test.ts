@@ -9,14 +9,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { killLeftovers, readLaunches } from "../../server-manager/support/Processes.ts"
+import { localManaged } from "../../server-manager/support/LocalManaged.ts"
+import { readLaunches } from "../../server-manager/support/Processes.ts"
 import { reasonText } from "../../support/McClients.ts"
 import { waitUntil } from "../../support/Poll.ts"
-import { freeLowPort } from "../../support/Ports.ts"
 import { serverToml, startProxy } from "../../support/ProxyHarness.ts"
 import { awaitText, recordedPlayer } from "./support.ts"
 
@@ -27,18 +24,11 @@ const HOST = "survival.test"
 /** A proxy whose offline-mode server 'survival' is a managed script behind limbo_handlers = ["server_wake"]. */
 const withSleepingServer = (script: ReadonlyArray<string>, wakeConfig = "") =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freeLowPort)
-    const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-server-wake-"))
-    const launchFile = join(dir, "launches.txt")
-    yield* Effect.addFinalizer(() => Effect.sync(() => (killLeftovers(launchFile), rmSync(dir, { recursive: true, force: true }))))
-    const manager = [
-      `[server_manager]`,
-      `type = "local"`,
-      `command = ${JSON.stringify(process.execPath)}`,
-      `working_dir = ${JSON.stringify(dir)}`,
-      `args = ${JSON.stringify([SCRIPT, "--port", String(port), "--version", VERSION, "--launches", launchFile, ...script])}`,
-      `start_timeout = "30s"`
-    ].join("\n")
+    const { launchFile, port, table: manager } = yield* localManaged(
+      SCRIPT,
+      (port, launches) => ["--port", String(port), "--version", VERSION, "--launches", launches, ...script],
+      [`start_timeout = "30s"`]
+    )
     const proxy = yield* startProxy({
       global: `[plugins.server_wake.config.timing]\ntitle_refresh_interval_seconds = 1\n${wakeConfig}\n`,
       servers: {

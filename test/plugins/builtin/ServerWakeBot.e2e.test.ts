@@ -6,13 +6,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { localManaged } from "../../server-manager/support/LocalManaged.ts"
 import { spawnBot } from "../../support/FlyingSquid.ts"
 import { waitUntil } from "../../support/Poll.ts"
-import { freeLowPort } from "../../support/Ports.ts"
 import { serverToml, startProxy } from "../../support/ProxyHarness.ts"
 
 const SCRIPT = fileURLToPath(new URL("../../support/ManagedSquid.ts", import.meta.url))
@@ -22,18 +19,11 @@ const HOST = "survival.test"
 describe("server_wake with a mineflayer bot", () => {
   it.live("the bot waits in the limbo with the title while flying-squid boots, then spawns on it and walks", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freeLowPort)
-      const dir = mkdtempSync(join(tmpdir(), "infrarust-ts-wake-bot-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      const manager = [
-        `[server_manager]`,
-        `type = "local"`,
-        `command = ${JSON.stringify(process.execPath)}`,
-        `working_dir = ${JSON.stringify(dir)}`,
-        `args = ${JSON.stringify([SCRIPT, "--port", String(port), "--version", VERSION, "--ready-delay", "1500"])}`,
-        `start_timeout = "60s"`,
-        `shutdown_timeout = "5s"`
-      ].join("\n")
+      const { port, table: manager } = yield* localManaged(
+        SCRIPT,
+        (port) => ["--port", String(port), "--version", VERSION, "--ready-delay", "1500"],
+        [`start_timeout = "60s"`, `shutdown_timeout = "5s"`]
+      )
       const proxy = yield* startProxy({
         global: `[plugins.server_wake.config.timing]\ntitle_refresh_interval_seconds = 1\n`,
         servers: { "survival.toml": serverToml([HOST], [`127.0.0.1:${port}`], `proxy_mode = "offline"\nlimbo_handlers = ["server_wake"]\n${manager}`) }
