@@ -21,7 +21,7 @@ import { DemoBackend } from "./demo/DemoBackend.ts"
 import { ConnectionHandler } from "./connection/ConnectionHandler.ts"
 import { DockerDiscovery } from "./docker/DockerDiscovery.ts"
 import { listen } from "./connection/Listener.ts"
-import { followBind, warnBindNeedsRestart } from "./connection/BindFollower.ts"
+import { followBind } from "./connection/BindFollower.ts"
 import type { LogFormat } from "./observability/Logging.ts"
 import * as Observability from "./observability/Observability.ts"
 import { LogThrottle } from "./observability/LogThrottle.ts"
@@ -227,11 +227,11 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
       const logs: WorkerLogs = forward
         ? { _tag: "Forward", level }
         : { _tag: "Stdout", format: options.workerLogFormat, level }
-      yield* Effect.forkScoped(warnBindNeedsRestart(store.config))
       return Coordinator.layer({
         count,
         configPath: store.path,
         bind: options.bind ?? config.bind,
+        cliBind: options.bind,
         logs,
         bans,
         onListening: options.onListening,

@@ -6,29 +6,43 @@
  * ignored. A new address that cannot be had (in use, not an address of this host) is an error
  * line, and the proxy keeps listening where it was; the same address is not tried again until
  * the file asks for another one.
+ *
+ * What moves is a {@link MovableListener}: the one-process listener (Listener.ts `Listening`)
+ * or, with worker threads, every worker's socket at once (workers/WorkerBind.ts).
  */
 import { Effect, Equal, Stream, SubscriptionRef } from "effect"
 import { formatHostPort } from "../config/HostPort.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
-import type { Listening } from "./Listener.ts"
+import type { ListenError } from "./Listener.ts"
 
-interface Target {
+/** Where the listener should be: the address and whether it shares the port (SO_REUSEPORT). */
+export interface BindTarget {
   readonly host: string
   readonly port: number
   readonly reusePort: boolean
 }
 
-const targetOf = (config: ProxyConfig, cliBind: { readonly host: string; readonly port: number } | undefined): Target => ({
+/** Where a listener is and how to move it; Listener.ts `Listening` is one. */
+export interface MovableListener {
+  /** The address bound now. */
+  readonly current: () => { readonly address: string; readonly port: number }
+  /** Live connections (reported as kept after a move). */
+  readonly connections: () => number
+  /** Opens `to` before closing the current address; fails with `to`'s ListenError, staying where it was. */
+  readonly rebind: (to: BindTarget) => Effect.Effect<{ readonly port: number }, ListenError>
+}
+
+const targetOf = (config: ProxyConfig, cliBind: { readonly host: string; readonly port: number } | undefined): BindTarget => ({
   ...(cliBind ?? config.bind),
   reusePort: config.soReuseport
 })
 
-const sameTarget = (a: Target, b: Target) => a.host === b.host && a.port === b.port && a.reusePort === b.reusePort
+const sameTarget = (a: BindTarget, b: BindTarget) => a.host === b.host && a.port === b.port && a.reusePort === b.reusePort
 
 /** Runs until interrupted; `onMoved` gets each new address (the admin API's proxy info). */
 export const followBind = (
   config: SubscriptionRef.SubscriptionRef<ProxyConfig>,
-  listening: Listening,
+  listening: MovableListener,
   cliBind: { readonly host: string; readonly port: number } | undefined,
   onMoved: (address: { readonly host: string; readonly port: number }) => void
 ): Effect.Effect<void> =>
@@ -64,24 +78,5 @@ export const followBind = (
           onMoved({ host: target.host, port: now.port })
         })
       )
-    )
-  })
-
-/** With worker threads the workers own the sockets: a changed `bind`/`so_reuseport` waits for a restart. */
-export const warnBindNeedsRestart = (config: SubscriptionRef.SubscriptionRef<ProxyConfig>): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const first = yield* SubscriptionRef.get(config)
-    let wanted = targetOf(first, undefined)
-    yield* SubscriptionRef.changes(config).pipe(
-      Stream.drop(1),
-      Stream.runForEach((next) => {
-        const target = targetOf(next, undefined)
-        if (sameTarget(target, wanted)) return Effect.void
-        wanted = target
-        return Effect.logWarning(
-          `bind/so_reuseport changed to ${formatHostPort(target.host, target.port)}${target.reusePort ? " (so_reuseport)" : ""}: ` +
-            "with worker threads the listener moves only at a restart (still listening on the old address)"
-        )
-      })
     )
   })

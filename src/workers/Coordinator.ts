@@ -10,7 +10,9 @@
  *   other processes is wanted, so only port 0 is resolved that way.) Every worker thread starts
  *   at once, builds its pipeline, then binds that port with SO_REUSEPORT. A worker that cannot
  *   bind fails start-up like the single-process listener.
- * - Config: every published `infrarust.toml` and servers list is pushed to every worker.
+ * - Config: every published `infrarust.toml` and servers list is pushed to every worker. A
+ *   changed `bind`/`so_reuseport` moves every worker's socket, new address first, live
+ *   sessions kept (WorkerBind.ts, followed as in one process by connection/BindFollower.ts).
  * - A worker that ends unexpectedly is logged at Error, its connection slots are given back,
  *   its sessions and backend counts released, its totals kept (MetricsHub.ts), and it is
  *   restarted after 1 s, doubling per crash in a row up to 1 min (a worker that ran for a
@@ -24,6 +26,7 @@ import { Cause, Clock, Deferred, Duration, Effect, Exit, FiberSet, Layer, Option
 import { Worker } from "node:worker_threads"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
+import { followBind } from "../connection/BindFollower.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
 import { EventBus, Events } from "../event/EventBus.ts"
 import { initialized } from "../event/Lifecycle.ts"
@@ -35,7 +38,8 @@ import { makeSlots } from "./ConnectionSlots.ts"
 import { type CoordinatorServices, makeOps, type Peer, releaseLease } from "./CoordinatorOps.ts"
 import { decodeFailure, makeLink } from "./Link.ts"
 import { MetricsHub } from "./MetricsHub.ts"
-import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData, WorkerLogs } from "./Ops.ts"
+import type { CoordinatorCasts, ListenAddress, ToCoordinator, ToWorker, WorkerCasts, WorkerData, WorkerLogs } from "./Ops.ts"
+import { makeWorkerListener } from "./WorkerBind.ts"
 import { encodeConfig, encodeServers, errorCodecs } from "./Wire.ts"
 import { relog } from "./WorkerLogs.ts"
 
@@ -52,9 +56,12 @@ export interface CoordinatorOptions {
   readonly count: number
   readonly configPath: string
   readonly bind: { readonly host: string; readonly port: number }
+  /** `--bind`: it wins over the file's `bind`, which is then not followed. */
+  readonly cliBind?: { readonly host: string; readonly port: number } | undefined
   readonly logs: WorkerLogs
   /** The ban list's mirror, fed by the coordinator's BanList (BanMirror.ts). */
   readonly bans: BanMirror
+  /** Called once the workers listen, and again after each move. */
   readonly onListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
   /** The module each worker runs; WorkerMain.ts unless a test wraps it. */
   readonly entry?: URL | undefined
@@ -103,7 +110,6 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     const running: Array<Running | undefined> = Array.from({ length: options.count }, () => undefined)
     const live = () => running.filter((r): r is Running => r !== undefined && r.peer.alive)
     let stopping = false
-    let port = options.bind.port
 
     /**
      * Every published value of `ref` goes to every worker, encoded once; the wire form of the
@@ -147,7 +153,6 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
         const data: WorkerData = {
           index,
           configPath: options.configPath,
-          bindHost: options.bind.host,
           config: wireConfig(),
           servers: wireServers(),
           slots: slots.buffer,
@@ -226,11 +231,11 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
         return r
       })
 
-    /** Binds a ready worker on `bindPort`; the port it bound. */
-    const startListening = (r: Running, bindPort: number) =>
+    /** Binds a ready worker on `address`; the port it bound. */
+    const startListening = (r: Running, address: ListenAddress) =>
       Effect.gen(function*() {
         yield* Deferred.await(r.ready)
-        r.peer.link.cast("listen", bindPort)
+        r.peer.link.cast("listen", address)
         return yield* Deferred.await(r.listening)
       }).pipe(
         Effect.timeoutOrElse({
@@ -275,9 +280,14 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
       })
     )
 
-    if (port === 0 || !initial.soReuseport) port = yield* probeAddress(options.bind.host, port)
+    const port = options.bind.port === 0 || !initial.soReuseport ? yield* probeAddress(options.bind.host, options.bind.port) : options.bind.port
     const first = yield* Effect.forEach(Array.from({ length: options.count }, (_, i) => i), spawn)
-    yield* Effect.forEach(first, (r) => startListening(r, port), { concurrency: "unbounded", discard: true })
+    yield* Effect.forEach(first, (r) => startListening(r, { host: options.bind.host, port }), { concurrency: "unbounded", discard: true })
+    const listener = yield* makeWorkerListener(
+      { host: options.bind.host, port },
+      () => live().map((r) => r.peer),
+      () => slots.live().total
+    )
 
     const supervise = (index: number) =>
       Effect.gen(function*() {
@@ -298,11 +308,15 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           )
           yield* Effect.sleep(Duration.millis(delay))
           if (stopping) return
-          const spawned = yield* Effect.exit(spawn(index))
+          // Between moves of the address: the new worker binds where the others are.
+          const restart = yield* listener.serialized(Effect.gen(function*() {
+            const spawned = yield* Effect.exit(spawn(index))
+            if (Exit.isFailure(spawned)) return undefined
+            return { next: spawned.value, started: yield* Effect.result(startListening(spawned.value, listener.address())) }
+          }))
           // Not even started (a bug): the next turn of the loop tries again, later.
-          if (Exit.isFailure(spawned)) continue
-          const next = spawned.value
-          const started = yield* Effect.result(startListening(next, port))
+          if (restart === undefined) continue
+          const { next, started } = restart
           if (started._tag === "Failure") {
             next.error ??= started.failure.message
             void next.worker.terminate()
@@ -316,5 +330,6 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     const current = yield* SubscriptionRef.get(store.config)
     yield* announceListening(options.bind.host, port, current, yield* SubscriptionRef.get(router.table), ` (${options.count} workers)`)
     options.onListening?.({ host: options.bind.host, port })
+    yield* Effect.forkScoped(followBind(store.config, listener, options.cliBind, (address) => options.onListening?.(address)))
     yield* initialized
   }))

@@ -14,6 +14,7 @@ import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { Announcement, Caller, Completion } from "../command/Commands.ts"
 import type { BackendView } from "../backend/Balancer.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
+import type { ListenError } from "../connection/Listener.ts"
 import type { Metric } from "effect"
 import type { LogLevel } from "effect"
 import type { AuditEntry, BanEntry } from "../security/Ban.ts"
@@ -128,6 +129,17 @@ export type ToWorker = {
   readonly "act": Op<{ readonly lease: number; readonly action: PlayerAction }, boolean>
   /** Publish the live sessions' byte counts and send a metrics snapshot now (a scrape). */
   readonly "flush": Op<void, void>
+  /**
+   * Move this worker's listening socket to `host:port` (SO_REUSEPORT, shared with the other
+   * workers), opening it before the old one closes; live connections stay. The port bound.
+   */
+  readonly "rebind": Op<ListenAddress, number, ListenError>
+}
+
+/** Where a worker listens (always with SO_REUSEPORT: the workers share the port). */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
 }
 
 export interface WorkerCasts {
@@ -154,7 +166,8 @@ export interface CoordinatorCasts {
   readonly interest: ReadonlyArray<string>
   /** The coordinator's Sessions.kick reached this worker's session. */
   readonly kick: number
-  readonly listen: number
+  /** Bind now; sent once, after `ready`. */
+  readonly listen: ListenAddress
   /** Stop accepting, drain (shutdown_timeout), exit. */
   readonly stop: void
 }
@@ -168,7 +181,6 @@ export type WorkerLogs =
 export interface WorkerData {
   readonly index: number
   readonly configPath: string
-  readonly bindHost: string
   readonly config: unknown
   readonly servers: ReadonlyArray<WireServer>
   /** ConnectionSlots.ts */

@@ -7,7 +7,8 @@
  * - the leases this worker holds on the coordinator: logins whose backend dial the coordinator
  *   drives (`dial` requests queue here for the connection's own fiber) and sessions the
  *   coordinator may kick (`kick` interrupts the connection's fiber);
- * - the `listen` and `stop` commands, and the hook a `flush` request runs (metrics).
+ * - the `listen` and `stop` commands, and the hooks a `flush` request (metrics) and a `rebind`
+ *   request (the listener) run.
  */
 import { Context, Deferred, Effect, type Fiber, Layer, Queue, type Scope, SubscriptionRef } from "effect"
 import { parentPort } from "node:worker_threads"
@@ -15,10 +16,12 @@ import type { BackendConnectError } from "../backend/BackendDialer.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
+import { formatHostPort } from "../config/HostPort.ts"
+import { ListenError } from "../connection/Listener.ts"
 import type { ActorSlot } from "../session/Sessions.ts"
 import { type BanCopy, makeBanCopy } from "./BanMirror.ts"
 import { type Link, makeLink, type PortLike } from "./Link.ts"
-import type { CoordinatorCasts, ToCoordinator, ToWorker, WorkerCasts, WorkerData } from "./Ops.ts"
+import type { CoordinatorCasts, ListenAddress, ToCoordinator, ToWorker, WorkerCasts, WorkerData } from "./Ops.ts"
 import { decodeConfig, decodeServers, errorCodecs } from "./Wire.ts"
 
 /** A backend the coordinator wants this worker to dial for a login, and where the answer goes. */
@@ -49,12 +52,14 @@ export interface WorkerChannelShape {
   readonly dialing: Map<number, Queue.Queue<LeaseEvent>>
   /** Registered sessions: the connection fiber a `kick` interrupts, and how the session acts. */
   readonly sessions: Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly actor: ActorSlot | undefined }>
-  /** The port to bind, once the coordinator says so. */
-  readonly listen: Deferred.Deferred<number>
+  /** The address to bind, once the coordinator says so. */
+  readonly listen: Deferred.Deferred<ListenAddress>
   /** Completed by the coordinator's `stop`. */
   readonly stop: Deferred.Deferred<void>
   /** Sets what a `flush` request runs (the metrics shipper's publish). */
   readonly onFlush: (publish: Effect.Effect<void>) => void
+  /** Sets what a `rebind` request runs (the listener, once it listens); before that one fails. */
+  readonly onRebind: (rebind: (to: ListenAddress) => Effect.Effect<number, ListenError>) => void
 }
 
 export class WorkerChannel extends Context.Service<WorkerChannel, WorkerChannelShape>()("infrarust/workers/WorkerChannel") {
@@ -70,10 +75,13 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
   const bans = makeBanCopy(data.bansVersion, data.bans)
   const dialing = new Map<number, Queue.Queue<LeaseEvent>>()
   const sessions = new Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly actor: ActorSlot | undefined }>()
-  const listen = yield* Deferred.make<number>()
+  const listen = yield* Deferred.make<ListenAddress>()
   const stop = yield* Deferred.make<void>()
   const runFork = Effect.runForkWith(yield* Effect.context<never>())
   let flush: Effect.Effect<void> = Effect.void
+  // The coordinator moves only listening workers; this answers a request that raced the start.
+  let rebind = (to: ListenAddress): Effect.Effect<number, ListenError> =>
+    Effect.fail(new ListenError({ address: formatHostPort(to.host, to.port), detail: `worker ${data.index} is not listening yet` }))
   let nextLease = 1
   let interest: ReadonlySet<string> = new Set(data.interest)
 
@@ -90,6 +98,7 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
           return yield* Deferred.await(done)
         }),
       flush: () => Effect.suspend(() => flush),
+      rebind: (to) => Effect.suspend(() => rebind(to)),
       act: ({ action, lease }) => {
         const act = sessions.get(lease)?.actor?.act
         return act === undefined ? Effect.succeed(false) : act(action)
@@ -107,8 +116,8 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
         interest = new Set(tags)
       },
       kick: (lease) => sessions.get(lease)?.fiber.interruptUnsafe(),
-      listen: (port) => {
-        Deferred.doneUnsafe(listen, Effect.succeed(port))
+      listen: (address) => {
+        Deferred.doneUnsafe(listen, Effect.succeed(address))
       },
       stop: () => {
         Deferred.doneUnsafe(stop, Effect.void)
@@ -144,6 +153,9 @@ const make = Effect.fnUntraced(function*(data: WorkerData, port: PortLike | null
     stop,
     onFlush: (publish) => {
       flush = publish
+    },
+    onRebind: (f) => {
+      rebind = f
     }
   })
 })

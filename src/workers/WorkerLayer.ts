@@ -9,7 +9,8 @@
  * services (Sessions, Events, Commands, Balancer, StatusService, RateLimiter, BanList,
  * LogThrottle) and the local ones (IpFilter, a pure function of the pushed config; IdleWatch;
  * ZeroCopy) → the handler → the listener, bound when the coordinator says `listen`, on the
- * shared port (SO_REUSEPORT), counting connections in the shared slots (ConnectionSlots.ts).
+ * shared port (SO_REUSEPORT), counting connections in the shared slots (ConnectionSlots.ts),
+ * and moved when the coordinator says `rebind` (a changed `bind`; workers/WorkerBind.ts).
  *
  * The shipper sits below the listener, so its final snapshot, sent when the worker stops,
  * includes the sessions the drain closed.
@@ -78,14 +79,14 @@ const listener = Layer.effectDiscard(
     const config = yield* SubscriptionRef.get(store.config)
     channel.link.cast("ready", undefined)
     // Stopped before it was told to listen (start-up failed elsewhere): end the build.
-    const port = yield* Effect.raceFirst(
+    const address = yield* Effect.raceFirst(
       Deferred.await(channel.listen),
       Effect.andThen(Deferred.await(channel.stop), Effect.interrupt)
     )
     const listening = yield* listen(
       {
-        host: channel.data.bindHost,
-        port,
+        host: address.host,
+        port: address.port,
         reusePort: true,
         maxConnections: config.maxConnections,
         slots: slotsOf(channel.data.slots).forWorker(channel.data.index),
@@ -95,6 +96,8 @@ const listener = Layer.effectDiscard(
       handler.context,
       handler.admission
     )
+    // Always SO_REUSEPORT: the other workers bind the same address.
+    channel.onRebind((to) => Effect.map(listening.rebind({ ...to, reusePort: true }), (bound) => bound.port))
     channel.link.cast("listening", listening.address.port)
   })
 )
