@@ -5,7 +5,7 @@
  * Live: everything read per connection or followed by its service (limits, bans, filters, MOTDs,
  * forwarding, `[auth]`, `[docker]`, WebAssembly plugins...), and `bind`/`so_reuseport`, which the listener
  * follows by opening the new address before closing the old one (connection/BindFollower.ts;
- * with worker threads it logs that a restart is needed). {@link RESTART_KEYS} are read once at
+ * with worker threads every worker's socket moves, workers/WorkerBind.ts). {@link RESTART_KEYS} are read once at
  * start-up: changing them needs a restart.
  */
 import { Equal } from "effect"
