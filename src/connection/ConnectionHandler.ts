@@ -114,7 +114,8 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const leavePending = Effect.sync(() => pending.leave(entry))
         yield* Scope.addFinalizer(scope, leavePending)
 
-        const inbound = makeInbound(socket)
+        const inbound = makeInbound(socket, entry.held)
+        entry.held = undefined
         const identify = (client: string) => pending.identify(entry, ipv6Prefix(client, config.rateLimit.ipv6Prefix), config.limits.maxPendingPerAddress)
         const ctx = yield* arrive(inbound, peer, local, config, identify)
         if (ctx === undefined) return

@@ -23,6 +23,7 @@
 import { type Context, Duration, Effect, FiberSet, Schedule, Schema, type Scope } from "effect"
 import * as Net from "node:net"
 import { formatHostPort } from "../config/HostPort.ts"
+import { reclaimAfterFloods } from "./HeapReclaim.ts"
 
 export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
   address: Schema.String,
@@ -117,7 +118,12 @@ export const listen = <R>(
     const start = admission === undefined
       ? (socket: Net.Socket) => void run(handle(socket))
       : (socket: Net.Socket) => admission.admit(socket, () => void run(handle(socket)))
+    // Every accepted socket, fiber or not (half-open ones wait in the arrival gate without one).
+    let accepted = 0
+    const onClosed = () => void accepted--
     const onConnection = (socket: Net.Socket) => {
+      accepted++
+      socket.once("close", onClosed)
       if (slots !== undefined && give !== undefined) {
         if (!slots.take()) {
           const evicted = admission?.evictOldest()
@@ -134,6 +140,8 @@ export const listen = <R>(
       start(socket)
     }
     let server = yield* openServer(options, onConnection)
+    // A flood's dead connections are collected once it is over (HeapReclaim.ts).
+    yield* reclaimAfterFloods(() => accepted)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         // Stop accepting; do not wait for close(): it only fires once every connection ended.

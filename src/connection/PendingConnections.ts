@@ -22,6 +22,8 @@ export interface PendingEntry {
   /** The client address (or its IPv6 network) it counts against; undefined until known (PROXY). */
   key: string | undefined
   left: boolean
+  /** The bytes the arrival gate read while waiting for the first packet (ArrivalGate.ts). */
+  held: Uint8Array | undefined
 }
 
 export interface PendingCounts {
@@ -31,7 +33,7 @@ export interface PendingCounts {
   readonly total: number
   /** Closed to make room at `max_connections`. */
   readonly maxConnections: number
-  /** Closed because their first bytes did not come in time. */
+  /** Closed because their first packet did not come in time (silent or trickling). */
   readonly silent: number
   /** Refused at `max_connections` with no half-open connection to close instead. */
   readonly refused: number
@@ -69,7 +71,7 @@ export class PendingConnections {
         this.evict(oldest.value, "total")
       }
     }
-    const entry: PendingEntry = { socket, key: undefined, left: false }
+    const entry: PendingEntry = { socket, key: undefined, left: false, held: undefined }
     this.entries.set(socket, entry)
     if (key !== undefined) this.identify(entry, key, limits.maxPerAddress)
     return entry
@@ -167,7 +169,7 @@ export class PendingConnections {
 /** The one line a minute that sums up what the pending bounds did; undefined when nothing happened. */
 export const describePendingCounts = (c: PendingCounts, limits: PendingLimits & { readonly firstPacketTimeout: string }): string | undefined => {
   const parts: Array<string> = []
-  if (c.silent > 0) parts.push(`${c.silent} sent nothing within ${limits.firstPacketTimeout}`)
+  if (c.silent > 0) parts.push(`${c.silent} sent no complete first packet within ${limits.firstPacketTimeout}`)
   if (c.perAddress > 0) parts.push(`${c.perAddress} over max_pending_per_address (${limits.maxPerAddress})`)
   if (c.total > 0) parts.push(`${c.total} over max_pending_handshakes (${limits.maxTotal})`)
   if (c.maxConnections > 0) parts.push(`${c.maxConnections} to make room at max_connections`)

@@ -42,7 +42,8 @@ export interface Inbound {
   pending: Uint8Array
 }
 
-export const makeInbound = (socket: Net.Socket): Inbound => ({ socket, pending: new Uint8Array(0) })
+/** `held`: bytes already read from the socket (the arrival gate's), decoded first. */
+export const makeInbound = (socket: Net.Socket, held?: Uint8Array): Inbound => ({ socket, pending: held ?? new Uint8Array(0) })
 
 const append = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   if (a.length === 0) return b

@@ -27,6 +27,7 @@ import { Worker } from "node:worker_threads"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
 import { followBind } from "../connection/BindFollower.ts"
+import { reclaimAfterFloods } from "../connection/HeapReclaim.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
 import { EventBus, Events } from "../event/EventBus.ts"
 import { initialized } from "../event/Lifecycle.ts"
@@ -288,6 +289,8 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
       () => live().map((r) => r.peer),
       () => slots.live().total
     )
+    // The coordinator's heap grows with a flood's RPCs too (HeapReclaim.ts).
+    yield* reclaimAfterFloods(() => slots.live().total)
 
     const supervise = (index: number) =>
       Effect.gen(function*() {

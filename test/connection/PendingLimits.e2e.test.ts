@@ -6,13 +6,15 @@
  *   `max_pending_per_address` places, and a player from another address joins;
  * - 120 silent sockets from 120 addresses fill `max_connections`: the oldest are closed to make
  *   room, and the player still joins;
- * - a silent socket is closed after `first_packet_timeout`;
+ * - a silent socket is closed after `first_packet_timeout`, and so is one that trickles part of
+ *   its handshake (slowloris); a handshake sent in pieces within the deadline is answered;
  * - one summary line says what the bounds did.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
 import { loginOutcome } from "../support/McClients.ts"
+import { statusBytes } from "../support/RawClient.ts"
 import { mcServer } from "../support/McPeers.ts"
 import { waitUntil } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
@@ -85,5 +87,31 @@ describe("pending-connection limits", () => {
       assert.isAtLeast(seconds, 0.9)
       assert.isBelow(seconds, 3)
       assert.strictEqual(yield* Effect.promise(() => loginOutcome(VERSION, proxy.port, HOST, "prompt")), "joined")
+    }), { timeout: 30_000 })
+
+  it.live("a handshake trickled past first_packet_timeout is closed; one completed in pieces in time is answered", () =>
+    Effect.gen(function*() {
+      const backend = yield* mcServer(VERSION)
+      const proxy = yield* startProxy({
+        global: `[limits]\nfirst_packet_timeout = "1s"\n`,
+        servers: { "mc.toml": serverToml([HOST], [backend.address]) }
+      })
+      const bytes = statusBytes(HOST)
+      // Slowloris: the first two bytes of the handshake, then nothing.
+      const started = Date.now()
+      const [slow] = yield* silentSockets(proxy.port, 1, () => "127.0.43.1")
+      slow!.socket.write(bytes.subarray(0, 2))
+      yield* waitUntil(() => slow!.closed, "the trickling socket to be closed", 5000)
+      assert.isAtLeast((Date.now() - started) / 1000, 0.9)
+      // The same bytes in three pieces 100 ms apart, well within the deadline: a status answer.
+      const [piecewise] = yield* silentSockets(proxy.port, 1, () => "127.0.43.2")
+      let answer = ""
+      piecewise!.socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")))
+      const third = Math.floor(bytes.length / 3)
+      for (const piece of [bytes.subarray(0, third), bytes.subarray(third, 2 * third), bytes.subarray(2 * third)]) {
+        piecewise!.socket.write(piece)
+        yield* Effect.sleep("100 millis")
+      }
+      yield* waitUntil(() => answer.includes("\"version\""), "the status answer", 5000)
     }), { timeout: 30_000 })
 })
