@@ -1,8 +1,9 @@
 /**
  * A real Docker Engine for the Docker tests (../shared/docs/test-peers.md §6): one dockerd of
  * their own, with its data root, exec root, pidfile and sockets in a temporary directory, no
- * bridge, no iptables (containers use host networking and loopback ports only). It listens on
- * a unix socket and on a loopback TCP port, so both endpoint kinds are exercised.
+ * bridge, no iptables (containers use host networking and loopback ports only), the vfs storage
+ * driver unless the caller asks for overlay2 (makeDockerEngine). It listens on a unix socket and
+ * on a loopback TCP port, so both endpoint kinds are exercised.
  *
  * No image is pulled: a base image is made with `docker import` from an almost empty rootfs,
  * and containers bind-mount the host's /usr and /etc read-only (Debian's merged /usr), plus the
