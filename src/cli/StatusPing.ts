@@ -5,7 +5,9 @@
  * {@link TIMEOUT_MS} (its version name and MOTD text are printed), 1 otherwise (the reason on
  * stderr).
  *
- * Defaults: 127.0.0.1:25565 and the domain `healthcheck.invalid`, which no server claims, so the
+ * Defaults: $INFRARUST_HEALTHCHECK_ADDRESS and $INFRARUST_HEALTHCHECK_DOMAIN when set (so a
+ * container that listens elsewhere keeps its image's HEALTHCHECK: `docker run -e ...`), else
+ * 127.0.0.1:25565 and the domain `healthcheck.invalid`, which no server claims, so the
  * proxy answers from its own `[default_motd]` without touching a backend: the check says the
  * proxy accepts and answers, not whether some backend is up. With `unknown_domain_behavior =
  * "drop"` unknown domains get no answer: pass a served domain instead.
@@ -76,7 +78,9 @@ const parseTarget = (text: string): { host: string; port: number } => {
 }
 
 if (import.meta.main) {
-  const [target = "127.0.0.1:25565", domain = "healthcheck.invalid"] = process.argv.slice(2)
+  const env = process.env
+  const [target = env.INFRARUST_HEALTHCHECK_ADDRESS || "127.0.0.1:25565", domain = env.INFRARUST_HEALTHCHECK_DOMAIN || "healthcheck.invalid"] =
+    process.argv.slice(2)
   const { host, port } = parseTarget(target)
   statusPing(host, port, domain).then(
     (r) => {

@@ -1,11 +1,12 @@
 /**
  * What ships for running the proxy as a service, checked with the tools that run it:
  * the systemd unit passes `systemd-analyze verify` (no warning either); the Dockerfile is
- * multi-stage, runs as a non-root user, its COPY sources exist, its configuration step turns the
- * repository's infrarust.toml into a valid container config, and its HEALTHCHECK command, run
- * here, is a real Minecraft status ping against a running proxy (and fails without one); the
- * npm package carries what the bin needs. The image build itself needs a Docker daemon and is
- * not exercised here.
+ * multi-stage, its base images are build arguments defaulting to the public images, it runs as a
+ * non-root user, its COPY sources exist, its configuration step turns the repository's
+ * infrarust.toml into a valid container config, and its HEALTHCHECK command, run here, is a real
+ * Minecraft status ping against a running proxy at the address INFRARUST_HEALTHCHECK_ADDRESS
+ * names (and fails without one); the npm package carries what the bin needs. The image itself is
+ * built and run on a real dockerd in DockerImage.e2e.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
@@ -76,6 +77,10 @@ describe("Dockerfile", () => {
   it("is multi-stage and its runtime stage runs as a non-root user, through the launcher", () => {
     const list = stages()
     assert.deepStrictEqual(list.map((s) => s.name), ["build", "runtime"])
+    // Base images are arguments (a mirror or local images can stand in), defaulting to the public ones.
+    const args = dockerfile.slice(0, dockerfile.findIndex((i) => i.op === "FROM")).filter((i) => i.op === "ARG").map((i) => i.args)
+    assert.deepStrictEqual(args, ["NODE_IMAGE=node:24-bookworm-slim", "DEBIAN_IMAGE=debian:bookworm-slim"])
+    assert.deepStrictEqual(dockerfile.filter((i) => i.op === "FROM").map((i) => i.args), ["${NODE_IMAGE} AS build", "${DEBIAN_IMAGE} AS runtime"])
     const runtime = list[1]!.body
     const user = runtime.filter((i) => i.op === "USER").at(-1)?.args
     assert.isDefined(user)
@@ -117,18 +122,22 @@ describe("Dockerfile", () => {
     Effect.gen(function*() {
       const healthcheck = stages()[1]!.body.find((i) => i.op === "HEALTHCHECK")!.args
       const command = JSON.parse(/CMD\s+(\[.*\])$/.exec(healthcheck)![1]!) as Array<string>
-      assert.deepStrictEqual(command.slice(0, 3), ["/app/node_modules/node/bin/node", "/app/src/cli/StatusPing.ts", "127.0.0.1:25565"])
+      // No address argument: 127.0.0.1:25565 unless the container sets INFRARUST_HEALTHCHECK_ADDRESS.
+      assert.deepStrictEqual(command, ["/app/node_modules/node/bin/node", "/app/src/cli/StatusPing.ts"])
       const proc = yield* proxyProcess(`worker_threads = 1\n`)
       const port = yield* Effect.promise(() => proc.port(30_000))
-      // The image's paths are this checkout's; the address is the test proxy's.
-      const here = (address: string) => [NODE, join(REPO, "src/cli/StatusPing.ts"), address]
-      const [file, ...args] = here(`127.0.0.1:${port}`)
-      const ok = spawnSync(file!, args, { encoding: "utf8", timeout: 10_000 })
+      // The image's paths are this checkout's; the address is the test proxy's, given as a container would.
+      const check = () =>
+        spawnSync(NODE, [join(REPO, "src/cli/StatusPing.ts")], {
+          encoding: "utf8",
+          timeout: 10_000,
+          env: { ...process.env, INFRARUST_HEALTHCHECK_ADDRESS: `127.0.0.1:${port}` }
+        })
+      const ok = check()
       assert.strictEqual(ok.status, 0, ok.stderr)
-      assert.match(ok.stdout, /^ok 127\.0\.0\.1:\d+ \(healthcheck\.invalid\): /)
+      assert.match(ok.stdout, new RegExp(`^ok 127\\.0\\.0\\.1:${port} \\(healthcheck\\.invalid\\): `))
       assert.strictEqual(yield* Effect.promise(() => proc.stop()), 0)
-      const [file2, ...args2] = here(`127.0.0.1:${port}`)
-      const down = spawnSync(file2!, args2, { encoding: "utf8", timeout: 10_000 })
+      const down = check()
       assert.strictEqual(down.status, 1)
       assert.include(down.stderr, "failed")
     }).pipe(Effect.scoped), { timeout: 60_000 })

@@ -1,8 +1,9 @@
 /**
  * A real Docker Engine for the Docker tests (../shared/docs/test-peers.md §6): one dockerd of
  * their own, with its data root, exec root, pidfile and sockets in a temporary directory, no
- * bridge, no iptables (containers use host networking and loopback ports only). It listens on
- * a unix socket and on a loopback TCP port, so both endpoint kinds are exercised.
+ * bridge, no iptables (containers use host networking and loopback ports only), the vfs storage
+ * driver unless the caller asks for overlay2 (makeDockerEngine). It listens on a unix socket and
+ * on a loopback TCP port, so both endpoint kinds are exercised.
  *
  * No image is pulled: a base image is made with `docker import` from an almost empty rootfs,
  * and containers bind-mount the host's /usr and /etc read-only (Debian's merged /usr), plus the
@@ -69,7 +70,16 @@ const mountsUnder = (dir: string): Array<string> =>
   readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((line) => line.split(" ")[4] ?? "")
     .filter((point) => point === dir || point.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length)
 
-export const dockerEngine: Effect.Effect<DockerEngine, Error, Scope.Scope> = Effect.gen(function*() {
+export interface DockerEngineOptions {
+  /**
+   * vfs (the default) works on any file system, overlay roots included, but copies every layer
+   * whole; an image build (DockerImage.e2e.test.ts) wants overlay2, which needs the temporary
+   * directory on a file system overlayfs accepts as its upper layer (ext4, xfs).
+   */
+  readonly storageDriver?: "vfs" | "overlay2"
+}
+
+export const makeDockerEngine = (options: DockerEngineOptions = {}): Effect.Effect<DockerEngine, Error, Scope.Scope> => Effect.gen(function*() {
   if (!onPath("dockerd") || !onPath("docker")) {
     return yield* Effect.fail(new Error("dockerd or the docker CLI is not installed: npm test's pretest installs docker.io (apt-get install docker.io)"))
   }
@@ -86,7 +96,7 @@ export const dockerEngine: Effect.Effect<DockerEngine, Error, Scope.Scope> = Eff
       const daemon = spawn("dockerd", [
         "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "dockerd.pid"),
         "-H", `unix://${socket}`, "-H", `tcp://127.0.0.1:${tcpPort}`,
-        "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none", "--storage-driver=vfs"
+        "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none", `--storage-driver=${options.storageDriver ?? "vfs"}`
       ], { stdio: ["ignore", "pipe", "pipe"] })
       child = daemon
       daemon.stdout!.on("data", (c: Buffer) => (output += c.toString()))
@@ -145,6 +155,8 @@ export const dockerEngine: Effect.Effect<DockerEngine, Error, Scope.Scope> = Eff
     output: () => output
   }
 })
+
+export const dockerEngine: Effect.Effect<DockerEngine, Error, Scope.Scope> = makeDockerEngine()
 
 /** One engine for a whole test file (`layer(TestDocker.layer)(...)`). */
 export class TestDocker extends Context.Service<TestDocker, DockerEngine>()("test/support/TestDocker") {

@@ -66,6 +66,13 @@ const peers: ReadonlyArray<Peer> = [
     debianPackages: ["docker.io"]
   },
   {
+    // The image test (test/cli/DockerImage.e2e.test.ts) bootstraps its Debian base image: Docker
+    // Hub is not reachable from the test machines, the Debian mirror is.
+    name: "mmdebstrap (a Debian rootfs for the Docker image test)",
+    present: () => onPath("mmdebstrap"),
+    debianPackages: ["mmdebstrap"]
+  },
+  {
     // WebAssembly plugins in C (examples/wasm, the hostile test plugins). The JavaScript ones are
     // built with componentize-js, an npm devDependency.
     name: "clang for wasm32 with wasi-libc (C WebAssembly plugins)",
