@@ -88,10 +88,11 @@ export const makePremiumLookup = (settings: PremiumApiSettings) =>
     const noAnswer = (name: string, reason: string, now: number) => {
       unwarned++
       if (now - lastWarning < WARN_INTERVAL_MS) return Effect.logDebug(`premium lookup for ${name} not made: ${reason}`)
-      const count = unwarned
+      const before = unwarned - 1
       lastWarning = now
       unwarned = 0
-      return Effect.logWarning(`premium lookup for ${name} not made (${reason}); treated as cracked (password). ${count} such login(s) since the last warning`)
+      const more = before > 0 ? `; ${before} more since the last warning` : ""
+      return Effect.logWarning(`premium lookup for ${name} not made (${reason}); treated as cracked (password flow)${more}`)
     }
 
     const lookup = (name: string): Effect.Effect<PremiumAnswer> =>
