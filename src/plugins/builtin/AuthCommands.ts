@@ -84,6 +84,8 @@ export const registerAuthCommands = (deps: AuthCommandDeps) =>
       Effect.gen(function*() {
         if (deps.lookup === undefined) return yield* say(c, "premium_disabled")
         const name = c.player.name
+        // The admin's list wins over any choice of the player's.
+        if (settings.premiumNames.has(name.toLowerCase())) return yield* say(c, "cracked_listed")
         const account = store.get(name)
         if (account !== undefined) {
           if (account.premium !== true) return yield* say(c, "cracked_already")

@@ -37,6 +37,7 @@ export const AUTH_MESSAGES = {
   cracked_enabled: "&aFrom your next login you log in with your password.",
   cracked_register: "&aFrom your next login you register a password instead of Mojang's login.",
   cracked_already: "&7You log in with a password already.",
+  cracked_listed: "&cYour name is on this server's premium list: ask an admin.",
   no_account: "&cYou have no account.",
   wrong_password: "&cWrong password.",
   changepassword_usage: "&cUsage: /changepassword <old password> <new password>",

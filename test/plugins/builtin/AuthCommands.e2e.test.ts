@@ -126,6 +126,7 @@ describe("auth: commands", () => {
       const admin = yield* recordedPlayer(VERSION, proxy.port, HOST, NOTCH.name, { online: { sessionServer: sessions.url, id: NOTCH.id } })
       yield* atHub(proxy, "Notch")
       yield* run(admin, "/forcelogin Bob", "§cBob is not waiting to log in.")
+      yield* run(admin, "/cracked", "§cYour name is on this server's premium list: ask an admin.")
       const waiting = yield* recordedPlayer(VERSION, proxy.port, HOST, "Bob")
       yield* awaitText(waiting, "set_title_text", ["§6Authentication Required"])
       yield* run(admin, "/forcelogin bob", "§abob is logged in.")
