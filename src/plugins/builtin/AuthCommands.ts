@@ -82,10 +82,10 @@ export const registerAuthCommands = (deps: AuthCommandDeps) =>
 
     const cracked = (c: CommandInvocation) =>
       Effect.gen(function*() {
-        if (deps.lookup === undefined) return yield* say(c, "premium_disabled")
         const name = c.player.name
-        // The admin's list wins over any choice of the player's.
+        // The admin's list wins over any choice of the player's, with or without the lookup.
         if (settings.premiumNames.has(name.toLowerCase())) return yield* say(c, "cracked_listed")
+        if (deps.lookup === undefined) return yield* say(c, "premium_disabled")
         const account = store.get(name)
         if (account !== undefined) {
           if (account.premium !== true) return yield* say(c, "cracked_already")
