@@ -4,13 +4,13 @@
  * premium (any case, as Mojang), else 404, as Mojang does today (it used to answer 204).
  *
  * - {@link FakeProfileApi.setMode}: `"down"` answers 503; `"slow"` holds every answer until the
- *   server closes.
+ *   server closes; `"huge"` answers 200 with 1 MiB that is no profile.
  * - Every request is recorded by name, so tests can count lookups (a cache hit makes none).
  */
 import * as Http from "node:http"
 import type * as Net from "node:net"
 
-export type ProfileApiMode = "normal" | "down" | "slow"
+export type ProfileApiMode = "normal" | "down" | "slow" | "huge"
 
 export interface FakeProfileApi {
   /** `http://127.0.0.1:<port>`, for `[plugins.auth.config.premium] profile_api`. */
@@ -38,6 +38,7 @@ export const startFakeProfileApi = (premium: Readonly<Record<string, string>> = 
     const name = decodeURIComponent(match[1]!)
     asked.push(name)
     if (mode === "slow") return // answered never: the socket is destroyed on close
+    if (mode === "huge") return void res.writeHead(200, { "content-type": "application/json" }).end(`"${"x".repeat(1 << 20)}"`)
     if (mode === "down") return void res.writeHead(503, { "content-type": "text/plain" }).end("unavailable")
     const profile = names.get(name.toLowerCase())
     if (profile === undefined) return void res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ errorMessage: `Couldn't find any profile with name ${name}` }))

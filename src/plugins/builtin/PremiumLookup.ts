@@ -12,9 +12,10 @@
  * A name that is not a valid Minecraft name (1-16 of `A-Z a-z 0-9 _`) cannot be premium: it is
  * answered without a request (no token spent, nothing odd put in the URL path).
  */
-import { Clock, Data, Duration, Effect, Option, Schema } from "effect"
+import { Clock, Data, Duration, Effect, Option, Schema, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type { HttpClientResponse } from "effect/http/HttpClientResponse"
 import { AnswerCache } from "./AnswerCache.ts"
 import { TokenBucket } from "./TokenBucket.ts"
 
@@ -58,17 +59,30 @@ const profileId = (text: string): string | undefined => {
   return Option.isSome(profile) && /^[0-9a-fA-F-]{32,36}$/.test(profile.value.id) ? profile.value.id : undefined
 }
 
+/** A profile is about 80 bytes; anything past this is not one, and is not read on. */
+const MAX_BODY_BYTES = 16 * 1024
+
+class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{}> {}
+
+const boundedText = (response: HttpClientResponse) =>
+  Stream.runFoldEffect(response.stream, () => ({ parts: [] as Array<Uint8Array>, size: 0 }), (acc, chunk) => {
+    acc.parts.push(chunk)
+    acc.size += chunk.length
+    return acc.size > MAX_BODY_BYTES ? Effect.fail(new BodyTooLarge()) : Effect.succeed(acc)
+  }).pipe(Effect.map(({ parts }) => Buffer.concat(parts).toString("utf8")))
+
 /** One request, answered within the timeout. */
 const ask = (client: HttpClient.HttpClient, settings: PremiumApiSettings, name: string) =>
   client.execute(HttpClientRequest.get(profileUrl(settings.profileApi, name), { acceptJson: true })).pipe(
     Effect.flatMap((response) =>
-      Effect.map(response.text, (text): PremiumAnswer => {
+      Effect.map(boundedText(response), (text): PremiumAnswer => {
         if (response.status === 204 || response.status === 404) return PremiumAnswer.NotPremium()
         if (response.status !== 200) return PremiumAnswer.Unknown({ reason: `HTTP ${response.status}` })
         const id = profileId(text)
         return id === undefined ? PremiumAnswer.Unknown({ reason: "the answer is not a profile" }) : PremiumAnswer.Premium({ id })
       })
     ),
+    Effect.catchTag("BodyTooLarge", () => Effect.succeed(PremiumAnswer.Unknown({ reason: `an answer larger than ${MAX_BODY_BYTES} bytes` }))),
     Effect.catch((e) => Effect.succeed(PremiumAnswer.Unknown({ reason: describe(e) }))),
     Effect.timeoutOrElse({
       duration: settings.timeout,

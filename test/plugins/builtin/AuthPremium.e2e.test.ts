@@ -6,7 +6,7 @@
  * - A premium name joins through Mojang with no password; a second visit is answered from the
  *   cache (no second request); an offline client using the name is refused by the Mojang login;
  *   a name Mojang does not know gets the password flow.
- * - Past the rate limit, and with the API down or too slow, the player gets the password flow
+ * - Past the rate limit, and with the API down, too slow or answering 1 MiB, the player gets the password flow
  *   (within the timeout, other players not held up), and the log warns once, not per player.
  * - With `premium_lookup` off (the default) no request is made.
  */
@@ -68,7 +68,7 @@ describe("auth: premium detection", () => {
       assert.include(warnings(proxy)[0]!.message, "the rate limit of 1 per 10m is reached")
     }), { timeout: 30_000 })
 
-  it.live("with the API down or too slow the player gets the password flow within the timeout", () =>
+  it.live("with the API down, too slow or answering nonsense the player gets the password flow within the timeout", () =>
     Effect.gen(function*() {
       const api = yield* fakeProfiles({ [NOTCH.name]: NOTCH.id })
       const hub = yield* mcServer(VERSION)
@@ -77,6 +77,10 @@ describe("auth: premium detection", () => {
       const notch = yield* recordedPlayer(VERSION, proxy.port, HOST, NOTCH.name)
       yield* awaitText(notch, "set_title_text", ["§6Welcome, Notch!"])
       yield* logged(proxy, "premium lookup for Notch not made (HTTP 503)")
+      api.setMode("huge")
+      const grumm = yield* recordedPlayer(VERSION, proxy.port, HOST, "Grumm")
+      yield* awaitText(grumm, "set_title_text", ["§6Welcome, Grumm!"])
+      yield* logged(proxy, "premium lookup for Grumm not made: an answer larger than 16384 bytes")
       notch.player.leave()
       yield* Effect.promise(() => notch.player.closed)
 
