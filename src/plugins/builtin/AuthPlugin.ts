@@ -161,7 +161,16 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
 
     const heldNamed = (name: string) => [...held].find(([p]) => p.name.toLowerCase() === name.toLowerCase())
 
-    yield* registerAuthCommands({
+    /**
+     * The commands come with the plugin's use (a server lists `auth`, or premium players are
+     * recognised), checked at load and at each reload: a network that does not use the plugin
+     * keeps `/changepassword` or `/unregister` for its backends (AuthMe has them). Once there,
+     * they stay until the proxy restarts (plugin commands cannot be withdrawn one by one).
+     */
+    let commandsOn = false
+    const inUse = Effect.map(ctx.servers.list, (servers) =>
+      settings.premiumNames.size > 0 || lookup !== undefined || servers.some((s) => s.limboHandlers.includes("auth")))
+    const commands = registerAuthCommands({
       ctx,
       settings,
       store,
@@ -179,6 +188,14 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
           return yield* finish(player, { _tag: "Accept" })
         })
     })
+    const ensureCommands = Effect.gen(function*() {
+      if (commandsOn || !(yield* inUse)) return
+      commandsOn = true
+      yield* commands
+      yield* Effect.logInfo("the auth commands are registered (/premium, /cracked, /changepassword, /unregister, /forcelogin, /forceunregister, /forcechangepassword)")
+    })
+    yield* ensureCommands
+    yield* ctx.events.on("ConfigReload", () => ensureCommands)
 
     yield* Effect.logInfo(`${store.count()} account(s) loaded`)
     yield* registerHandler(ctx, "auth", {

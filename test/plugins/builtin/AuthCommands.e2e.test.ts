@@ -10,7 +10,8 @@
  * - the admin commands `/forcelogin`, `/forcechangepassword` and `/forceunregister`, refused to
  *   a player who is not an admin.
  *
- * No password typed appears in any log line.
+ * No password typed appears in any log line. On a proxy where no server lists `auth`, the
+ * commands are the backends' until a reload adds it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -18,6 +19,8 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { loginExpectingKick, reasonText } from "../../support/McClients.ts"
 import { mcServer } from "../../support/McPeers.ts"
+import { waitUntil } from "../../support/Poll.ts"
+import { serverToml, startProxy } from "../../support/ProxyHarness.ts"
 import { type Recorded, awaitText, recordedPlayer } from "./support.ts"
 import { authProxy, atHub, fakeProfiles, fakeSessions, HOST, logged, noLogMentions, NOTCH, premiumLookup, tempPlugins, VERSION } from "./AuthSupport.ts"
 
@@ -148,5 +151,23 @@ describe("auth: commands", () => {
       yield* awaitText(fresh, "set_title_text", ["§6Welcome, Bob!"])
       yield* logged(proxy, "Notch logged bob in (/forcelogin)")
       for (const secret of ["bobpass11", "bobnew222"]) noLogMentions(proxy, secret)
+    }), { timeout: 30_000 })
+
+  it.live("without a server that lists auth, /changepassword is the backend's; a reload adding auth brings the commands", () =>
+    Effect.gen(function*() {
+      const hub = yield* mcServer(VERSION)
+      const proxy = yield* startProxy({
+        global: `plugins_dir = ${JSON.stringify(yield* tempPlugins)}`,
+        servers: { "hub.toml": serverToml([HOST], [hub.address], `proxy_mode = "offline"`) }
+      })
+      const carol = yield* recordedPlayer(VERSION, proxy.port, HOST, "Carol")
+      carol.player.client.chat("/changepassword old-one new-one")
+      yield* waitUntil(() => hub.packets().includes("chat_command"), "the command at the hub", 10_000)
+      assert.isFalse(proxy.logs.some((l) => l.message.includes("the auth commands are registered")))
+
+      proxy.writeServer("hub.toml", serverToml([HOST], [hub.address], `proxy_mode = "offline"\nlimbo_handlers = ["auth"]`))
+      yield* logged(proxy, "the auth commands are registered")
+      yield* run(carol, "/changepassword old-one new-one", "§cYou have no account.")
+      assert.strictEqual(hub.packets().filter((p) => p === "chat_command").length, 1, "the second one stayed at the proxy")
     }), { timeout: 30_000 })
 })
