@@ -72,6 +72,8 @@ export interface ServerView {
   readonly proxyMode: ProxyMode
   readonly maxPlayers: number
   readonly network: string | undefined
+  /** The server's `limbo_handlers`, in order. */
+  readonly limboHandlers: ReadonlyArray<string>
 }
 
 export interface BanRequest {

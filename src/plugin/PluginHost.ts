@@ -83,7 +83,8 @@ const serverView = (s: LoadedServer): ServerView => ({
   addresses: s.config.addresses.map((a) => a.text),
   proxyMode: s.config.proxyMode,
   maxPlayers: s.config.maxPlayers,
-  network: s.config.network
+  network: s.config.network,
+  limboHandlers: s.config.limboHandlers
 })
 
 interface Candidate {

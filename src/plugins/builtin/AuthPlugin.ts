@@ -10,17 +10,23 @@
  *   lines name the player and what happened, never what they typed.
  * - `max_login_attempts` wrong passwords disconnect the player; so does not logging in within
  *   `login_timeout_seconds` (0: no limit).
- * - A player the proxy authenticated with Mojang (client_only, or `premium_names` answered with
- *   PreLogin ForceOnline in offline mode) is accepted at once: its identity is proven already.
+ * - A player the proxy authenticated with Mojang (client_only, or PreLogin ForceOnline in
+ *   offline mode: PremiumLogin.ts) is accepted at once: its identity is proven already.
+ * - The commands for players past the login and for admins are in AuthCommands.ts.
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Duration, Effect, type FileSystem, Fiber, Layer, Option, Scope } from "effect"
 import * as NodePath from "node:path"
 import type { ChatInput, LimboPlayer } from "../../limbo/LimboHandler.ts"
 import { PluginContext, type PluginDefinition } from "../../plugin/PluginApi.ts"
 import { type AccountStore, openAccountStore } from "./AccountStore.ts"
+import { registerAuthCommands } from "./AuthCommands.ts"
 import { type AuthMessageKey, decodeAuthSettings } from "./AuthSettings.ts"
 import { render } from "./LegacyText.ts"
 import { hashPassword, verifyPassword } from "./PasswordHash.ts"
+import { checkPassword } from "./PasswordPolicy.ts"
+import { premiumAtLogin } from "./PremiumLogin.ts"
+import { makePremiumLookup } from "./PremiumLookup.ts"
 import { registerHandler } from "./RegisterHandler.ts"
 
 const SAVE_FAILED = "&cYour account could not be saved. Please try again later."
@@ -28,7 +34,12 @@ const SAVE_FAILED = "&cYour account could not be saved. Please try again later."
 interface Held {
   failures: number
   timer: Fiber.Fiber<unknown> | undefined
+  /** The player's session id, for the logged-in set. */
+  session: number | undefined
 }
+
+/** Past this many remembered logins, the ones whose session is over are forgotten. */
+const LOGGED_IN_PRUNE_AT = 1024
 
 export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDefinition => ({
   id: "auth",
@@ -42,10 +53,22 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
     const text = (key: AuthMessageKey, values: Readonly<Record<string, string | number>> = {}) => render(settings.messages[key], values)
     const say = (player: LimboPlayer, key: AuthMessageKey, values?: Readonly<Record<string, string | number>>) => Effect.asVoid(player.message(text(key, values)))
 
-    if (settings.premiumNames.size > 0) {
-      yield* ctx.events.on("PreLogin", (event) =>
-        settings.premiumNames.has(event.attempt.name.toLowerCase()) ? Effect.succeed({ _tag: "ForceOnline" } as const) : Effect.void)
+    const lookup = settings.premiumLookup ? yield* makePremiumLookup(settings.premiumApi) : undefined
+    // No listener when there is nothing to decide: an awaited PreLogin listener is work at every login.
+    if (settings.premiumNames.size > 0 || lookup !== undefined) {
+      yield* ctx.events.on("PreLogin", premiumAtLogin(ctx, settings, store, lookup))
     }
+
+    /** Sessions that logged in through the handler (the proof /premium asks for). */
+    const loggedIn = new Set<number>()
+    const remember = (state: Held) =>
+      Effect.gen(function*() {
+        if (state.session === undefined) return
+        loggedIn.add(state.session)
+        if (loggedIn.size < LOGGED_IN_PRUNE_AT) return
+        const live = new Set((yield* ctx.players.list).map((s) => s.id))
+        for (const id of loggedIn) if (!live.has(id)) loggedIn.delete(id)
+      })
 
     /** Ends the player's turn; false when it was over already (a second line raced the first). */
     const finish = (player: LimboPlayer, result: Parameters<LimboPlayer["complete"]>[0]) =>
@@ -64,6 +87,7 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
         if (account === undefined) return yield* say(player, "login_not_registered")
         if (yield* verifyPassword(args[0]!, account.hash)) {
           yield* Effect.logInfo(`${player.name} logged in`)
+          yield* remember(state)
           yield* say(player, "login_success")
           yield* Effect.catchTag(store.touch(player.name), "AccountFileError", (e) => Effect.logWarning(`could not record ${player.name}'s login: ${e.message}`))
           yield* finish(player, { _tag: "Accept" })
@@ -78,22 +102,21 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
         yield* say(player, "login_fail", { attempts_left: settings.maxAttempts - state.failures, max_attempts: settings.maxAttempts })
       })
 
-    const register = (player: LimboPlayer, args: ReadonlyArray<string>) =>
+    const register = (player: LimboPlayer, state: Held, args: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         if (args.length !== 2) return yield* say(player, "register_usage")
         if (store.get(player.name) !== undefined) return yield* say(player, "register_account_exists")
         const [password, confirm] = args as [string, string]
         if (password !== confirm) return yield* say(player, "register_password_mismatch")
-        const length = [...password].length
-        if (length < settings.minLength) return yield* say(player, "register_password_too_short", { min_length: settings.minLength })
-        if (length > settings.maxLength) return yield* say(player, "register_password_too_long", { max_length: settings.maxLength })
-        if (settings.checkUsername && password.toLowerCase() === player.name.toLowerCase()) return yield* say(player, "register_password_is_username")
+        const refusal = checkPassword(settings, player.name, password)
+        if (refusal !== undefined) return yield* say(player, refusal.key, refusal.values)
         const saved = yield* store.register(player.name, yield* hashPassword(password, settings.hashing)).pipe(
           Effect.catchTag("AccountFileError", (e) => Effect.as(Effect.logError(`could not save ${player.name}'s account: ${e.message}`), undefined))
         )
         if (saved === undefined) return yield* player.message(render(SAVE_FAILED))
         if (!saved) return yield* say(player, "register_account_exists")
         yield* Effect.logInfo(`${player.name} registered`)
+        yield* remember(state)
         yield* say(player, "register_success")
         yield* finish(player, { _tag: "Accept" })
       })
@@ -105,7 +128,7 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
         const [command = "", ...args] = input.message.trim().split(/\s+/)
         if (!input.command) yield* say(player, "unknown_command")
         else if (command.toLowerCase() === "login" || command.toLowerCase() === "l") yield* login(player, state, args)
-        else if (command.toLowerCase() === "register" || command.toLowerCase() === "reg") yield* register(player, args)
+        else if (command.toLowerCase() === "register" || command.toLowerCase() === "reg") yield* register(player, state, args)
         else yield* say(player, "unknown_command")
         // Every line is the handler's: a password typed without its command is still a password.
         return "consumed" as const
@@ -118,7 +141,7 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
           yield* Effect.logInfo(`${player.name} is authenticated by Mojang; no password asked`)
           return { _tag: "Accept" } as const
         }
-        const state: Held = { failures: 0, timer: undefined }
+        const state: Held = { failures: 0, timer: undefined, session: Option.isSome(session) ? session.value.id : undefined }
         held.set(player, state)
         const registered = store.get(player.name) !== undefined
         const [title, subtitle] = registered ? ["login_title", "login_subtitle"] as const : ["register_title", "register_subtitle"] as const
@@ -136,6 +159,44 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
         return { _tag: "Hold" } as const
       })
 
+    const heldNamed = (name: string) => [...held].find(([p]) => p.name.toLowerCase() === name.toLowerCase())
+
+    /**
+     * The commands come with the plugin's use (a server lists `auth`, or premium players are
+     * recognised), checked at load and at each reload: a network that does not use the plugin
+     * keeps `/changepassword` or `/unregister` for its backends (AuthMe has them). Once there,
+     * they stay until the proxy restarts (plugin commands cannot be withdrawn one by one).
+     */
+    let commandsOn = false
+    const inUse = Effect.map(ctx.servers.list, (servers) =>
+      settings.premiumNames.size > 0 || lookup !== undefined || servers.some((s) => s.limboHandlers.includes("auth")))
+    const commands = registerAuthCommands({
+      ctx,
+      settings,
+      store,
+      lookup,
+      text,
+      loggedIn: (session) => loggedIn.has(session),
+      waiting: () => [...held.keys()].map((p) => p.name),
+      forceLogin: (name) =>
+        Effect.gen(function*() {
+          const found = heldNamed(name)
+          if (found === undefined) return false
+          const [player, state] = found
+          yield* remember(state)
+          yield* say(player, "forcelogin_player")
+          return yield* finish(player, { _tag: "Accept" })
+        })
+    })
+    const ensureCommands = Effect.gen(function*() {
+      if (commandsOn || !(yield* inUse)) return
+      commandsOn = true
+      yield* commands
+      yield* Effect.logInfo("the auth commands are registered (/premium, /cracked, /changepassword, /unregister, /forcelogin, /forceunregister, /forcechangepassword)")
+    })
+    yield* ensureCommands
+    yield* ctx.events.on("ConfigReload", () => ensureCommands)
+
     yield* Effect.logInfo(`${store.count()} account(s) loaded`)
     yield* registerHandler(ctx, "auth", {
       enter,
@@ -147,5 +208,8 @@ export const authPlugin = (fs: FileSystem.FileSystem, version: string): PluginDe
           if (state?.timer !== undefined) yield* Fiber.interrupt(state.timer)
         })
     })
-  }))
+  })).pipe(
+    // Kept-alive connections to the profile API, for the plugin's lifetime.
+    Layer.provide(NodeHttpClient.layerNodeHttpOptions({ keepAlive: true }))
+  )
 })

@@ -37,7 +37,7 @@ describe("docs/builtin-plugins.md", () => {
       assert.strictEqual(settings.refresh_seconds, 2)
     }))
 
-  it.effect("auth: the block is the defaults, plus premium_names", () =>
+  it.effect("auth: the block is the defaults (premium_lookup and its table included), plus premium_names", () =>
     Effect.gen(function*() {
       const shown = yield* decodeAuthSettings(pluginConfig("auth-config", "auth"))
       const defaults = yield* decodeAuthSettings({})
