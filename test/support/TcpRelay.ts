@@ -10,8 +10,6 @@ import { createConnection, createServer, type Socket } from "node:net"
 export interface TcpRelay {
   /** `127.0.0.1:<port>` of the relay, for a server file. */
   readonly address: string
-  /** Connections accepted so far (open or not). */
-  readonly accepted: () => number
   /** Destroys both sockets of every open connection; the number cut. */
   readonly crash: () => number
 }
@@ -22,9 +20,7 @@ export const tcpRelay = (target: string) =>
     Effect.callback<{ relay: TcpRelay; close: () => void }>((resume) => {
       const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))]
       const open = new Set<readonly [Socket, Socket]>()
-      let accepted = 0
       const server = createServer((front) => {
-        accepted++
         const back = createConnection({ host, port })
         const pair = [front, back] as const
         open.add(pair)
@@ -40,7 +36,6 @@ export const tcpRelay = (target: string) =>
         resume(Effect.succeed({
           relay: {
             address: `127.0.0.1:${listening}`,
-            accepted: () => accepted,
             crash: () => {
               const cut = [...open]
               for (const [front, back] of cut) (front.destroy(), back.destroy())
