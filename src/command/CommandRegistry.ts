@@ -124,7 +124,8 @@ const make = Effect.gen(function*() {
 
   const proxy = makeProxyCommands({
     sessions,
-    servers: Effect.map(SubscriptionRef.get(router.table), (t) => t.entries.map((e) => e.value.id)),
+    // An id two entries claim routes to the first (RoutingTable's byId): list that one only.
+    servers: Effect.map(SubscriptionRef.get(router.table), (t) => [...t.byId.values()].map((e) => e.value)),
     playerCommands,
     plugins: Effect.suspend(() => pluginSource),
     table,

@@ -4,9 +4,12 @@
  * player or server, a missing argument) is a reply, never a failure.
  *
  * `server <name>` and `send` ask the player's session to switch (`PlayerAction` Switch); the
- * session's mode carries it out and tells the player if it fails.
+ * session's mode carries it out and tells the player if it fails. `server` alone lists, and
+ * completes, only the servers the player may switch to (ServerChoice.ts). Server names are ids,
+ * matched in any case when that names one server only.
  */
 import { Effect, Option } from "effect"
+import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ActionText } from "../session/PlayerAction.ts"
 import type { SessionInfo } from "../session/Session.ts"
 import type { Sessions } from "../session/Sessions.ts"
@@ -15,6 +18,7 @@ import { mayUse, usableSubcommands } from "./CommandPermissions.ts"
 import { matching, restFrom } from "./CommandLine.ts"
 import { listLines, placeOf, versionLine, whereLine } from "./PlayerLines.ts"
 import { labelsOf, type PluginCommand, type PluginCommandTable } from "./PluginCommands.ts"
+import { choicesFrom, currentServer, matchServer } from "./ServerChoice.ts"
 import { requiredArgs, subcommandNamed, usageOf } from "./Subcommands.ts"
 
 export interface PluginSummary {
@@ -26,8 +30,8 @@ export interface PluginSummary {
 /** What the subcommands work with (the registry builds it). */
 export interface ProxyCommandsEnv {
   readonly sessions: Sessions["Service"]
-  /** The ids of the servers loaded now. */
-  readonly servers: Effect.Effect<ReadonlyArray<string>>
+  /** The servers loaded now, in the routing table's order. */
+  readonly servers: Effect.Effect<ReadonlyArray<LoadedServer>>
   readonly playerCommands: Effect.Effect<ReadonlyArray<string>>
   readonly plugins: Effect.Effect<ReadonlyArray<PluginSummary>>
   readonly table: PluginCommandTable
@@ -55,6 +59,7 @@ const lines = (reply: Reply, texts: ReadonlyArray<ActionText>) => Effect.forEach
 
 export const makeProxyCommands = (env: ProxyCommandsEnv) => {
   const { sessions } = env
+  const serverIds = Effect.map(env.servers, (list) => list.map((s) => s.id))
 
   const findPlayer = (key: string): Effect.Effect<SessionInfo | undefined> =>
     Effect.flatMap(sessions.findByName(key), (byName) =>
@@ -63,8 +68,19 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
   const withPlayer = (run: Run, key: string, f: (s: SessionInfo) => Effect.Effect<void>) =>
     Effect.flatMap(findPlayer(key), (s) => (s === undefined ? run.reply(red(`Player '${key}' is not online.`)) : f(s)))
 
-  const withServer = (run: Run, id: string, f: (id: string) => Effect.Effect<void>) =>
-    Effect.flatMap(env.servers, (ids) => (ids.includes(id) ? f(id) : run.reply(red(`Server '${id}' not found.`))))
+  /** Runs `f` with the id `typed` names; else the reply says why it names none. */
+  const withServer = (run: Run, typed: string, f: (id: string) => Effect.Effect<void>) =>
+    Effect.flatMap(serverIds, (ids) => {
+      const match = matchServer(ids, typed)
+      switch (match._tag) {
+        case "Found":
+          return f(match.id)
+        case "Unknown":
+          return run.reply(red(`Server '${typed}' not found.`))
+        case "Ambiguous":
+          return run.reply(red(`Server '${typed}' is ambiguous: ${match.ids.join(", ")}.`))
+      }
+    })
 
   const audit = (run: Run, what: string) => Effect.logInfo(`${run.caller.player.name} ran /ir ${what}`)
 
@@ -89,14 +105,27 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
       ])
     })
 
+  const mySession = (caller: Caller) => Effect.map(sessions.get(caller.player.session), Option.getOrUndefined)
+
+  /** `/ir server` alone: where the player is, and the servers it may switch to, its own marked. */
+  const serverList = (run: Run, me: SessionInfo | undefined) =>
+    Effect.gen(function*() {
+      const current = me === undefined ? undefined : currentServer(me.state)
+      if (me === undefined || current === undefined) return yield* run.reply(me === undefined ? "You are not on a server." : `You are ${whereLine(me)}.`)
+      const choices = choicesFrom(yield* env.servers, current)
+      yield* lines(run.reply, [
+        `You are ${whereLine(me)}.`,
+        choices._tag === "Network"
+          ? gray(`Servers: ${choices.ids.map((id) => (id === current ? `${id} (current)` : id)).join(", ")}`)
+          : gray(`You cannot switch servers from ${current}: ${choices._tag === "Isolated" ? "it belongs to no network" : "it is no longer loaded"}.`)
+      ])
+    })
+
   const server = (run: Run) =>
     Effect.gen(function*() {
-      const me = Option.getOrUndefined(yield* sessions.get(run.caller.player.session))
+      const me = yield* mySession(run.caller)
       const [target] = run.args
-      if (target === undefined) {
-        const ids = yield* env.servers
-        return yield* lines(run.reply, [me === undefined ? "You are not on a server." : `You are ${whereLine(me)}.`, gray(`Servers: ${ids.join(", ")}`)])
-      }
+      if (target === undefined) return yield* serverList(run, me)
       yield* withServer(run, target, (id) =>
         Effect.gen(function*() {
           if (me?.state._tag === "Playing" && me.state.server === id) return yield* run.reply(`You are already on ${id}.`)
@@ -138,12 +167,15 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
       if (flag >= 0 && target === undefined) return yield* run.reply(red("Usage: /ir broadcast <message> [--server <name>]"))
       const message = flag >= 0 ? [...words.slice(0, flag), ...words.slice(flag + 2)].join(" ") : run.rest
       if (message === "") return yield* run.reply(red("No message given."))
-      if (target !== undefined && !(yield* env.servers).includes(target)) return yield* run.reply(red(`Server '${target}' not found.`))
-      yield* audit(run, `broadcast${target === undefined ? "" : ` --server ${target}`}`)
-      const recipients = (yield* sessions.list).filter((s) => target === undefined || placeOf(s.state) === target)
-      const shown = yield* Effect.forEach(recipients, (s) => sessions.act(s.id, { _tag: "Message", text: message }))
-      const count = shown.filter(Boolean).length
-      yield* run.reply(green(`Broadcast sent to ${count} player(s)${target === undefined ? "" : ` on ${target}`}.`))
+      const deliver = (id: string | undefined) =>
+        Effect.gen(function*() {
+          yield* audit(run, `broadcast${id === undefined ? "" : ` --server ${id}`}`)
+          const recipients = (yield* sessions.list).filter((s) => id === undefined || placeOf(s.state) === id)
+          const shown = yield* Effect.forEach(recipients, (s) => sessions.act(s.id, { _tag: "Message", text: message }))
+          const count = shown.filter(Boolean).length
+          yield* run.reply(green(`Broadcast sent to ${count} player(s)${id === undefined ? "" : ` on ${id}`}.`))
+        })
+      return yield* (target === undefined ? deliver(undefined) : withServer(run, target, deliver))
     })
 
   const plugins = (run: Run) =>
@@ -182,6 +214,16 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
 
   const players = Effect.map(sessions.list, (list) => list.map((s) => s.player))
 
+  /** The servers the caller may switch to, its own left out. */
+  const switchTargets = (caller: Caller) =>
+    Effect.gen(function*() {
+      const me = yield* mySession(caller)
+      const current = me === undefined ? undefined : currentServer(me.state)
+      if (current === undefined) return []
+      const choices = choicesFrom(yield* env.servers, current)
+      return choices._tag === "Network" ? choices.ids.filter((id) => id !== current) : []
+    })
+
   /** Candidates for argument `index` of subcommand `name`, given the words before it. */
   const candidates = (caller: Caller, name: string, words: ReadonlyArray<string>, partial: string): Effect.Effect<ReadonlyArray<string>> => {
     const index = words.length
@@ -192,14 +234,14 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
           ...env.table.visible(caller.admin).map(([label]) => label)
         ])
       case "server":
-        return index === 0 ? env.servers : Effect.succeed([])
+        return index === 0 ? switchTargets(caller) : Effect.succeed([])
       case "find":
       case "kick":
         return index === 0 ? players : Effect.succeed([])
       case "send":
-        return index === 0 ? players : index === 1 ? env.servers : Effect.succeed([])
+        return index === 0 ? players : index === 1 ? serverIds : Effect.succeed([])
       case "broadcast":
-        return words[index - 1] === "--server" ? env.servers : partial.startsWith("-") ? Effect.succeed(["--server"]) : Effect.succeed([])
+        return words[index - 1] === "--server" ? serverIds : partial.startsWith("-") ? Effect.succeed(["--server"]) : Effect.succeed([])
       case "plugin": {
         if (index === 0) return Effect.succeed(env.table.owners())
         const own = env.table.byOwner(words[0]!)

@@ -18,7 +18,7 @@ const RIVAL = fileURLToPath(new URL("../support/plugins/commands-rival.ts", impo
 
 const VERSION = "1.21.4"
 
-/** Notch (client_only, listed as admin) on lobby, bob (offline) on survival. */
+/** Notch (client_only, listed as admin) on lobby, bob (offline) on survival, both in network main; event is in another. */
 const network = Effect.gen(function*() {
   const fake = yield* fakeSessions
   const lobby = yield* recordingBackend(VERSION)
@@ -26,8 +26,9 @@ const network = Effect.gen(function*() {
   const proxy = yield* startProxy({
     global: `[auth]\nsession_server = "${fake.url}"\n[permissions]\nadmins = ["${NOTCH.id}"]\n[plugins.greeter]\npath = ${JSON.stringify(GREETER)}\n[plugins.rival]\npath = ${JSON.stringify(RIVAL)}\n`,
     servers: {
-      "lobby.toml": serverToml(["lobby.example.com"], [lobby.server.address], `proxy_mode = "client_only"`),
-      "survival.toml": serverToml(["survival.example.com"], [survival.server.address], `proxy_mode = "offline"`)
+      "lobby.toml": serverToml(["lobby.example.com"], [lobby.server.address], `proxy_mode = "client_only"\nnetwork = "main"`),
+      "survival.toml": serverToml(["survival.example.com"], [survival.server.address], `proxy_mode = "offline"\nnetwork = "main"`),
+      "event.toml": serverToml(["event.example.com"], [survival.server.address], `proxy_mode = "offline"\nnetwork = "event"`)
     }
   })
   const notch = yield* Effect.promise(() =>
@@ -48,8 +49,9 @@ describe("/ir commands", () => {
       assert.deepStrictEqual(yield* upTo("/ir list", "survival:"), ["2 player(s) online", "  lobby: Notch", "  survival: bob"])
       assert.deepStrictEqual(yield* one("/infrarust find BOB"), ["bob is on survival."])
       assert.deepStrictEqual(yield* one("/ir find nobody"), ["Player 'nobody' is not online."])
-      assert.deepStrictEqual(yield* upTo("/ir server", "Servers:"), ["You are on lobby.", "Servers: lobby, survival"])
+      assert.deepStrictEqual(yield* upTo("/ir server", "Servers:"), ["You are on lobby.", "Servers: lobby (current), survival"], "not event: another network")
       assert.deepStrictEqual(yield* one("/ir server lobby"), ["You are already on lobby."])
+      assert.deepStrictEqual(yield* one("/ir server LOBBY"), ["You are already on lobby."], "an id in any case")
       assert.deepStrictEqual(yield* one("/ir server nowhere"), ["Server 'nowhere' not found."])
       assert.deepStrictEqual(yield* upTo("/ir plugins", "auth"), ["Plugins (5):", "greeter 2.0.0", "rival 1.0.0", `server_wake ${packageJson.version}`, `queue ${packageJson.version}`, `auth ${packageJson.version}`])
       const pluginCommands = yield* upTo("/ir plugin greeter", "stall")
@@ -81,7 +83,7 @@ describe("/ir commands", () => {
         "Broadcast sent to 2 player(s)."
       ])
       yield* waitUntil(() => bobLog.includes("Server restarts  in 5 minutes"), "bob reads the broadcast")
-      assert.deepStrictEqual(yield* ask(notch, notchLog, "/ir broadcast lobby only --server lobby", (l) => l.some((x) => x.startsWith("Broadcast"))), [
+      assert.deepStrictEqual(yield* ask(notch, notchLog, "/ir broadcast lobby only --server Lobby", (l) => l.some((x) => x.startsWith("Broadcast"))), [
         "lobby only",
         "Broadcast sent to 1 player(s) on lobby."
       ])
@@ -92,12 +94,12 @@ describe("/ir commands", () => {
       assert.notInclude(bobLog, "lobby only")
     }), { timeout: 30_000 })
 
-  it.live("unknown commands reach the backend untouched, on 1.21.4 and 1.12.2", () =>
+  it.live("unknown commands reach the backend untouched, on 1.21.4 and 1.12.2; a server without a network offers no switch", () =>
     Effect.gen(function*() {
       for (const version of [VERSION, "1.12.2"]) {
         const backend = yield* recordingBackend(version)
         const proxy = yield* startProxy({
-          global: `[permissions]\nplayer_commands = ["list"]\n`,
+          global: `[permissions]\nplayer_commands = ["list", "server"]\n`,
           servers: { "mc.toml": serverToml(["play.example.com"], [backend.server.address], `proxy_mode = "offline"`) }
         })
         const player = yield* Effect.promise(() => joinAndStay(version, proxy.port, "play.example.com", "alex"))
@@ -106,6 +108,7 @@ describe("/ir commands", () => {
         player.client.chat("/help 2")
         player.client.chat("/tp  1 2 3")
         assert.deepStrictEqual(yield* ask(player, log, "/ir list", (l) => l.length >= 2), ["1 player(s) online", "  mc: alex"])
+        assert.deepStrictEqual(yield* ask(player, log, "/ir server", (l) => l.length >= 2), ["You are on mc.", "You cannot switch servers from mc: it belongs to no network."])
         player.client.chat("/irx list")
         yield* waitUntil(() => backend.commands.length === 3, `${version}: the backend's commands`)
         assert.deepStrictEqual(backend.commands, ["help 2", "tp  1 2 3", "irx list"], version)

@@ -22,8 +22,9 @@ describe("tab completion", () => {
         const proxy = yield* startProxy({
           global: `[auth]\nsession_server = "${fake.url}"\n[permissions]\nadmins = ["Notch"]\nplayer_commands = ["server"]\n[plugins.greeter]\npath = ${JSON.stringify(GREETER)}\n`,
           servers: {
-            "lobby.toml": serverToml(["lobby.example.com"], [backend.server.address], `proxy_mode = "client_only"`),
-            "survival.toml": serverToml(["survival.example.com"], [backend.server.address], `proxy_mode = "offline"`)
+            "lobby.toml": serverToml(["lobby.example.com"], [backend.server.address], `proxy_mode = "client_only"\nnetwork = "main"`),
+            "survival.toml": serverToml(["survival.example.com"], [backend.server.address], `proxy_mode = "offline"\nnetwork = "main"`),
+            "event.toml": serverToml(["event.example.com"], [backend.server.address], `proxy_mode = "offline"\nnetwork = "event"`)
           }
         })
         const admin = yield* Effect.promise(() =>
@@ -39,6 +40,8 @@ describe("tab completion", () => {
         assert.deepStrictEqual((yield* complete(player, "/infrarust ")).matches, ["help", "server"], version)
         assert.deepStrictEqual((yield* complete(player, "/ir send ")).matches, [], `${version}: not the player's`)
         assert.deepStrictEqual((yield* complete(admin, "/ir send ")).matches, ["bob", "Notch"], version)
+        assert.deepStrictEqual((yield* complete(player, "/ir server ")).matches, ["lobby"], `${version}: where bob may switch to (not event, not survival)`)
+        assert.deepStrictEqual((yield* complete(admin, "/ir send bob ")).matches, ["event", "lobby", "survival"], `${version}: send offers every server`)
         const servers = yield* complete(admin, "/ir send bob s")
         assert.deepStrictEqual(servers.matches, ["survival"], version)
         if (protocol >= 393) assert.deepStrictEqual([servers.start, servers.length], [13, 1], version)

@@ -5,9 +5,9 @@
  * Rules, in order; each refusal is a value whose text the player reads after
  * "Server switch failed: ":
  * 1. the target exists (`unknown server: <id>`) and is not where the player is;
- * 2. networks, as Infrarust documents them (its code lets a missing network through): both
- *    servers name the same non-empty `network`; a server without one is isolated. A player
- *    leaving the limbo skips rules 1–2: the limbo's handlers chose the target;
+ * 2. networks (config/Networks.ts): both servers name the same non-empty `network`; a server
+ *    without one is isolated. A player leaving the limbo skips rules 1–2: the limbo's handlers
+ *    chose the target;
  * 3. ServerPreConnect (previous = the current server): Denied refuses, ConnectTo redirects (the
  *    new target passes rules 1–2 again, without a second event), SendToLimbo answers ToLimbo
  *    (the caller opens the limbo; refused for a player already leaving one, so two plugins
@@ -18,6 +18,7 @@
  */
 import { Effect, Exit, Scope } from "effect"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
+import { networkRefusal } from "../../config/Networks.ts"
 import { Events } from "../../event/EventBus.ts"
 import { ALLOWED, type PreConnectResult } from "../../event/ProxyEvent.ts"
 import type { GameProfile } from "../../protocol/GameProfile.ts"
@@ -46,15 +47,6 @@ export type Prepared =
   | { readonly _tag: "ToLimbo"; readonly server: LoadedServer; readonly handlers: ReadonlyArray<string> }
 
 const refused = (reason: string): Prepared => ({ _tag: "Refused", reason })
-
-/** Rule 2: the same non-empty network on both sides. */
-export const networkRefusal = (from: LoadedServer, to: LoadedServer): string | undefined => {
-  const a = from.config.network
-  const b = to.config.network
-  if (a === undefined) return `server '${from.id}' belongs to no network, so its players cannot switch servers`
-  if (b === undefined) return `server '${to.id}' belongs to no network, so no player can switch to it`
-  return a === b ? undefined : `servers are in different networks: '${a}' vs '${b}'`
-}
 
 /** Rules 1–2 for `targetId`. */
 const target = Effect.fnUntraced(function*(from: LoadedServer, targetId: string, fromLimbo: boolean) {

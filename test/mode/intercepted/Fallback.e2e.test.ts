@@ -7,7 +7,8 @@
  * - a switch to a server outside the player's network is refused with a chat message and the
  *   player stays where it was;
  * - while the player chats as fast as it can, nothing it sent for A's play state reaches B;
- * and the fallback example of docs/switching.md, run as written.
+ * and the fallback example of docs/switching.md, run as written. SwitchBots.e2e.test.ts crashes a
+ * backend under mineflayer bots on flying-squid, for every version flying-squid hosts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"

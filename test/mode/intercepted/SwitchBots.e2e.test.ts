@@ -1,129 +1,117 @@
 /**
- * A realistic switch: a mineflayer bot on a flying-squid hub types `/ir server survival` (opened
- * to players by `player_commands`), spawns there, walks (survival sees it move) and chats
- * (survival receives it), for every version flying-squid hosts (1.8.8–1.21.4). (A backend that
- * crashes under a player is tested with minecraft-protocol players in Fallback.e2e.test.ts:
- * flying-squid throws unhandled errors when a connection is cut under it.)
+ * Realistic switches, with mineflayer bots on flying-squid servers, for every version flying-squid
+ * hosts (1.8.8–1.21.4). Per version one network serves its three tests: two flying-squid servers,
+ * the hub and survival, behind the proxy as `lobby` (the hub, directly), `hub` (the hub behind a
+ * TCP relay, `fallback = ["survival"]`), `survival`, and `solo` (the hub behind a second relay,
+ * no fallback), all in network "main":
+ * - a bot on the lobby types `/ir server survival` (opened to players by `player_commands`),
+ *   spawns there, walks (survival sees it move) and chats (survival receives it);
+ * - the hub crashes under a playing bot (both of the relay's sockets of its connection are
+ *   destroyed, no Disconnect packet): the bot is told "You were moved to 'survival': Lost
+ *   connection to the server", spawns on survival, walks and chats there;
+ * - the same crash under a bot on `solo`: it is disconnected with that reason.
+ * No bot sees an error, nothing goes unhandled in the process, and neither squid logs an error but
+ * a connection's socket error when its other end went away (the crash, or the proxy leaving
+ * after a switch). minecraft-protocol players cover the same crashes in Fallback.e2e.test.ts.
  */
-import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-// flying-squid ships no types.
-// @ts-expect-error no declaration file
-import flyingSquid from "flying-squid"
-import mineflayer from "mineflayer"
+import { assert, describe, layer } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
 import { waitUntil } from "../../support/Poll.ts"
+import { type TcpRelay, tcpRelay } from "../../support/TcpRelay.ts"
+import { awaitBotMessage, playsOn, processErrors, type Squid, squid, unexpectedErrors, VERSIONS, watchedBot, type WatchedBot } from "./squidNetwork.ts"
 import { offlineServer, startProxy } from "./switching.ts"
 
-interface Squid {
-  readonly address: string
-  readonly chats: Array<string>
-  readonly positions: () => ReadonlyArray<{ x: number; z: number }>
+interface Network {
+  readonly version: string
+  readonly port: number
+  readonly hub: Squid
+  readonly survival: Squid
+  readonly hubRelay: TcpRelay
+  readonly soloRelay: TcpRelay
+  readonly uncaught: ReadonlyArray<string>
 }
 
-// flying-squid installs process-wide uncaughtException handlers that exit the process unless it
-// believes it runs under a test runner: it checks this flag.
-;(globalThis as { isMocha?: boolean }).isMocha = true
+class SquidNetwork extends Context.Service<SquidNetwork, Network>()("test/mode/intercepted/SquidNetwork") {}
 
-const VERSIONS: ReadonlyArray<string> = (await import("flying-squid/src/lib/version.js" as string)).testedVersions
-
-/** A flying-squid server on a free loopback port, closed with the scope. */
-const squid = (version: string) =>
-  Effect.acquireRelease(
-    Effect.callback<{ serv: any; squid: Squid }>((resume) => {
-      const chats: Array<string> = []
-      const players: Array<any> = []
-      const serv = flyingSquid.createMCServer({
-        port: 0, host: "127.0.0.1", "online-mode": false, version, logging: false, motd: "squid",
-        generation: { name: "superflat", options: { version } }, "view-distance": 2, "max-entities": 100, "max-players": 10,
-        kickTimeout: 10_000, plugins: {}, noConsoleOutput: true, "player-list-text": { header: "", footer: "" }, everybodyOp: false
+const network = (version: string) =>
+  Layer.effect(
+    SquidNetwork,
+    Effect.gen(function*() {
+      const uncaught = yield* processErrors
+      const hub = yield* squid(version)
+      const survival = yield* squid(version)
+      const hubRelay = yield* tcpRelay(hub.address)
+      const soloRelay = yield* tcpRelay(hub.address)
+      const proxy = yield* startProxy({
+        global: `[permissions]\nplayer_commands = ["server"]\n`,
+        servers: {
+          "lobby.toml": offlineServer("lobby", hub.address, `network = "main"`),
+          "hub.toml": offlineServer("hub", hubRelay.address, `network = "main"\nfallback = ["survival"]`),
+          "survival.toml": offlineServer("survival", survival.address, `network = "main"`),
+          "solo.toml": offlineServer("solo", soloRelay.address, `network = "main"`)
+        }
       })
-      serv.on("newPlayer", (player: any) => {
-        players.push(player)
-        const record = (p: { message?: string }) => p.message !== undefined && chats.push(p.message)
-        player._client.on("chat", record)
-        player._client.on("chat_message", record)
-      })
-      serv.on("listening", (port: number) =>
-        resume(Effect.succeed({
-          serv,
-          squid: {
-            address: `127.0.0.1:${port}`,
-            chats,
-            positions: () => players.map((p) => p.position)
-          }
-        })))
-    }),
-    ({ serv }) =>
-      Effect.promise(() => {
-        const destroyed = serv.destroy().catch(() => undefined)
-        // destroy() makes its players' writes throw, and their logouts (which it causes) then
-        // broadcast "left the game" through them: unhandled errors. Let those writes go nowhere.
-        for (const player of serv.players) player._client.write = () => {}
-        return destroyed
-      })
+      return { version, port: proxy.port, hub, survival, hubRelay, soloRelay, uncaught }
+    })
   )
 
-/** A bot on the hub of a proxy in front of two flying-squid servers, with what it saw. */
-const botOnHub = (version: string) =>
+/**
+ * The bot saw no error, nothing went unhandled in this process, and neither squid logged an error
+ * but the socket errors of connections whose other end went away (unexpectedErrors).
+ */
+const clean = (n: Network, w: WatchedBot) => {
+  assert.deepStrictEqual(w.seen.errors, [], "the bot saw no error")
+  assert.deepStrictEqual(n.uncaught, [], "nothing unhandled")
+  assert.deepStrictEqual(unexpectedErrors(n.hub, n.survival), [], "the squids logged no other error")
+}
+
+const LOST = "Lost connection to the server"
+
+/** `/ir server survival` from the lobby (the hub's squid, no relay). */
+const switched = (version: string) =>
   Effect.gen(function*() {
-    const hub = yield* squid(version)
-    const survival = yield* squid(version)
-    const proxy = yield* startProxy({
-      global: `[permissions]\nplayer_commands = ["server"]\n`,
-      servers: {
-        "hub.toml": offlineServer("hub", hub.squid.address, `network = "main"`),
-        "survival.toml": offlineServer("survival", survival.squid.address, `network = "main"`)
-      }
-    })
-    const bot = mineflayer.createBot({ host: "127.0.0.1", port: proxy.port, username: "Bot", version, fakeHost: "hub.example.com", hideErrors: true } as any)
-    yield* Effect.addFinalizer(() => Effect.sync(() => bot.end()))
-    const seen = { messages: [] as Array<string>, spawns: 0, logins: 0, placed: 0 }
-    bot.on("message", (m) => {
-      seen.messages.push(m.toString())
-    })
-    bot.on("spawn", () => {
-      seen.spawns++
-    })
-    bot.on("login", () => {
-      seen.logins++
-    })
-    // A position from the server places the bot in its world (mineflayer's 'spawn' fires only once on 1.20.2+).
-    bot.on("forcedMove", () => {
-      seen.placed++
-    })
-    yield* waitUntil(() => seen.spawns >= 1, "the bot spawned on the hub", 15_000)
-    return { hub, survival, bot, seen }
+    const n = yield* SquidNetwork
+    const w = yield* watchedBot(version, n.port, "lobby", "Switcher")
+    const before = { logins: w.seen.logins, placed: w.seen.placed }
+    w.bot.chat("/ir server survival")
+    yield* awaitBotMessage(w, "Connecting you to survival")
+    yield* playsOn(w, n.survival, n.hub, before, "hello-survival")
+    clean(n, w)
   })
 
-/** The bot, moved to survival, is placed there, walks (survival sees it) and chats (survival receives it). */
-const playsOnSurvival = (on: Effect.Success<ReturnType<typeof botOnHub>>, placedOnHub: number) =>
+/** The hub crashes under the bot, which lands on survival and plays on. */
+const fellBack = (version: string) =>
   Effect.gen(function*() {
-    const { bot, hub, survival, seen } = on
-    yield* waitUntil(() => seen.logins >= 2 && seen.placed > placedOnHub && survival.squid.positions().length === 1, "the bot spawned on survival", 15_000)
-    const start = { ...survival.squid.positions()[0]! }
-    bot.setControlState("forward", true)
-    yield* waitUntil(() => {
-      const now = survival.squid.positions()[0]!
-      return Math.hypot(now.x - start.x, now.z - start.z) > 2
-    }, "survival sees the bot walk", 15_000)
-    bot.setControlState("forward", false)
-    bot.chat("hello-survival")
-    yield* waitUntil(() => survival.squid.chats.includes("hello-survival"), "survival received the chat", 10_000)
-    assert.notInclude(hub.squid.chats, "hello-survival")
+    const n = yield* SquidNetwork
+    const w = yield* watchedBot(version, n.port, "hub", "Crashed")
+    const before = { logins: w.seen.logins, placed: w.seen.placed }
+    assert.strictEqual(n.hubRelay.crash(), 1, "one connection cut: the bot's")
+    yield* awaitBotMessage(w, `You were moved to 'survival': ${LOST}`)
+    yield* playsOn(w, n.survival, n.hub, before, "after-the-crash")
+    assert.deepStrictEqual([w.seen.kicks, w.seen.ends], [[], []], "still connected")
+    clean(n, w)
   })
 
-const botSwitch = (version: string) =>
+/** `solo`, the same squid without a fallback, crashes under the bot: disconnected with the reason. */
+const disconnected = (version: string) =>
   Effect.gen(function*() {
-    const on = yield* botOnHub(version)
-    const placedOnHub = on.seen.placed
-    on.bot.chat("/ir server survival")
-    yield* waitUntil(() => on.seen.messages.some((m) => m.includes("Connecting you to survival")), `the command's answer (${JSON.stringify(on.seen.messages)})`, 15_000)
-    yield* playsOnSurvival(on, placedOnHub)
+    const n = yield* SquidNetwork
+    const w = yield* watchedBot(version, n.port, "solo", "Alone")
+    assert.strictEqual(n.soloRelay.crash(), 1, "one connection cut: the bot's")
+    yield* waitUntil(() => w.seen.ends.length > 0, "the bot disconnected", 15_000)
+    assert.strictEqual(w.seen.kicks.length, 1, `kicked once (${JSON.stringify(w.seen)})`)
+    assert.include(w.seen.kicks[0], LOST)
+    clean(n, w)
   })
 
-describe("mineflayer on flying-squid: hub → survival", () => {
+// The versions' networks run side by side, and so do the three bots of each: each bot has its own
+// server entry (and relay), so they do not meet. vitest's maxConcurrency (5) bounds each level.
+describe.concurrent("mineflayer on flying-squid", () => {
   for (const version of VERSIONS) {
-    it.live(`${version}: switched, spawns, walks and chats on survival`, () => botSwitch(version), { timeout: 40_000 })
+    layer(network(version), { timeout: 60_000, excludeTestServices: true })(version, (it) => {
+      it.effect("switched by /ir server: spawns, walks and chats on survival", () => switched(version), { timeout: 40_000 })
+      it.effect("the hub crashes under the bot: moved to survival, it walks and chats there", () => fellBack(version), { timeout: 40_000 })
+      it.effect("a crash without a fallback disconnects the bot with the backend's reason", () => disconnected(version), { timeout: 40_000 })
+    })
   }
 })
-
