@@ -116,6 +116,9 @@ const settings = {
   loginEchoBytes: 16,
   memoryConns: Number(flags["memory-conns"] ?? (quick ? 2000 : 9000)),
   memorySettleMs: quick ? 2000 : 3000,
+  // Past the proxy's start-up collection (5 s after it listens, connection/HeapReclaim.ts), so
+  // "idle" is the idle the proxy keeps, not what start-up has not given back yet.
+  floodSettleMs: 8000,
   floodConns: Number(flags["flood-conns"] ?? (quick ? 2000 : 5000)),
   // Longer than first_packet_timeout (5 s), so the flood's sockets are held as long as the proxy lets them be.
   floodHoldMs: quick ? 6000 : 10_000,
@@ -331,7 +334,7 @@ if (!flags["skip-flood"]) {
         ...(flags["worker-threads"] === undefined ? {} : { workerThreads: Number(flags["worker-threads"]) })
       })
       try {
-        const f = await floodMemory(inst, { connections: settings.floodConns, holdMs: settings.floodHoldMs, settleMs: settings.memorySettleMs, kind })
+        const f = await floodMemory(inst, { connections: settings.floodConns, holdMs: settings.floodHoldMs, settleMs: settings.floodSettleMs, kind })
         ;(floods[subject] ??= []).push(f)
         if (f.failed > 0) note(`flood ${subject} ${kind}: ${f.failed} of ${f.connections} connections could not be made`)
         log(describeFlood(subject, f))
