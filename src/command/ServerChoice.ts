@@ -6,7 +6,7 @@
  */
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { networkRefusal } from "../config/Networks.ts"
-import type { SessionState } from "../session/Session.ts"
+import { serverOf, type SessionState } from "../session/Session.ts"
 
 export type ServerMatch =
   | { readonly _tag: "Found"; readonly id: string }
@@ -23,19 +23,11 @@ export const matchServer = (ids: ReadonlyArray<string>, typed: string): ServerMa
   return alike.length === 1 ? { _tag: "Found", id: alike[0]! } : { _tag: "Ambiguous", ids: alike }
 }
 
-/** The server a player switches *from*: the one it is on, or leaving; none in limbo or once ended. */
-export const currentServer = (state: SessionState): string | undefined => {
-  switch (state._tag) {
-    case "Connecting":
-    case "Playing":
-      return state.server
-    case "Switching":
-      return state.from
-    case "Limbo":
-    case "Ended":
-      return undefined
-  }
-}
+/**
+ * The server a player switches *from*: the one it is on, or leaving; none in limbo or once
+ * ended. The same server it counts against for `max_players` (session/Session.ts).
+ */
+export const currentServer = (state: SessionState): string | undefined => serverOf(state)
 
 export type Choices =
   /** The servers of `current`'s network, `current` among them, in the routing table's order. */
