@@ -4,20 +4,30 @@
  * mmdebstrap (minbase: essential packages and apt, what debian:bookworm-slim holds) from the
  * machine's own Debian mirror, imported as the "debian" base; the same rootfs plus the Node 24
  * the repository runs on and the npm running the tests, under /usr/local as in the official
- * node image, as the "node" base. When NODE_EXTRA_CA_CERTS is set here (a TLS-inspecting proxy
- * in front of the npm registry), the node base carries that file and variable, as a site's own
- * base image would; without it, the build's `npm ci` could not reach the registry.
+ * node image, as the "node" base. The node base carries the certificates this machine trusts
+ * (NODE_EXTRA_CA_CERTS and the system bundle: a TLS-inspecting proxy in front of the npm
+ * registry) as NODE_EXTRA_CA_CERTS, as a site's own base image would; without them, the build's
+ * `npm ci` could not reach the registry.
  *
  * Nothing is cached across runs: the tar files live in the engine's directory, which its
  * teardown deletes.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs"
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import type { DockerEngine } from "./DockerEngine.ts"
 import { NODE } from "./DockerEngine.ts"
 import { run } from "./Run.ts"
 
 export const DEBIAN_BASE = "infrarust-test/debian:bookworm"
+
+/**
+ * The certificates this machine trusts beyond Node's own: NODE_EXTRA_CA_CERTS when set, and the
+ * system bundle, which npm here is configured to use (`cafile`) and which holds the CA of a
+ * TLS-inspecting proxy in front of the registry. A clean environment (CI) may have only the latter.
+ */
+const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+const hostCaFiles = (): ReadonlyArray<string> =>
+  [process.env.NODE_EXTRA_CA_CERTS, SYSTEM_CA_BUNDLE].filter((f): f is string => f !== undefined && f !== "" && existsSync(f))
 export const NODE_BASE = "infrarust-test/node:24-bookworm"
 const SUITE = "bookworm"
 const FALLBACK_MIRROR = "http://deb.debian.org/debian"
@@ -84,10 +94,10 @@ export const makeBaseImages = async (engine: DockerEngine): Promise<BaseImages> 
   symlinkSync("../lib/node_modules/npm/bin/npx-cli.js", join(stage, "usr/local/bin/npx"))
   const added = ["./usr/local/bin/node", "./usr/local/bin/npm", "./usr/local/bin/npx", "./usr/local/lib/node_modules"]
   const changes: Array<string> = []
-  const ca = process.env.NODE_EXTRA_CA_CERTS
-  if (ca !== undefined && ca !== "" && existsSync(ca)) {
+  const cas = hostCaFiles()
+  if (cas.length > 0) {
     mkdirSync(join(stage, "usr/local/etc"), { recursive: true })
-    copyFileSync(ca, join(stage, "usr/local/etc/extra-ca-certs.pem"))
+    writeFileSync(join(stage, "usr/local/etc/extra-ca-certs.pem"), cas.map((f) => readFileSync(f, "utf8")).join("\n"))
     added.push("./usr/local/etc/extra-ca-certs.pem")
     changes.push("--change", "ENV NODE_EXTRA_CA_CERTS=/usr/local/etc/extra-ca-certs.pem")
   }
