@@ -19,13 +19,38 @@ import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
 
 export type BackendAnswer =
   | { readonly _tag: "Answered"; readonly bytes: Uint8Array }
+  /** Not waited for (`first_byte = "0s"`): `take` hands over whatever came meanwhile. */
+  | { readonly _tag: "NotAwaited"; readonly take: () => Uint8Array }
   | { readonly _tag: "Silent"; readonly detail: string }
 
-const NO_WAIT: BackendAnswer = { _tag: "Answered", bytes: new Uint8Array(0) }
+/**
+ * `first_byte = "0s"` turns the wait off: the login goes on at once. The backend may still
+ * answer before the relay takes the link over (with worker threads the session's registration
+ * is a round trip to the coordinator); that first read is copied and kept, with the socket
+ * paused, exactly as the wait would have kept it, instead of being dropped.
+ */
+const keepEarly = (link: BackendLink): BackendAnswer => {
+  let early = new Uint8Array(0)
+  const onData = (n: number, buf: Buffer): boolean => {
+    early = Uint8Array.prototype.slice.call(buf, 0, n)
+    return false
+  }
+  link.onData = onData
+  return {
+    _tag: "NotAwaited",
+    take: () => {
+      if (link.onData === onData) link.onData = pauseUntilTaken
+      return early
+    }
+  }
+}
 
-/** `first_byte = "0s"` turns the wait off: the relay starts at once (an empty answer). */
+/** The bytes to hand the player before the relay starts. */
+export const answerBytes = (answer: Exclude<BackendAnswer, { _tag: "Silent" }>): Uint8Array =>
+  answer._tag === "Answered" ? answer.bytes : answer.take()
+
 export const awaitBackendAnswer = (link: BackendLink, timeout: Duration.Duration): Effect.Effect<BackendAnswer> =>
-  Duration.isZero(timeout) ? Effect.succeed(NO_WAIT) : firstRead(link).pipe(
+  Duration.isZero(timeout) ? Effect.sync(() => keepEarly(link)) : firstRead(link).pipe(
     Effect.timeoutOption(timeout),
     Effect.map((answer) =>
       answer._tag === "Some" ? answer.value : { _tag: "Silent", detail: `sent nothing within ${Duration.format(timeout)}` } as const

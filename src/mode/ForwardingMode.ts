@@ -39,7 +39,7 @@ import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import type { BackendLink } from "../socket/BackendLink.ts"
 import { takePending } from "../socket/Inbound.ts"
 import { kick } from "../socket/Kick.ts"
-import { awaitBackendAnswer, forwardAnswer } from "./BackendAnswer.ts"
+import { answerBytes, awaitBackendAnswer, forwardAnswer } from "./BackendAnswer.ts"
 import { connectBackend } from "./BackendConnect.ts"
 import { handshakeToBackend } from "./HandshakeToBackend.ts"
 import { openSession } from "./LiveSession.ts"
@@ -134,9 +134,10 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
   yield* session.joined
   const events = yield* Events
   yield* events.notify({ _tag: "ServerConnected", player: session.player, server: server.id, backend: backend.address })
-  yield* forwardAnswer(client.socket, answer.bytes, firstByteTimeoutOf(server.config))
+  const answered = answerBytes(answer)
+  yield* forwardAnswer(client.socket, answered, firstByteTimeoutOf(server.config))
   yield* Effect.logInfo(`session started backend=${backend.address} mode=${server.config.proxyMode}`)
-  return { backend, server, startedAt: session.info.startedAt, answered: answer.bytes.length }
+  return { backend, server, startedAt: session.info.startedAt, answered: answered.length }
 }, traced("proxy.login"))
 
 const login = Effect.fnUntraced(function*(ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) {

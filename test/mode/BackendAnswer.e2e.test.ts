@@ -7,7 +7,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { loginExpectingKick, reasonText } from "../support/McClients.ts"
+import { loginExpectingKick, loginOutcome, reasonText } from "../support/McClients.ts"
+import { mcServer } from "../support/McPeers.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
 
 const VERSION = "1.20.4"
@@ -77,4 +78,18 @@ describe("a backend that fails before answering the login", () => {
       }))
       assert.isFalse(proxy.logs.some((l) => l.message.includes("before answering the login")))
     }), { timeout: 20_000 })
+
+  it.live("first_byte = \"0s\" with worker threads: a backend's answer that comes before the relay takes over reaches the player", () =>
+    Effect.gen(function*() {
+      // A real backend answers a login at once; with workers the session's registration is a
+      // round trip to the coordinator, so the answer usually arrives before the relay starts.
+      const backend = yield* mcServer(VERSION)
+      const proxy = yield* startProxy({
+        global: "worker_threads = 2\n",
+        servers: { "quick.toml": serverToml(["quick.test"], [backend.address], `[timeouts]\nfirst_byte = "0s"\n`) }
+      })
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual(yield* Effect.promise(() => loginOutcome(VERSION, proxy.port, "quick.test", "prompt")), "joined")
+      }
+    }), { timeout: 60_000 })
 })
