@@ -116,8 +116,8 @@ const settings = {
   loginEchoBytes: 16,
   memoryConns: Number(flags["memory-conns"] ?? (quick ? 2000 : 9000)),
   memorySettleMs: quick ? 2000 : 3000,
-  // Past the proxy's start-up collection (5 s after it listens, connection/HeapReclaim.ts), so
-  // "idle" is the idle the proxy keeps, not what start-up has not given back yet.
+  // Long enough for start-up to be over (plugins loaded, workers listening), so
+  // "idle" is the proxy at rest, not still loading.
   floodSettleMs: 8000,
   floodConns: Number(flags["flood-conns"] ?? (quick ? 2000 : 5000)),
   // Longer than first_packet_timeout (5 s), so the flood's sockets are held as long as the proxy lets them be.

@@ -263,6 +263,7 @@ export const ProxyLayer = (given: ProxyOptions) => {
       const plan = planWorkers(config.workerThreads, undefined, yield* usesLimboHandlers(config.serversDir))
       if (plan._tag === "Single") {
         if (plan.reason !== undefined) yield* Effect.logWarning(plan.reason)
+        if (plan.note !== undefined) yield* Effect.logInfo(plan.note)
         return singleProcess(options, listening) as AnyComposition
       }
       yield* Effect.logInfo(describePlan(plan))

@@ -1,7 +1,11 @@
 /**
  * How many data-plane workers `worker_threads` asks for, and whether the platform allows them.
  *
- * `0` means one worker per CPU core (`os.availableParallelism()`), `N` means N. Workers share
+ * `0` means one worker per CPU core (`os.availableParallelism()`), except on machines with at
+ * most {@link SINGLE_PROCESS_MAX_CORES} cores, where one process is faster: measured on 2 cores,
+ * one process beat 2 workers in every figure (status pings and logins per second, CPU and
+ * latency per connection, memory; docs/workers.md), since each ping and login pays thread hops
+ * to the coordinator and the threads compete for the same two cores. `N` means N. Workers share
  * the listening port through SO_REUSEPORT, which Node supports on Linux only; without it, or
  * when the answer is one worker, the proxy runs in one process exactly as it always did.
  */
@@ -12,11 +16,20 @@ import { fileStem, parseServerConfig } from "../config/ConfigLoader.ts"
 import { reusePortSupported } from "../connection/Listener.ts"
 
 export type WorkerPlan =
-  | { readonly _tag: "Single"; readonly requested: number; readonly reason: string | undefined }
+  | {
+    readonly _tag: "Single"
+    readonly requested: number
+    /** Why not the workers asked for (a warning). */
+    readonly reason: string | undefined
+    /** Why the default chose one process (an info line). */
+    readonly note?: string
+  }
   | { readonly _tag: "Workers"; readonly count: number; readonly requested: number }
 
 /** More threads than this are a configuration mistake, not a tuning choice. */
 const MAX_WORKERS = 256
+/** `worker_threads = 0` on this many cores or fewer: one process (measured faster, see above). */
+export const SINGLE_PROCESS_MAX_CORES = 2
 
 export const planWorkers = (
   requested: number,
@@ -27,6 +40,14 @@ export const planWorkers = (
   /** Some server file lists `limbo_handlers` (see {@link usesLimboHandlers}). */
   limboHandlers = false
 ): WorkerPlan => {
+  if (requested === 0 && platform.cores > 1 && platform.cores <= SINGLE_PROCESS_MAX_CORES) {
+    return {
+      _tag: "Single",
+      requested,
+      reason: undefined,
+      note: `worker_threads = 0 on ${platform.cores} CPU cores: one process (faster than data-plane workers on ${SINGLE_PROCESS_MAX_CORES} cores or fewer; see docs/workers.md)`
+    }
+  }
   const count = Math.min(requested === 0 ? platform.cores : requested, MAX_WORKERS)
   if (count <= 1) return { _tag: "Single", requested, reason: undefined }
   // Limbo handlers are plugins' code, which runs in the main thread: a worker's limbo has none.

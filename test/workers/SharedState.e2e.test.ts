@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { availableParallelism } from "node:os"
+import { SINGLE_PROCESS_MAX_CORES } from "../../src/workers/WorkerPlan.ts"
 import { flood, rawPing, statusBackend } from "../status/support/StatusPeers.ts"
 import { eventually } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
@@ -58,7 +59,7 @@ describe("state shared by worker threads", () => {
       assert.isTrue(yield* Effect.promise(() => eventually(allMoved, 5000)), "the edit is seen by every worker")
     }), { timeout: 30_000 })
 
-  it.live("worker_threads = 0 starts one worker per CPU core", () =>
+  it.live("worker_threads = 0 starts one worker per CPU core (one process on 2 cores or fewer)", () =>
     Effect.gen(function*() {
       const a = yield* backendSaying("zero")
       const proxy = yield* startProxy({
@@ -66,7 +67,11 @@ describe("state shared by worker threads", () => {
         servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }
       })
       const cores = availableParallelism()
-      if (cores > 1) {
+      if (cores <= SINGLE_PROCESS_MAX_CORES) {
+        // Few cores: one process is the faster default (WorkerPlan.ts), and the log says why.
+        assert.isTrue(proxy.logs.some((l) => l.message.startsWith(`worker_threads = 0 on ${cores} CPU cores: one process`)) || cores === 1)
+        assert.isFalse(proxy.logs.some((l) => l.message.includes("data-plane workers share")))
+      } else if (cores > 1) {
         assert.isTrue(proxy.logs.some((l) => l.message.startsWith(`worker_threads = 0: ${cores} data-plane workers (one per CPU core)`)))
         assert.isTrue(proxy.logs.some((l) => l.message.includes(`(${cores} workers)`) && l.message.startsWith("listening on")))
       } else {

@@ -12,6 +12,14 @@ describe("worker_threads", () => {
     assert.deepStrictEqual(planWorkers(0, linux), { _tag: "Workers", count: 8, requested: 0 })
     assert.deepStrictEqual(planWorkers(3, linux), { _tag: "Workers", count: 3, requested: 3 })
   })
+  it("0 on 2 cores or fewer is one process, with the reason as a note (measured faster there)", () => {
+    const plan = planWorkers(0, { cores: 2, reusePort: true })
+    assert.strictEqual(plan._tag, "Single")
+    assert.isUndefined(plan._tag === "Single" ? plan.reason : "workers")
+    assert.match(plan._tag === "Single" ? plan.note ?? "" : "", /^worker_threads = 0 on 2 CPU cores: one process/)
+    assert.deepStrictEqual(planWorkers(0, { cores: 3, reusePort: true }), { _tag: "Workers", count: 3, requested: 0 })
+    assert.deepStrictEqual(planWorkers(2, { cores: 2, reusePort: true }), { _tag: "Workers", count: 2, requested: 2 })
+  })
   it("one worker, or one core, is today's single process, without a word", () => {
     assert.deepStrictEqual(planWorkers(1, linux), { _tag: "Single", requested: 1, reason: undefined })
     assert.deepStrictEqual(planWorkers(0, { cores: 1, reusePort: true }), { _tag: "Single", requested: 0, reason: undefined })
