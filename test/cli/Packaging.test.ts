@@ -149,10 +149,13 @@ describe("npm package", () => {
     assert.isUndefined(pkg["private"])
     assert.deepStrictEqual(pkg["bin"], { "infrarust-ts": "src/cli/infrarust-ts" })
     assert.property(pkg["dependencies"] as object, "node", "the package brings its Node 24")
+    // The license the metadata names, in full (npm ships LICENSE whatever `files` says).
+    assert.strictEqual(pkg["license"], "MIT")
+    assert.match(readFileSync(join(REPO, "LICENSE"), "utf8"), /^MIT License\n/)
     const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" })
     assert.strictEqual(packed.status, 0, packed.stderr)
     const files = new Set((JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string; mode: number }> }>)[0]!.files.map((f) => f.path))
-    for (const f of ["src/cli/infrarust-ts", "src/main.ts", "src/cli/StatusPing.ts", "src/native/binding.gyp", "infrarust.toml", "servers/demo.toml", "packaging/infrarust-ts.service", "packaging/Dockerfile"]) {
+    for (const f of ["src/cli/infrarust-ts", "src/main.ts", "src/cli/StatusPing.ts", "src/native/binding.gyp", "infrarust.toml", "servers/demo.toml", "packaging/infrarust-ts.service", "packaging/Dockerfile", "LICENSE"]) {
       assert.isTrue(files.has(f), f)
     }
     assert.isFalse([...files].some((f) => f.startsWith("test/") || f.startsWith("bench/")))
