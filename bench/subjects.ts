@@ -132,6 +132,14 @@ first_byte = "0s"
   return Path.join(dir, "infrarust.toml")
 }
 
+/**
+ * Whether a checkout's config schema has the keys the hardening work added (`[timeouts]
+ * first_byte`, `[limits] max_pending_per_address`): an older baseline (c77b9d2) refuses them,
+ * a newer one needs them (its bench backend would otherwise wait for a login answer).
+ */
+const knowsHardeningKeys = (checkout: string): boolean =>
+  Fs.readFileSync(Path.join(checkout, "src/config/ServerConfig.ts"), "utf8").includes("firstByte")
+
 const infrarust = (checkout: string, config: string) => [process.execPath, Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"]
 
 const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Array<string> => {
@@ -157,7 +165,7 @@ const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Arra
       return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, ctx.wasmPlugin))
     case "passthrough@base":
       if (ctx.baseline === undefined) throw new Error("passthrough@base needs --baseline <dir>")
-      return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, "", false, true))
+      return infrarust(ctx.baseline, writeSubjectConfig(ctx.dir, port, ctx.backendPort, "passthrough", ctx.workerThreads, "", false, !knowsHardeningKeys(ctx.baseline)))
     default:
       return infrarust(repo, writeSubjectConfig(ctx.dir, port, ctx.backendPort, subject, ctx.workerThreads, "", ctx.defaultLimits === true))
   }
