@@ -16,8 +16,8 @@ import { Clock, Data, Duration, Effect, Option, Schema, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientResponse } from "effect/http/HttpClientResponse"
+import { makeBucketTable } from "../../security/TokenBucket.ts"
 import { AnswerCache } from "./AnswerCache.ts"
-import { TokenBucket } from "./TokenBucket.ts"
 
 export type PremiumAnswer = Data.TaggedEnum<{
   Premium: { readonly id: string }
@@ -94,7 +94,9 @@ export const makePremiumLookup = (settings: PremiumApiSettings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const cache = new AnswerCache<PremiumAnswer>(settings.cacheSize, Duration.toMillis(settings.cacheTtl))
-    const bucket = new TokenBucket(settings.rateLimit, Duration.toMillis(settings.rateLimitWindow))
+    // One bucket (this proxy's address is what Mojang counts): the proxy's own GCRA table.
+    const bucket = makeBucketTable(1)
+    const windowMs = Duration.toMillis(settings.rateLimitWindow)
     let lastWarning = -Infinity
     let unwarned = 0
 
@@ -116,7 +118,7 @@ export const makePremiumLookup = (settings: PremiumApiSettings) =>
         const now = yield* Clock.currentTimeMillis
         const cached = cache.get(key, now)
         if (cached !== undefined) return cached
-        if (!bucket.take(now)) {
+        if (bucket.take("mojang", now, settings.rateLimit, windowMs) !== 0) {
           yield* noAnswer(name, `the rate limit of ${settings.rateLimit} per ${Duration.format(settings.rateLimitWindow)} is reached`, now)
           return PremiumAnswer.Unknown({ reason: "rate limited" })
         }
