@@ -11,14 +11,14 @@
 import { Effect, Option } from "effect"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import type { ActionText } from "../session/PlayerAction.ts"
-import type { SessionInfo } from "../session/Session.ts"
+import { serverOf, type SessionInfo } from "../session/Session.ts"
 import type { Sessions } from "../session/Sessions.ts"
 import type { Caller } from "./Commands.ts"
 import { mayUse, usableSubcommands } from "./CommandPermissions.ts"
 import { matching, restFrom } from "./CommandLine.ts"
 import { listLines, placeOf, versionLine, whereLine } from "./PlayerLines.ts"
 import { labelsOf, type PluginCommand, type PluginCommandTable } from "./PluginCommands.ts"
-import { choicesFrom, currentServer, matchServer } from "./ServerChoice.ts"
+import { choicesFrom, matchServer } from "./ServerChoice.ts"
 import { requiredArgs, subcommandNamed, usageOf } from "./Subcommands.ts"
 
 export interface PluginSummary {
@@ -110,7 +110,7 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
   /** `/ir server` alone: where the player is, and the servers it may switch to, its own marked. */
   const serverList = (run: Run, me: SessionInfo | undefined) =>
     Effect.gen(function*() {
-      const current = me === undefined ? undefined : currentServer(me.state)
+      const current = me === undefined ? undefined : serverOf(me.state)
       if (me === undefined || current === undefined) return yield* run.reply(me === undefined ? "You are not on a server." : `You are ${whereLine(me)}.`)
       const choices = choicesFrom(yield* env.servers, current)
       yield* lines(run.reply, [
@@ -218,7 +218,7 @@ export const makeProxyCommands = (env: ProxyCommandsEnv) => {
   const switchTargets = (caller: Caller) =>
     Effect.gen(function*() {
       const me = yield* mySession(caller)
-      const current = me === undefined ? undefined : currentServer(me.state)
+      const current = me === undefined ? undefined : serverOf(me.state)
       if (current === undefined) return []
       const choices = choicesFrom(yield* env.servers, current)
       return choices._tag === "Network" ? choices.ids.filter((id) => id !== current) : []

@@ -6,7 +6,6 @@
  */
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { networkRefusal } from "../config/Networks.ts"
-import { serverOf, type SessionState } from "../session/Session.ts"
 
 export type ServerMatch =
   | { readonly _tag: "Found"; readonly id: string }
@@ -22,12 +21,6 @@ export const matchServer = (ids: ReadonlyArray<string>, typed: string): ServerMa
   if (alike.length === 0) return { _tag: "Unknown" }
   return alike.length === 1 ? { _tag: "Found", id: alike[0]! } : { _tag: "Ambiguous", ids: alike }
 }
-
-/**
- * The server a player switches *from*: the one it is on, or leaving; none in limbo or once
- * ended. The same server it counts against for `max_players` (session/Session.ts).
- */
-export const currentServer = (state: SessionState): string | undefined => serverOf(state)
 
 export type Choices =
   /** The servers of `current`'s network, `current` among them, in the routing table's order. */

@@ -5,7 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { type LoadedServer, loadedServer, parseServerConfig } from "../../src/config/ConfigLoader.ts"
-import { choicesFrom, currentServer, matchServer } from "../../src/command/ServerChoice.ts"
+import { choicesFrom, matchServer } from "../../src/command/ServerChoice.ts"
+import { serverOf as currentServer } from "../../src/session/Session.ts"
 
 /** A server file of an offline server `id`, in `network` (none when undefined). */
 const server = (id: string, network?: string, mode = "offline"): LoadedServer => {
@@ -44,7 +45,7 @@ describe("choicesFrom", () => {
   })
 })
 
-describe("currentServer", () => {
+describe("the server a player switches from (session serverOf)", () => {
   it("the server played on or being left; none in limbo or once ended", () => {
     assert.strictEqual(currentServer({ _tag: "Playing", server: "lobby", backend: "127.0.0.1:1" }), "lobby")
     assert.strictEqual(currentServer({ _tag: "Connecting", server: "lobby" }), "lobby")
