@@ -188,6 +188,21 @@ export const cidrSetOf = (list: ReadonlyArray<string>): CidrSet => {
  * returned unchanged, so it still keys consistently.
  */
 export const ipv6Prefix = (ip: string | IpAddress, bits: number): string => {
+  if (typeof ip !== "string") return prefixOf(ip, bits)
+  // Keyed per connection (pending bounds, rate limits): remembered, as normalizeRemoteAddress is.
+  const key = `${bits} ${ip}`
+  const known = prefixes.get(key)
+  if (known !== undefined) return known
+  const text = prefixOf(ip, bits)
+  if (prefixes.size >= PREFIX_MEMO_SIZE) prefixes.clear()
+  prefixes.set(key, text)
+  return text
+}
+
+const PREFIX_MEMO_SIZE = 4096
+const prefixes = new Map<string, string>()
+
+const prefixOf = (ip: string | IpAddress, bits: number): string => {
   let address: IpAddress
   if (typeof ip === "string") {
     const parsed = parseRemoteAddress(ip)

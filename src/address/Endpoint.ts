@@ -14,3 +14,32 @@ export const endpointOf = (address: string | undefined, port: number | undefined
   address: normalizeRemoteAddress(address ?? "0.0.0.0"),
   port: port ?? 0
 })
+
+/**
+ * A socket's local end, asked of the kernel (getsockname) only when read: only a PROXY header
+ * to a backend needs it, and every other connection would pay a system call for nothing.
+ */
+export const lazyLocalEndpoint = (socket: LocalSide): Endpoint => new LazyLocal(socket)
+
+interface LocalSide {
+  readonly localAddress?: string | undefined
+  readonly localPort?: number | undefined
+}
+
+/** A class, not an object literal with getters: V8 builds those far more slowly, once per connection. */
+class LazyLocal implements Endpoint {
+  #known: Endpoint | undefined
+  readonly #socket: LocalSide
+  constructor(socket: LocalSide) {
+    this.#socket = socket
+  }
+  #get(): Endpoint {
+    return (this.#known ??= endpointOf(this.#socket.localAddress, this.#socket.localPort))
+  }
+  get address(): string {
+    return this.#get().address
+  }
+  get port(): number {
+    return this.#get().port
+  }
+}

@@ -200,11 +200,24 @@ export const parseRemoteAddress = (address: string): Result.Result<IpAddress, Ad
 }
 
 /**
+ * Every connection's address is normalised several times (pending bounds, bans, rate limits,
+ * logs); parsing it each time was a visible share of a status ping's CPU. Bounded: a flood from
+ * many addresses only empties it now and then.
+ */
+const NORMALIZED_MEMO_SIZE = 4096
+const normalized = new Map<string, string>()
+
+/**
  * The one text form to key a client by, from an address as Node reports it: Node shows IPv4
  * clients of a dual-stack socket as `::ffff:1.2.3.4`, which becomes `1.2.3.4`; IPv6 becomes
  * canonical RFC 5952 text without a zone id. Text that is not an address is returned unchanged.
  */
 export const normalizeRemoteAddress = (address: string): string => {
+  const known = normalized.get(address)
+  if (known !== undefined) return known
   const parsed = parseRemoteAddress(address)
-  return Result.isSuccess(parsed) ? formatIp(normalizeIp(parsed.success)) : address
+  const text = Result.isSuccess(parsed) ? formatIp(normalizeIp(parsed.success)) : address
+  if (normalized.size >= NORMALIZED_MEMO_SIZE) normalized.clear()
+  normalized.set(address, text)
+  return text
 }

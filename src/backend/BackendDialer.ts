@@ -12,6 +12,7 @@ import * as Net from "node:net"
 import { makeReadBuffer } from "../socket/ReadBuffer.ts"
 import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
+import { callbackWithin } from "../socket/Deadline.ts"
 
 export class BackendConnectError extends Schema.TaggedError<BackendConnectError>()("BackendConnectError", {
   address: Schema.String,
@@ -96,7 +97,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
       Effect.tap((socket) => Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())))
     ))
     link.socket = socket
-    yield* Effect.callback<void, BackendConnectError>((resume) => {
+    yield* callbackWithin<void, BackendConnectError, never, BackendConnectError>((resume) => {
       const onConnect = () => {
         socket.off("error", onError)
         resume(Effect.void)
@@ -107,23 +108,18 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
       }
       socket.once("connect", onConnect)
       socket.once("error", onError)
-      return Effect.sync(() => {
+      return () => {
         socket.off("connect", onConnect)
         socket.off("error", onError)
-      })
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: options.connectTimeout,
-        orElse: () =>
-          Effect.fail(
-            new BackendConnectError({
-              address: options.address,
-              reason: "timeout",
-              detail: `no answer within ${Duration.format(options.connectTimeout)}`
-            })
-          )
-      })
-    )
+      }
+    }, options.connectTimeout, () =>
+      Effect.fail(
+        new BackendConnectError({
+          address: options.address,
+          reason: "timeout",
+          detail: `no answer within ${Duration.format(options.connectTimeout)}`
+        })
+      ))
     if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
     // Errors after this point belong to whoever uses the link (the relay listens for them);
     // until then, swallow them so an early reset cannot crash the process.

@@ -10,14 +10,19 @@
  * Everything the connection opens (the client socket, the session and its backend leg) belongs to
  * the fiber's Scope, so shutdown, timeouts and kicks are plain interruption and nothing leaks.
  */
-import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, Schedule, Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, References, Schedule, Scope, Stream, SubscriptionRef } from "effect"
 import type * as Net from "node:net"
 import { ipv6Prefix } from "../address/Cidr.ts"
-import { endpointOf } from "../address/Endpoint.ts"
+import { endpointOf, lazyLocalEndpoint } from "../address/Endpoint.ts"
 import { normalizeRemoteAddress } from "../address/IpAddress.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
+import { Events } from "../event/EventBus.ts"
 import { ProxyModes } from "../mode/ProxyModes.ts"
+import { Router } from "../routing/Router.ts"
+import { BanList } from "../security/BanList.ts"
+import { RateLimiter } from "../security/RateLimiter.ts"
+import { StatusService } from "../status/StatusService.ts"
 import { observeConnection } from "../observability/ConnectionReport.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
 import { traced } from "../observability/Tracing.ts"
@@ -34,7 +39,8 @@ import { acceptLogin } from "./LoginStage.ts"
 import { type GateSettings, makeArrivalGate } from "./ArrivalGate.ts"
 import type { Admission } from "./Listener.ts"
 import { describePendingCounts, PendingConnections } from "./PendingConnections.ts"
-import { answerStatus } from "./StatusStage.ts"
+import { answerCached, answerStatus } from "./StatusStage.ts"
+import { cachedStatusReply, type ShortcutServices } from "./StatusShortcut.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 
@@ -72,6 +78,13 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       // connection's scope, and everything the connection registers (its session, backend
       // sockets) would only be released when the proxy stops.
       const services = Context.omit(Scope.Scope)(yield* Effect.context<ServicesOfConnection>())
+      const shortcut: ShortcutServices = {
+        router: Context.get(services, Router),
+        rateLimiter: Context.get(services, RateLimiter),
+        bans: Context.get(services, BanList),
+        status: Context.get(services, StatusService),
+        events: Context.get(services, Events)
+      }
       const pending = new PendingConnections()
       const throttle = yield* LogThrottle
       // The accept path is plain code: it reads the settings of the latest config from here.
@@ -101,21 +114,27 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         // Finalizers here outlive the stages (they run when the session ends): registered on the
         // scope directly, they keep no copy of the fiber's context alive for hours.
         const scope = yield* Scope.Scope
-        yield* Scope.addFinalizer(scope, Effect.sync(() => socket.destroy()))
+        // Entered on accept (ArrivalGate.ts); a socket handed over without the gate enters now.
+        const entry = pending.entryOf(socket) ??
+          pending.enter(socket, settings.keyOf(socket), settings.limits)
+        // One finalizer for both: the pending slot is left (if the stages have not), then the socket closed.
+        yield* Scope.addFinalizer(scope, Effect.sync(() => (pending.leave(entry), socket.destroy())))
+        const leavePending = Effect.sync(() => pending.leave(entry))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
         socket.on("error", () => {})
         const config = yield* SubscriptionRef.get(store.config)
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
-        const local = endpointOf(socket.localAddress, socket.localPort)
-        yield* Effect.annotateLogsScoped({ client: peer.address })
-        // Entered on accept (ArrivalGate.ts); a socket handed over without the gate enters now.
-        const entry = pending.entryOf(socket) ??
-          pending.enter(socket, settings.keyOf(socket), settings.limits)
-        const leavePending = Effect.sync(() => pending.leave(entry))
-        yield* Scope.addFinalizer(scope, leavePending)
-
         const inbound = makeInbound(socket, entry.held)
         entry.held = undefined
+        const cached = yield* Effect.withFiberSucceed((fiber) =>
+          fiber.getRef(References.TracerEnabled)
+            ? undefined
+            : cachedStatusReply(shortcut, inbound, peer.address, config, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber.context)
+        )
+        if (cached !== undefined) return yield* answerCached(inbound, cached).pipe(Effect.annotateLogs({ client: peer.address }))
+        const local = lazyLocalEndpoint(socket)
+        yield* Effect.annotateLogsScoped({ client: peer.address })
+
         const identify = (client: string) => pending.identify(entry, ipv6Prefix(client, config.rateLimit.ipv6Prefix), config.limits.maxPendingPerAddress)
         const ctx = yield* arrive(inbound, peer, local, config, identify)
         if (ctx === undefined) return

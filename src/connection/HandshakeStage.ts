@@ -10,7 +10,7 @@ import { Duration, Effect } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import { MAX_HANDSHAKE_FRAME_LENGTH } from "../protocol/Handshake.ts"
 import { firstPacketDecoder, legacyFallback, settleLegacyPing } from "./FirstPacket.ts"
-import { type Inbound, next, nextWithin, takePending } from "../socket/Inbound.ts"
+import { type Inbound, nextOr, nextWithin, takePending } from "../socket/Inbound.ts"
 
 /** How long a legacy ping may take to show whether (and what) more is coming. */
 const LEGACY_SETTLE = Duration.millis(150)
@@ -30,11 +30,10 @@ export const readFirstPacket = Effect.fnUntraced(function*(
   const decode = proxied ? afterProxyHeader : afterNothing
   const first = yield* nextWithin(inbound, "handshake", decode, MAX_FIRST_BYTES, timeout)
   if (first._tag !== "LegacyUndecided") return first
-  const more = yield* next(inbound, "legacy ping", settleLegacyPing, MAX_FIRST_BYTES).pipe(
-    Effect.timeoutOption(LEGACY_SETTLE),
+  const more = yield* nextOr(inbound, "legacy ping", settleLegacyPing, MAX_FIRST_BYTES, LEGACY_SETTLE, () => Effect.succeed(undefined)).pipe(
     Effect.option
   )
-  if (more._tag === "Some" && more.value._tag === "Some") return more.value.value
+  if (more._tag === "Some" && more.value !== undefined) return more.value
   // Nothing more came, or the 1.6 part is not standard: answer what the first bytes ask for.
   return legacyFallback(takePending(inbound), 0)
 }, traced("proxy.handshake"))

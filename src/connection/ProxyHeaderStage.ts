@@ -17,9 +17,11 @@ import { cidrSetOf } from "../address/Cidr.ts"
 import { normalizeRemoteAddress } from "../address/IpAddress.ts"
 import { decodeProxyHeader, isNotProxyHeader, MAX_V2_PAYLOAD_LENGTH } from "../proxy-protocol/ProxyHeader.ts"
 import type { Endpoint } from "../address/Endpoint.ts"
-import { type Inbound, next } from "../socket/Inbound.ts"
+import { type Inbound, nextOr } from "../socket/Inbound.ts"
 import { countRejection } from "../security/Admission.ts"
 import { type Refusal, refuse } from "../security/Refusal.ts"
+
+const TIMED_OUT = Symbol("timed out")
 
 /** Largest header we wait for: a v2 header with its TLVs. */
 const MAX_HEADER_BYTES = 16 + MAX_V2_PAYLOAD_LENGTH
@@ -35,8 +37,7 @@ export const receiveProxyHeader = Effect.fnUntraced(function*(
     return refuse("Warn", `refused ${peer.address}: it is not in trusted_proxies, and receive_proxy_protocol requires a PROXY header from a trusted load balancer`, undefined, "untrusted PROXY peer")
   }
   const timeout = config.limits.proxyProtocolTimeout
-  const header = yield* next(inbound, "PROXY header", decodeProxyHeader, MAX_HEADER_BYTES).pipe(
-    Effect.timeoutOption(timeout),
+  const header = yield* nextOr(inbound, "PROXY header", decodeProxyHeader, MAX_HEADER_BYTES, timeout, () => Effect.succeed(TIMED_OUT)).pipe(
     Effect.result
   )
   if (header._tag === "Failure") {
@@ -52,9 +53,9 @@ export const receiveProxyHeader = Effect.fnUntraced(function*(
     }
     return refuse("Warn", `broken PROXY header from ${peer.address}: ${e.message}`, undefined, "broken PROXY header")
   }
-  if (header.success._tag === "None") {
+  if (header.success === TIMED_OUT) {
     return refuse("Debug", `no PROXY header from ${peer.address} within ${Duration.format(timeout)}`)
   }
-  const source = header.success.value.source
+  const source = header.success.source
   return source === undefined ? peer : { address: normalizeRemoteAddress(source.address), port: source.port }
 }, traced("proxy.proxy_protocol"))

@@ -15,17 +15,18 @@
 import { Duration, Effect, LogLevel, Option } from "effect"
 import { Events } from "../event/EventBus.ts"
 import type { PingReply } from "../event/ProxyEvent.ts"
-import { settleOutcome } from "../observability/ConnectionReport.ts"
+import { handshakeCompleted, settleOutcome } from "../observability/ConnectionReport.ts"
 import { untrusted } from "../observability/LogText.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
-import { admitRate, admitToServer } from "../security/Admission.ts"
+import { admitRate, admitToServer, countRejection, rateRefusal } from "../security/Admission.ts"
 import { refuseConnection } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { type Inbound, nextWithin } from "../socket/Inbound.ts"
 import { sendAndClose } from "../socket/Kick.ts"
 import { StatusService } from "../status/StatusService.ts"
+import type { CachedReply } from "./StatusShortcut.ts"
 
 const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
 
@@ -77,12 +78,49 @@ const exchange = Effect.fnUntraced(function*(
   }
   const status = yield* StatusService
   const json = yield* firePing(ctx, prepared ?? (yield* status.respond(ctx)))
-  const response = responseFrame(json)
-  if (response !== undefined) socket.write(response)
-  const ping = yield* readStatusPacket(inbound, "ping").pipe(Effect.option)
-  const pong = ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0)
-  yield* sendAndClose(socket, pong)
+  yield* reply(inbound, json)
 }, traced("proxy.status_exchange"))
+
+/** Sends the status response for `json`, then the pong for the client's ping, and closes. */
+const reply = (inbound: Inbound, json: string): Effect.Effect<void> => {
+  const socket = inbound.socket
+  const response = responseFrame(json)
+  // A client that sent its ping with the request (server-list tools, bots, the bench) gets
+  // both answers in one write, and the close with them.
+  const early = pingAtHand(inbound)
+  if (early !== undefined) return sendAndClose(socket, response === undefined ? early : Buffer.concat([response, early]))
+  if (response !== undefined) socket.write(response)
+  return readStatusPacket(inbound, "ping").pipe(
+    Effect.option,
+    Effect.flatMap((ping) =>
+      sendAndClose(socket, ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0))
+    )
+  )
+}
+
+/**
+ * A ping the cached-status shortcut decided (StatusShortcut.ts): counted as the ordinary path
+ * counts it, then answered.
+ */
+export const answerCached = (inbound: Inbound, cached: CachedReply): Effect.Effect<void> => {
+  const { limited } = cached
+  const counted = Effect.andThen(handshakeCompleted, settleOutcome("status"))
+  if (limited === undefined) return Effect.andThen(counted, reply(inbound, cached.json))
+  const refusal = rateRefusal(limited)
+  return counted.pipe(
+    Effect.andThen(countRejection("rate_limited")),
+    Effect.andThen(logAt(refusal.level, `${refusal.reason}: answered without the backend`)),
+    Effect.andThen(reply(inbound, cached.json))
+  )
+}
+
+/** The pong for a ping already received, consuming it; undefined when none is complete yet (or it is not a ping). */
+const pingAtHand = (inbound: Inbound): Uint8Array | undefined => {
+  const r = decodeStatusServerbound(inbound.pending, 0)
+  if (r._tag !== "Done" || r.value._tag !== "PingRequest") return undefined
+  inbound.pending = inbound.pending.subarray(r.offset)
+  return encodePongResponse(r.value.payload)
+}
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 

@@ -16,6 +16,7 @@
 import { Duration, Effect } from "effect"
 import type * as Net from "node:net"
 import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
+import { callbackWithin } from "../socket/Deadline.ts"
 
 export type BackendAnswer =
   | { readonly _tag: "Answered"; readonly bytes: Uint8Array }
@@ -50,15 +51,10 @@ export const answerBytes = (answer: Exclude<BackendAnswer, { _tag: "Silent" }>):
   answer._tag === "Answered" ? answer.bytes : answer.take()
 
 export const awaitBackendAnswer = (link: BackendLink, timeout: Duration.Duration): Effect.Effect<BackendAnswer> =>
-  Duration.isZero(timeout) ? Effect.sync(() => keepEarly(link)) : firstRead(link).pipe(
-    Effect.timeoutOption(timeout),
-    Effect.map((answer) =>
-      answer._tag === "Some" ? answer.value : { _tag: "Silent", detail: `sent nothing within ${Duration.format(timeout)}` } as const
-    )
-  )
+  Duration.isZero(timeout) ? Effect.sync(() => keepEarly(link)) : firstRead(link, timeout)
 
-const firstRead = (link: BackendLink): Effect.Effect<BackendAnswer> =>
-  Effect.callback<BackendAnswer>((resume) => {
+const firstRead = (link: BackendLink, timeout: Duration.Duration): Effect.Effect<BackendAnswer> =>
+  callbackWithin<BackendAnswer, never, BackendAnswer, never>((resume) => {
     const socket = link.socket
     let settled = false
     const settle = (answer: BackendAnswer) => {
@@ -86,8 +82,8 @@ const firstRead = (link: BackendLink): Effect.Effect<BackendAnswer> =>
     socket.on("close", onEnd)
     socket.on("error", onError)
     socket.resume()
-    return Effect.sync(cleanup)
-  })
+    return cleanup
+  }, timeout, () => Effect.succeed({ _tag: "Silent", detail: `sent nothing within ${Duration.format(timeout)}` }))
 
 /**
  * Writes the backend's first bytes to the player and waits until Node handed them to the kernel
@@ -95,6 +91,6 @@ const firstRead = (link: BackendLink): Effect.Effect<BackendAnswer> =>
  * which must not happen under a pending write.
  */
 export const forwardAnswer = (client: Net.Socket, bytes: Uint8Array, timeout: Duration.Duration): Effect.Effect<void> =>
-  bytes.length === 0 ? Effect.void : Effect.callback<void>((resume) => {
+  bytes.length === 0 ? Effect.void : callbackWithin<void, never, void, never>((resume) => {
     client.write(bytes, () => resume(Effect.void))
-  }).pipe(Effect.timeoutOption(timeout), Effect.asVoid)
+  }, timeout, () => Effect.void)

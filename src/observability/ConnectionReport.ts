@@ -13,7 +13,7 @@
  * `error` (`closed` when the client simply hung up); an interruption (shutdown, kick) keeps
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
-import { Cause, Clock, Context, Effect, Exit, Metric, Option } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Metric, Option, References } from "effect"
 import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged, taggedEach } from "./Metrics.ts"
 
 const OUTCOMES = ["relayed", "status", "legacy_ping", "refused", "unknown_domain", "no_backend", "closed", "error"] as const
@@ -39,16 +39,18 @@ const withReport = (f: (report: Report) => Effect.Effect<void>): Effect.Effect<v
 
 /** Records how the connection ends, unless an earlier stage already decided. */
 export const settleOutcome = (outcome: ConnectionOutcome): Effect.Effect<void> =>
-  withReport((report) =>
-    Effect.sync(() => {
-      report.outcome ??= outcome
-    })
-  )
+  Effect.withFiberSucceed((fiber) => {
+    const report = Context.getOrUndefined(fiber.context, CurrentConnection)
+    if (report !== undefined) report.outcome ??= outcome
+  })
 
 /** The handshake is complete: observe its duration since accept. */
-export const handshakeCompleted: Effect.Effect<void> = withReport((report) =>
-  Effect.flatMap(Clock.currentTimeNanos, (now) => Metric.update(handshakeDuration, Number(now - report.startNanos) / 1e9))
-)
+export const handshakeCompleted: Effect.Effect<void> = Effect.withFiberSucceed((fiber) => {
+  const report = Context.getOrUndefined(fiber.context, CurrentConnection)
+  if (report === undefined) return
+  const now = fiber.getRef(Clock.Clock).currentTimeNanosUnsafe()
+  handshakeDuration.updateUnsafe(Number(now - report.startNanos) / 1e9, fiber.context)
+})
 
 /** A relayed session ended: its bytes and reason go on the connection span, its length into the histogram. */
 export const sessionEnded = (server: string, summary: SessionSummary, seconds: number): Effect.Effect<void> =>
@@ -89,20 +91,23 @@ const finalOutcome = (report: Report, exit: Exit.Exit<unknown, unknown>): Connec
  */
 export const observeConnection = <E>(onFailure: (error: E) => Effect.Effect<void>) =>
 <A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Clock.currentTimeNanos, (startNanos) => {
-    const report: Report = { startNanos, outcome: undefined, session: undefined }
-    return Effect.andThen(
-      Metric.modify(connectionsActive, 1),
-      effect.pipe(
-        Effect.provideService(CurrentConnection, report),
-        Effect.onExit((exit) => {
+  // Metrics are updated in place (`*Unsafe` with the fiber's context): one step each time
+  // instead of three per metric, on a path every connection takes twice.
+  Effect.withFiber((fiber) => {
+    const report: Report = { startNanos: fiber.getRef(Clock.Clock).currentTimeNanosUnsafe(), outcome: undefined, session: undefined }
+    connectionsActive.modifyUnsafe(1, fiber.context)
+    return effect.pipe(
+      Effect.provideService(CurrentConnection, report),
+      Effect.onExit((exit) =>
+        Effect.withFiber((fiber) => {
           const outcome = finalOutcome(report, exit)
-          const session = report.session
+          connectionsActive.modifyUnsafe(-1, fiber.context)
+          outcomeCounters[outcome].updateUnsafe(1, fiber.context)
           const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
-          return Effect.all([
-            failure === undefined ? Effect.void : onFailure(failure),
-            Metric.modify(connectionsActive, -1),
-            Metric.update(outcomeCounters[outcome], 1),
+          const logged = failure === undefined ? Effect.void : onFailure(failure)
+          if (!fiber.getRef(References.TracerEnabled)) return logged
+          const session = report.session
+          return Effect.andThen(
             Effect.annotateCurrentSpan(
               session === undefined
                 ? { "proxy.outcome": outcome }
@@ -112,8 +117,9 @@ export const observeConnection = <E>(onFailure: (error: E) => Effect.Effect<void
                   "proxy.bytes_b2c": session.b2c,
                   "proxy.end_reason": session.endReason
                 }
-            )
-          ], { discard: true })
+            ),
+            logged
+          )
         })
       )
     )

@@ -27,6 +27,12 @@ const make = (reportIssues: boolean) =>
   Effect.gen(function*() {
     const directory = yield* ServersDirectory
     const table = yield* SubscriptionRef.make(RoutingTable.empty<LoadedServer>())
+    // The same snapshot as a plain value, for synchronous lookups (set together with the ref).
+    let current = RoutingTable.empty<LoadedServer>()
+    const resolveNow = (rawHost: string): Resolution => {
+      const host = normalizeHost(rawHost)
+      return { host, route: RoutingTable.resolveNormalized(current, host) }
+    }
     const publish = (servers: ReadonlyArray<LoadedServer>) =>
       Effect.gen(function*() {
         const built = build(servers)
@@ -35,6 +41,7 @@ const make = (reportIssues: boolean) =>
             yield* Effect.logWarning(RoutingTable.formatIssue(issue))
           }
         }
+        current = built.table
         yield* SubscriptionRef.set(table, built.table)
       })
     // The first value is published before the layer is ready, so the listener never sees
@@ -48,11 +55,8 @@ const make = (reportIssues: boolean) =>
     return Router.of({
       table,
       server: (id) => Effect.map(SubscriptionRef.get(table), (t) => t.byId.get(id)?.value),
-      resolve: (rawHost) =>
-        Effect.map(SubscriptionRef.get(table), (t) => {
-          const host = normalizeHost(rawHost)
-          return { host, route: RoutingTable.resolveNormalized(t, host) }
-        })
+      resolve: (rawHost) => Effect.sync(() => resolveNow(rawHost)),
+      resolveNow
     })
   })
 
@@ -62,6 +66,8 @@ export class Router extends Context.Service<Router, {
   readonly server: (id: string) => Effect.Effect<LoadedServer | undefined>
   /** Normalises the handshake host once and looks it up in the current snapshot. */
   readonly resolve: (rawHost: string) => Effect.Effect<Resolution>
+  /** {@link resolve}, synchronously (the cached-status shortcut). */
+  readonly resolveNow: (rawHost: string) => Resolution
 }>()("infrarust/routing/Router") {
   static readonly layer = Layer.effect(Router, make(true))
 

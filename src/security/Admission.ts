@@ -23,7 +23,7 @@ import { rejections, taggedEach } from "../observability/Metrics.ts"
 import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
 import { BanList } from "./BanList.ts"
 import { IpFilter } from "./IpFilter.ts"
-import { formatRetryAfter, type RateKind, RateLimiter } from "./RateLimiter.ts"
+import { formatRetryAfter, type RateDecision, type RateKind, RateLimiter } from "./RateLimiter.ts"
 
 /** The `reason` attribute of `infrarust.rejections`. */
 const REJECTION_REASONS = [
@@ -84,12 +84,15 @@ export const admitRate = Effect.fnUntraced(function*(kind: RateKind, client: str
   const limiter = yield* RateLimiter
   const decision = yield* limiter.check(kind, client)
   if (decision._tag === "Allowed") return undefined
-  const reason = `${kind === "login" ? "login" : "status ping"} rate limited (${decision.key}, next token in ${decision.retryAfterMs} ms)`
-  return yield* refused(
-    "rate_limited",
-    refuse("Debug", reason, kind === "login" ? rateLimitedMessage(decision.retryAfterMs) : undefined)
-  )
+  return yield* refused("rate_limited", rateRefusal(decision))
 })
+
+/** What a refused token means: the log line, and for a login the kick saying how long to wait. */
+export const rateRefusal = (decision: Extract<RateDecision, { _tag: "Limited" }>): Refusal => {
+  const { kind } = decision
+  const reason = `${kind === "login" ? "login" : "status ping"} rate limited (${decision.key}, next token in ${decision.retryAfterMs} ms)`
+  return refuse("Debug", reason, kind === "login" ? rateLimitedMessage(decision.retryAfterMs) : undefined)
+}
 
 /** After routing: the server's own `[ip_filter]`. Logins get Infrarust's kick, pings a close. */
 export const admitToServer = Effect.fnUntraced(function*(server: LoadedServer, client: string, isStatus: boolean) {

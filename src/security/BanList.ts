@@ -88,6 +88,11 @@ export interface BanListShape {
   readonly auditLog: Effect.Effect<ReadonlyArray<AuditEntry>>
   /** The active ban matching, in order: the IP (exact, then ranges), the name, the UUID. */
   readonly find: (lookup: BanLookup) => Effect.Effect<Option.Option<BanEntry>>
+  /**
+   * {@link find} at `now`, synchronously; "stale" when this thread's copy of the list cannot
+   * answer (a worker whose mirror is out of date): ask {@link find} then.
+   */
+  readonly findNow: (lookup: BanLookup, now: number) => BanEntry | undefined | "stale"
   /** Removes expired bans now (the purge task does this every `purge_interval`). */
   readonly purgeExpired: Effect.Effect<number, BanStoreError>
   /** Picks up changes to the file now (the watcher does this on its own). */
@@ -337,8 +342,9 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
     }
   })
 
+  const findNow = (lookup: BanLookup, now: number): BanEntry | undefined => lookupBan(index, lookup, now)
   const find = (lookup: BanLookup): Effect.Effect<Option.Option<BanEntry>> =>
-    Effect.map(Clock.currentTimeMillis, (now) => Option.fromUndefinedOr(lookupBan(index, lookup, now)))
+    Effect.map(Clock.currentTimeMillis, (now) => Option.fromUndefinedOr(findNow(lookup, now)))
 
   const watcher = yield* FiberHandle.make()
   /** Watches `file` for hand edits (at start-up, and again when `[ban] file` changed). */
@@ -385,6 +391,7 @@ const make = Effect.fnUntraced(function*(settings: BanSettings, onPublish?: OnPu
     list: Effect.map(Clock.currentTimeMillis, (now) => index.data.bans.filter((b) => !isExpired(b, now))),
     auditLog: Effect.sync(() => index.data.audit),
     find,
+    findNow,
     purgeExpired,
     reload,
     path: Effect.sync(() => path)

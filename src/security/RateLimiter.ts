@@ -48,6 +48,12 @@ const allowed: RateDecision = { _tag: "Allowed" }
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Takes a token for `client` (an address as text) from the `kind` bucket. */
   readonly check: (kind: RateKind, client: string) => Effect.Effect<RateDecision>
+  /**
+   * {@link check} with the settings and the time at hand, in one synchronous call (the
+   * cached-status shortcut, connection/StatusShortcut.ts); absent where the buckets live in
+   * another thread.
+   */
+  readonly checkNow?: (kind: RateKind, client: string, config: RateLimitConfig, now: number) => RateDecision
   /** Keys currently tracked per table (an Effect: a worker thread asks the coordinator's limiter). */
   readonly tracked: Effect.Effect<{ readonly login: number; readonly status: number }>
   /** Drops idle keys now (the periodic sweep does the same). */
@@ -63,19 +69,18 @@ export class RateLimiter extends Context.Service<RateLimiter, {
     const refused = { login: 0, status: 0 }
     let lastSummary = yield* Clock.currentTimeMillis
 
+    const checkNow = (kind: RateKind, client: string, config: RateLimitConfig, now: number): RateDecision => {
+      const limit = kind === "login" ? config.maxConnections : config.statusMax
+      if (limit === 0) return allowed
+      const windowMs = Duration.toMillis(kind === "login" ? config.window : config.statusWindow)
+      const key = ipv6Prefix(client, config.ipv6Prefix)
+      const wait = tables[kind].take(key, now, limit, windowMs)
+      if (wait === 0) return allowed
+      refused[kind]++
+      return { _tag: "Limited", kind, key, retryAfterMs: wait }
+    }
     const check = (kind: RateKind, client: string): Effect.Effect<RateDecision> =>
-      Effect.flatMap(settings, (config) => {
-        const limit = kind === "login" ? config.maxConnections : config.statusMax
-        if (limit === 0) return Effect.succeed(allowed)
-        const windowMs = Duration.toMillis(kind === "login" ? config.window : config.statusWindow)
-        return Effect.map(Clock.currentTimeMillis, (now): RateDecision => {
-          const key = ipv6Prefix(client, config.ipv6Prefix)
-          const wait = tables[kind].take(key, now, limit, windowMs)
-          if (wait === 0) return allowed
-          refused[kind]++
-          return { _tag: "Limited", kind, key, retryAfterMs: wait }
-        })
-      })
+      Effect.flatMap(settings, (config) => Effect.map(Clock.currentTimeMillis, (now) => checkNow(kind, client, config, now)))
 
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -97,6 +102,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
 
     return RateLimiter.of({
       check,
+      checkNow,
       tracked: Effect.sync(() => ({ login: tables.login.size(), status: tables.status.size() })),
       sweep
     })

@@ -8,6 +8,9 @@
  */
 import { type Duration, Effect } from "effect"
 import type * as Net from "node:net"
+import { callbackWithin } from "./Deadline.ts"
+
+const drain = () => {}
 
 /**
  * Ends `socket` after `bytes` and waits up to `linger` for the peer's close; never fails. The
@@ -18,13 +21,13 @@ export const endAndAwaitClose = (
   bytes: Uint8Array | undefined,
   linger: Duration.Input
 ): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
+  callbackWithin<void, never, void, never>((resume) => {
     if (socket.destroyed) return resume(Effect.void)
     const done = () => resume(Effect.void)
     socket.once("close", done)
-    socket.on("data", () => {})
+    socket.on("data", drain)
     socket.resume()
     if (bytes === undefined) socket.end()
     else socket.end(bytes)
-    return Effect.sync(() => socket.off("close", done))
-  }).pipe(Effect.timeoutOption(linger), Effect.asVoid)
+    return () => socket.off("close", done)
+  }, linger, () => Effect.void)

@@ -15,6 +15,7 @@ import { Duration, Effect, Schema } from "effect"
 import type * as Net from "node:net"
 import type { Decode } from "../protocol/Decode.ts"
 import { type ProtocolError, tooLarge } from "../protocol/ProtocolError.ts"
+import { callbackWithin } from "./Deadline.ts"
 
 export class ClientClosed extends Schema.TaggedError<ClientClosed>()("ClientClosed", {
   /** What we were waiting for when the client went away. */
@@ -85,9 +86,36 @@ export const next = <A>(
   stage: string,
   decode: (bytes: Uint8Array, offset: number) => Decode<A>,
   maxBuffered: number
-): Effect.Effect<A, ProtocolError | ClientClosed> =>
-  Effect.callback<A, ProtocolError | ClientClosed>((resume) => {
-    const socket = inbound.socket
+): Effect.Effect<A, ProtocolError | ClientClosed> => nextOr(inbound, stage, decode, maxBuffered, 0, () => Effect.never)
+
+/** {@link next} under a stage timeout: a client that stalls fails with `StageTimeout`. */
+export const nextWithin = <A>(
+  inbound: Inbound,
+  stage: string,
+  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
+  maxBuffered: number,
+  timeout: Duration.Duration
+): Effect.Effect<A, ProtocolError | ClientClosed | StageTimeout> =>
+  nextOr(inbound, stage, decode, maxBuffered, timeout, () => Effect.fail(new StageTimeout({ stage, after: timeout })))
+
+/**
+ * {@link next} bounded by `timeout` (0 = none), after which `onTimeout` answers instead. Bytes
+ * already received are decoded first: a stage whose packet came in an earlier segment costs no
+ * wait at all (the usual case: a client sends its handshake and the next packet together).
+ */
+export const nextOr = <A, B, E2>(
+  inbound: Inbound,
+  stage: string,
+  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
+  maxBuffered: number,
+  timeout: Duration.Input,
+  onTimeout: () => Effect.Effect<B, E2>
+): Effect.Effect<A | B, ProtocolError | ClientClosed | E2> => {
+  const tooLargeDetail = `more than ${maxBuffered} bytes without a complete ${stage}`
+  const socket = inbound.socket
+  const ready = inbound.pending.length === 0 ? undefined : decodeBuffered(inbound, decode, maxBuffered, stage, tooLargeDetail)
+  if (ready !== undefined) return ready
+  return callbackWithin<A, ProtocolError | ClientClosed, B, E2>((resume) => {
     let finished = false
     const cleanup = () => {
       finished = true
@@ -96,7 +124,6 @@ export const next = <A>(
       socket.off("error", onError)
       socket.off("close", onEnd)
     }
-    const tooLargeDetail = `more than ${maxBuffered} bytes without a complete ${stage}`
     const attempt = (): boolean => {
       const settled = decodeBuffered(inbound, decode, maxBuffered, stage, tooLargeDetail)
       if (settled === undefined) return false
@@ -119,7 +146,6 @@ export const next = <A>(
       cleanup()
       resume(Effect.fail(new ClientClosed({ stage, detail: err.message })))
     }
-    if (attempt()) return
     if (socket.readableEnded || socket.destroyed) {
       resume(Effect.fail(new ClientClosed({ stage, detail: "" })))
       return
@@ -130,20 +156,9 @@ export const next = <A>(
     socket.on("error", onError)
     // Bytes may already sit in the stream's buffer from an earlier stage.
     onReadable()
-    return Effect.sync(cleanup)
-  })
-
-/** {@link next} under a stage timeout: a client that stalls fails with `StageTimeout`. */
-export const nextWithin = <A>(
-  inbound: Inbound,
-  stage: string,
-  decode: (bytes: Uint8Array, offset: number) => Decode<A>,
-  maxBuffered: number,
-  timeout: Duration.Duration
-): Effect.Effect<A, ProtocolError | ClientClosed | StageTimeout> =>
-  next(inbound, stage, decode, maxBuffered).pipe(
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new StageTimeout({ stage, after: timeout })) })
-  )
+    return cleanup
+  }, timeout, onTimeout)
+}
 
 /** Everything received and not consumed, for the backend; empties the buffer. */
 export const takePending = (inbound: Inbound): Uint8Array => {

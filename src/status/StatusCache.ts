@@ -61,6 +61,12 @@ export class StatusCache extends Context.Service<StatusCache, {
   readonly lookup: (key: CacheKey, fetch: Effect.Effect<FetchOutcome>) => Effect.Effect<Lookup>
   /** The answer for `key` if one is at hand; never fetches, never starts a refresh. */
   readonly peek: (key: CacheKey) => Effect.Effect<Lookup | undefined>
+  /**
+   * A fresh response for `key` at `now` under `policy` (the live config's `[status_cache]`),
+   * synchronously, for the cached-status shortcut; a stale, failed or missing entry is
+   * undefined: those take {@link lookup}.
+   */
+  readonly freshNow: (key: CacheKey, now: number, policy: CachePolicy) => StatusSnapshot | undefined
   /** Drops every entry of a server (its config changed or it was removed). */
   readonly invalidateServer: (server: string) => Effect.Effect<void>
   readonly size: Effect.Effect<number>
@@ -246,6 +252,11 @@ export const makeStatusCache = (
         return answerAtHand(key, now, Duration.toMillis(policy.ttl), Duration.toMillis(policy.grace)).lookup
       })
 
+    const freshNow = (key: CacheKey, now: number, policy: CachePolicy): StatusSnapshot | undefined => {
+      const found = answerAtHand(key, now, Duration.toMillis(policy.ttl), Duration.toMillis(policy.grace)).lookup
+      return found?.source === "hit" && found.outcome._tag === "Status" ? found.outcome.snapshot : undefined
+    }
+
     const invalidateServer = (server: string) =>
       Effect.sync(() => {
         const record = servers.get(server)
@@ -257,6 +268,7 @@ export const makeStatusCache = (
     return StatusCache.of({
       lookup,
       peek,
+      freshNow,
       invalidateServer,
       size: Effect.sync(() => entries.size)
     })

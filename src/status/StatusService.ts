@@ -85,6 +85,13 @@ export class StatusService extends Context.Service<StatusService, {
    * the lowest possible cost. None = close without a reply.
    */
   readonly respondWithoutBackend: (ctx: HandshakeContext) => Effect.Effect<Option.Option<string>>
+  /**
+   * The reply for a ping to `route` when it is at hand with no effect at all: a fresh cached
+   * backend response, the server online or unmanaged (the cached-status shortcut,
+   * connection/StatusShortcut.ts). The cache hit is counted on `context`'s metrics. undefined =
+   * take {@link respond}. Absent where the status plane lives in another thread.
+   */
+  readonly atHand?: (route: Route, config: ProxyConfig, protocol: number, now: number, context: Context.Context<never>) => string | undefined
   /** The legacy reply bytes (an 0xFF kick) for a pre-1.7 ping; never fails. */
   readonly respondLegacy: (ctx: LegacyContext) => Effect.Effect<Uint8Array>
   /** As {@link respondWithoutBackend}, for legacy pings. */
@@ -281,7 +288,18 @@ export class StatusService extends Context.Service<StatusService, {
           (answer) => answer === undefined ? answer : encodeLegacyReply(ctx.opening.request, legacyView(answer))
         )
 
+      const cachedNow = (route: Route, config: ProxyConfig, protocol: number, now: number, context: Context.Context<never>) => {
+        const server = route.entry.value
+        const state = states.stateOf(server.id)
+        if (state !== undefined && state !== "online") return undefined
+        const snapshot = cache.freshNow({ server: server.id, protocol: protocolBucket(protocol) }, now, config.statusCache)
+        if (snapshot === undefined) return undefined
+        lookups.hit.updateUnsafe(1, context)
+        return renderStatus(snapshot, protocol, serverView(server, config).overrides)
+      }
+
       return StatusService.of({
+        atHand: cachedNow,
         respond: (request) => traced("proxy.status")(modern(request, withFetch)),
         respondWithoutBackend: (request) => Effect.map(modern(request, atHand), Option.fromUndefinedOr),
         respondLegacy: (request) => traced("proxy.legacy_status")(legacy(request, withFetch)),

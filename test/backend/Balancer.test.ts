@@ -47,7 +47,7 @@ const harness = (initial: ReadonlyArray<LoadedServer>, probe: Probe) => {
   const { lines: logs, layer: logLayer } = captureLogs()
   const router = Layer.effect(
     Router,
-    Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, server: () => Effect.die("unused"), resolve: () => Effect.die("unused") }))
+    Effect.map(SubscriptionRef.make(tableOf(initial)), (table) => Router.of({ table, server: () => Effect.die("unused"), resolve: () => Effect.die("unused"), resolveNow: () => { throw new Error("unused") } }))
   )
   const layer = Balancer.layerWithProbe(probe).pipe(
     Layer.provideMerge(Layer.mergeAll(router, Sessions.layer, EventBus.layer)),

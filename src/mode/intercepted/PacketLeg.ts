@@ -15,6 +15,7 @@ import { FrameWriter } from "../../packet/FrameWriter.ts"
 import { encodeFrame } from "../../protocol/Frame.ts"
 import { isProtocolError, type ProtocolError } from "../../protocol/ProtocolError.ts"
 import { resumeReading } from "../../socket/ResumeReading.ts"
+import { callbackWithin } from "../../socket/Deadline.ts"
 
 /** A packet read during a login phase: its id, and its payload copied out of the read buffer. */
 export interface Packet {
@@ -90,7 +91,7 @@ export const asFrame = (packet: Packet): Uint8Array | ProtocolError => encodeFra
  * stay in the reader), so the caller can switch compression or encryption before the next.
  */
 export const readPacket = (leg: PacketLeg, waitingFor: string, timeout: Duration.Duration): Effect.Effect<Packet, ProtocolError | LegClosed> =>
-  Effect.callback<Packet, ProtocolError | LegClosed>((resume) => {
+  callbackWithin<Packet, ProtocolError | LegClosed, never, LegClosed>((resume) => {
     const socket = leg.socket
     let done = false
     const finish = (outcome: Effect.Effect<Packet, ProtocolError | LegClosed>) => {
@@ -133,17 +134,12 @@ export const readPacket = (leg: PacketLeg, waitingFor: string, timeout: Duration
     socket.on("close", onEnd)
     socket.on("error", onError)
     resumeReading(socket)
-    return Effect.sync(() => {
+    return () => {
       if (done) return
       done = true
       leg.handler = hold
       socket.off("end", onEnd)
       socket.off("close", onEnd)
       socket.off("error", onError)
-    })
-  }).pipe(
-    Effect.timeoutOrElse({
-      duration: timeout,
-      orElse: () => Effect.fail(new LegClosed({ leg: leg.name, waitingFor, detail: "sent nothing in time" }))
-    })
-  )
+    }
+  }, timeout, () => Effect.fail(new LegClosed({ leg: leg.name, waitingFor, detail: "sent nothing in time" })))

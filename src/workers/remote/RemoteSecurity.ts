@@ -41,6 +41,7 @@ export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, Work
             ? Effect.map(link.call("bans.find", lookup), Option.fromUndefinedOr)
             : Effect.succeed(Option.fromUndefinedOr(local))
         }),
+      findNow: (lookup, now) => channel.bans.lookup(lookup, now),
       purgeExpired: link.call("bans.purge", undefined),
       reload: link.call("bans.reload", undefined),
       path: link.call("bans.path", undefined)
