@@ -111,7 +111,9 @@ const taggedMemo = new WeakMap<object, Map<string, unknown>>()
 export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes: Readonly<Record<string, string>>): M => {
   let byKey = taggedMemo.get(metric)
   if (byKey === undefined) taggedMemo.set(metric, (byKey = new Map()))
-  const key = JSON.stringify(attributes)
+  // Built per session (several times): plain concatenation, not JSON.stringify.
+  let key = ""
+  for (const name in attributes) key += `${name}\u0000${attributes[name]}\u0001`
   let found = byKey.get(key) as M | undefined
   if (found === undefined) byKey.set(key, (found = Metric.withAttributes(metric, attributes) as M))
   return found

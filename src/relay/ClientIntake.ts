@@ -49,6 +49,7 @@ export const adoptWithOnread = (original: Net.Socket, onData: OnRead): Adopted |
       }
     }
   } as unknown as Net.SocketConstructorOpts)
-  socket.setNoDelay(true)
+  // No setNoDelay: TCP_NODELAY is the kernel socket's, set when it was accepted (Listener.ts);
+  // asking again would only repeat the system call.
   return { socket, buffered }
 }

@@ -36,11 +36,15 @@ const fdOf = (socket: Net.Socket): number | undefined => {
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export const applyKeepalive = (socket: Net.Socket, k: KeepaliveSettings): KeepaliveApplied => {
-  socket.setKeepAlive(true, k.idleMs)
+  // The addon turns keepalive on and sets all three knobs; Node's own call would repeat four of
+  // those system calls (two sockets per login), so it is the fallback only.
   const native = defaultAddon()
   const fd = fdOf(socket)
-  if (native instanceof SpliceStartError || fd === undefined) return "idle-only"
-  return native.keepalive(fd, secs(k.idleMs), secs(k.intervalMs), Math.max(1, k.retries)) === undefined ? "all" : "idle-only"
+  if (!(native instanceof SpliceStartError) && fd !== undefined && native.keepalive(fd, secs(k.idleMs), secs(k.intervalMs), Math.max(1, k.retries)) === undefined) {
+    return "all"
+  }
+  socket.setKeepAlive(true, k.idleMs)
+  return "idle-only"
 }
 
 /** The socket's current keepalive settings, where the addon can read them (tests, diagnostics). */
