@@ -5,14 +5,15 @@
  * asks for. Their result is the connection's one context (session/ConnectionContext.ts), or
  * nothing when the connection already ended here (refused, or only a PROXY health check).
  */
-import { Effect } from "effect"
+import { Clock, Effect, References } from "effect"
 import type { Endpoint } from "../address/Endpoint.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { handshakeCompleted } from "../observability/ConnectionReport.ts"
 import { traced } from "../observability/Tracing.ts"
 import { NO_PROTOCOL } from "../session/ConnectionContext.ts"
 import { Router } from "../routing/Router.ts"
-import { admitConnection } from "../security/Admission.ts"
+import { admitConnection, plainlyAdmitted } from "../security/Admission.ts"
+import { BanList } from "../security/BanList.ts"
 import { isRefusal } from "../security/Refusal.ts"
 import { refuseConnection } from "../security/Refuse.ts"
 import type { Inbound } from "../socket/Inbound.ts"
@@ -26,6 +27,12 @@ const routeHost = (host: string) =>
     ),
     traced("proxy.route")
   )
+
+/** Whether spans are recorded, and the time, in one step. */
+const fiberNow = Effect.withFiberSucceed((fiber) => ({
+  tracing: fiber.getRef(References.TracerEnabled),
+  now: fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+}))
 
 export const arrive = Effect.fnUntraced(function*(
   inbound: Inbound,
@@ -44,16 +51,24 @@ export const arrive = Effect.fnUntraced(function*(
     identify?.(client.address)
     if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
   }
-  yield* Effect.annotateCurrentSpan({
-    "client.address": client.address,
-    "client.port": client.port,
-    "network.peer.address": peer.address,
-    "network.peer.port": peer.port,
-    "network.transport": "tcp"
-  })
-  // Global [ip_filter] and IP bans: nothing more is read from a refused address.
-  const admitted = yield* admitConnection(client.address)
-  if (admitted !== undefined) return yield* Effect.as(refuseConnection(socket, admitted), undefined)
+  const { now, tracing } = yield* fiberNow
+  if (tracing) {
+    yield* Effect.annotateCurrentSpan({
+      "client.address": client.address,
+      "client.port": client.port,
+      "network.peer.address": peer.address,
+      "network.peer.port": peer.port,
+      "network.transport": "tcp"
+    })
+  }
+  // Global [ip_filter] and IP bans: nothing more is read from a refused address. The plain
+  // lookups first (the same tables); the full step, which counts and logs, when they refuse or
+  // this thread's ban list cannot tell.
+  const bans = yield* BanList
+  if (!plainlyAdmitted(bans, config.ipFilter, client.address, now)) {
+    const admitted = yield* admitConnection(client.address)
+    if (admitted !== undefined) return yield* Effect.as(refuseConnection(socket, admitted), undefined)
+  }
 
   const first = yield* readFirstPacket(inbound, config.limits.firstPacketTimeout, config.receiveProxyProtocol)
   yield* handshakeCompleted
@@ -65,12 +80,15 @@ export const arrive = Effect.fnUntraced(function*(
   }
   if (first._tag !== "Handshake") return undefined
   const handshake = first.handshake
-  yield* Effect.annotateCurrentSpan({ "mc.protocol_version": handshake.protocolVersion, "server.port": handshake.serverPort })
-  const { host, route } = yield* routeHost(handshake.serverAddress)
-  yield* Effect.annotateCurrentSpan("server.address", host)
-  if (route !== undefined) {
-    yield* Effect.annotateLogsScoped({ server: route.entry.id })
-    yield* Effect.annotateCurrentSpan({ "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
+  const { host, route } = tracing ? yield* routeHost(handshake.serverAddress) : (yield* Router).resolveNow(handshake.serverAddress)
+  if (tracing) {
+    yield* Effect.annotateCurrentSpan({
+      "mc.protocol_version": handshake.protocolVersion,
+      "server.port": handshake.serverPort,
+      "server.address": host,
+      ...(route === undefined ? {} : { "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
+    })
   }
+  if (route !== undefined) yield* Effect.annotateLogsScoped({ server: route.entry.id })
   return { peer, client, local, opening: first, host, route, protocolVersion: handshake.protocolVersion, config }
 })

@@ -27,6 +27,7 @@ import type { Events } from "../event/EventBus.ts"
 import { NextState } from "../protocol/Handshake.ts"
 import { decodeStatusServerbound } from "../protocol/Status.ts"
 import type { Router } from "../routing/Router.ts"
+import { plainlyAdmitted } from "../security/Admission.ts"
 import type { BanList } from "../security/BanList.ts"
 import { allows } from "../security/IpFilter.ts"
 import type { RateDecision, RateLimiter } from "../security/RateLimiter.ts"
@@ -71,7 +72,7 @@ export const cachedStatusReply = (
   if (handshake.nextState !== NextState.Status) return undefined
   const request = decodeStatusServerbound(inbound.pending, first.offset)
   if (request._tag !== "Done" || request.value._tag !== "StatusRequest") return undefined
-  if (!allows(config.ipFilter, client) || bans.findNow({ ip: client }, now) !== undefined) return undefined
+  if (!plainlyAdmitted(bans, config.ipFilter, client, now)) return undefined
   const { route } = router.resolveNow(handshake.serverAddress)
   if (route === undefined || !allows(route.entry.value.config.ipFilter, client) || events.wants("ProxyPing")) return undefined
   const json = status.atHand(route, config, handshake.protocolVersion, now, context)

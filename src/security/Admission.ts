@@ -22,7 +22,8 @@ import { LogThrottle } from "../observability/LogThrottle.ts"
 import { rejections, taggedEach } from "../observability/Metrics.ts"
 import { describeExpiry, describeTarget, kickMessage } from "./Ban.ts"
 import { BanList } from "./BanList.ts"
-import { IpFilter } from "./IpFilter.ts"
+import { allows, IpFilter } from "./IpFilter.ts"
+import type { IpFilterConfig } from "../config/GlobalTables.ts"
 import { formatRetryAfter, type RateDecision, type RateKind, RateLimiter } from "./RateLimiter.ts"
 
 /** The `reason` attribute of `infrarust.rejections`. */
@@ -75,6 +76,14 @@ export const admitConnection = Effect.fnUntraced(function*(client: string) {
   }
   return undefined
 })
+
+/**
+ * {@link admitConnection}'s answer when it is a plain yes, from the same tables, synchronously:
+ * true when the global `[ip_filter]` admits `client` and no ban matches it. False means "ask
+ * {@link admitConnection}" (it refuses, counts and logs; or this thread's ban list cannot tell).
+ */
+export const plainlyAdmitted = (bans: BanList["Service"], ipFilter: IpFilterConfig | undefined, client: string, now: number): boolean =>
+  allows(ipFilter, client) && bans.findNow({ ip: client }, now) === undefined
 
 /**
  * After the handshake: the login or status bucket of the client. A refused login gets a short
