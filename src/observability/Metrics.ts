@@ -4,7 +4,7 @@
  * OpenTelemetry style (`infrarust.<area>.<what>`); the Prometheus endpoint rewrites the dots.
  *
  * Update these from Effect code with `Metric.update` / `Metric.modify` and
- * `Metric.withAttributes`; never per relayed chunk (relayed bytes are read from the relays'
+ * `tagged` (below) for attributes; never per relayed chunk (relayed bytes are read from the relays'
  * meters every few seconds and at session end: SessionMeters.ts).
  */
 import { Metric } from "effect"
@@ -16,19 +16,32 @@ const seconds = (start: number, factor: number, count: number) =>
 const LATENCY_BOUNDARIES = seconds(0.0005, 2, 16)
 
 /**
+ * How each metric is built, kept so that a tagged copy (`tagged` below) is a metric of its own
+ * with every attribute in its definition. `Metric.withAttributes` instead copies the fiber's
+ * whole context (every service of the proxy) on each update, once per attribute layer; with
+ * the unit and a tag that was two copies per update, several updates per login.
+ */
+type Build<M> = (attributes: Readonly<Record<string, string>>) => M
+const builders = new WeakMap<object, Build<unknown>>()
+const define = <M extends object>(build: Build<M>, attributes: Readonly<Record<string, string>>): M => {
+  const metric = build(attributes)
+  builders.set(metric, (extra) => define(build, { ...attributes, ...extra }))
+  return metric
+}
+
+/**
  * The UCUM unit, carried the Effect way: as a `unit` attribute, which both OTLP exporters turn
  * into the metric's unit ("s", "By", or an annotation like "{connection}" for counts) and the
  * Prometheus endpoint into the name suffix (`_seconds`, `_bytes`). Collectors keep it as a
  * `unit` label.
  */
-const withUnit = (unit: string) => Metric.withAttributes({ unit })
-
 const counter = (name: string, description: string, unit: string) =>
-  Metric.counter(name, { description, incremental: true }).pipe(withUnit(unit))
-const gauge = (name: string, description: string, unit: string) => Metric.gauge(name, { description }).pipe(withUnit(unit))
+  define((attributes) => Metric.counter(name, { description, incremental: true, attributes }), { unit })
+const gauge = (name: string, description: string, unit: string) =>
+  define((attributes) => Metric.gauge(name, { description, attributes }), { unit })
 /** A histogram of seconds. */
 const duration = (name: string, description: string, boundaries: ReadonlyArray<number> = LATENCY_BOUNDARIES) =>
-  Metric.histogram(name, { description, boundaries }).pipe(withUnit("s"))
+  define((attributes) => Metric.histogram(name, { description, boundaries, attributes }), { unit: "s" })
 
 // Connections
 export const connectionsActive = gauge("infrarust.connections.active", "Client connections currently open (any stage)", "{connection}")
@@ -115,7 +128,11 @@ export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes:
   let key = ""
   for (const name in attributes) key += `${name}\u0000${attributes[name]}\u0001`
   let found = byKey.get(key) as M | undefined
-  if (found === undefined) byKey.set(key, (found = Metric.withAttributes(metric, attributes) as M))
+  if (found === undefined) {
+    const build = builders.get(metric) as Build<M> | undefined
+    found = build === undefined ? Metric.withAttributes(metric, attributes) as M : build(attributes)
+    byKey.set(key, found)
+  }
   return found
 }
 

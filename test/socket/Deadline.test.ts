@@ -20,14 +20,20 @@ const waitFor = (emitter: EventEmitter, ms: number, cleanups: { n: number }) =>
     }
   }, ms, () => Effect.succeed("timed out"))
 
+/** A wait of 60 s started in its own fiber, with the timers that existed before it. */
+const started = Effect.gen(function*() {
+  const emitter = new EventEmitter()
+  const cleanups = { n: 0 }
+  const before = timers()
+  const fiber = yield* Effect.forkChild(waitFor(emitter, 60_000, cleanups))
+  yield* Effect.yieldNow
+  return { emitter, cleanups, before, fiber }
+})
+
 describe("callbackWithin", () => {
   it.live("the event first: its value, the timer cleared", () =>
     Effect.gen(function*() {
-      const emitter = new EventEmitter()
-      const cleanups = { n: 0 }
-      const before = timers()
-      const fiber = yield* Effect.forkChild(waitFor(emitter, 60_000, cleanups))
-      yield* Effect.yieldNow
+      const { before, emitter, fiber } = yield* started
       assert.strictEqual(timers(), before + 1)
       emitter.emit("done", "event")
       assert.strictEqual(yield* Fiber.join(fiber), "event")
@@ -48,11 +54,7 @@ describe("callbackWithin", () => {
 
   it.live("an interruption: the listener removed and the timer cleared", () =>
     Effect.gen(function*() {
-      const emitter = new EventEmitter()
-      const cleanups = { n: 0 }
-      const before = timers()
-      const fiber = yield* Effect.forkChild(waitFor(emitter, 60_000, cleanups))
-      yield* Effect.yieldNow
+      const { before, cleanups, emitter, fiber } = yield* started
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(cleanups.n, 1)
       assert.strictEqual(emitter.listenerCount("done"), 0)
