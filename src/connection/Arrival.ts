@@ -19,6 +19,7 @@ import { refuseConnection } from "../security/Refuse.ts"
 import type { Inbound } from "../socket/Inbound.ts"
 import { readFirstPacket } from "./HandshakeStage.ts"
 import { receiveProxyHeader } from "./ProxyHeaderStage.ts"
+import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const routeHost = (host: string) =>
   Effect.flatMap(Router, (router) => router.resolve(host)).pipe(
@@ -49,7 +50,7 @@ export const arrive = Effect.fnUntraced(function*(
     if (isRefusal(resolved)) return yield* Effect.as(refuseConnection(socket, resolved), undefined)
     client = resolved
     identify?.(client.address)
-    if (client.address !== peer.address) yield* Effect.annotateLogsScoped({ client: client.address, via: peer.address })
+    if (client.address !== peer.address) yield* annotateFiberLogs({ client: client.address, via: peer.address })
   }
   const { now, tracing } = yield* fiberNow
   if (tracing) {
@@ -89,6 +90,6 @@ export const arrive = Effect.fnUntraced(function*(
       ...(route === undefined ? {} : { "proxy.route": route.entry.id, "proxy.mode": route.entry.value.config.proxyMode })
     })
   }
-  if (route !== undefined) yield* Effect.annotateLogsScoped({ server: route.entry.id })
+  if (route !== undefined) yield* annotateFiberLogs({ server: route.entry.id })
   return { peer, client, local, opening: first, host, route, protocolVersion: handshake.protocolVersion, config }
 })

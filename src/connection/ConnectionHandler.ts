@@ -41,6 +41,7 @@ import type { Admission } from "./Listener.ts"
 import { describePendingCounts, PendingConnections } from "./PendingConnections.ts"
 import { answerCached, answerStatus } from "./StatusStage.ts"
 import { cachedStatusReply, type ShortcutServices } from "./StatusShortcut.ts"
+import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 
@@ -133,7 +134,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         )
         if (cached !== undefined) return yield* answerCached(inbound, cached).pipe(Effect.annotateLogs({ client: peer.address }))
         const local = lazyLocalEndpoint(socket)
-        yield* Effect.annotateLogsScoped({ client: peer.address })
+        yield* annotateFiberLogs({ client: peer.address })
 
         const identify = (client: string) => pending.identify(entry, ipv6Prefix(client, config.rateLimit.ipv6Prefix), config.limits.maxPendingPerAddress)
         const ctx = yield* arrive(inbound, peer, local, config, identify)

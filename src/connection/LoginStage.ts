@@ -18,6 +18,7 @@ import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { nextWithin } from "../socket/Inbound.ts"
 import { applyKeepalive, keepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { shorten } from "./StatusStage.ts"
+import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const readLoginStart = (ctx: HandshakeContext, client: ClientLink) =>
   nextWithin(
@@ -55,7 +56,7 @@ export const acceptLogin = Effect.fnUntraced(function*(
   const start = yield* readLoginStart(ctx, client)
   yield* onLoginStart
   const { loginStart } = start
-  yield* Effect.annotateLogsScoped({ player: loginStart.name })
+  yield* annotateFiberLogs({ player: loginStart.name })
   yield* Effect.annotateCurrentSpan({ "mc.player": loginStart.name })
   const banned = yield* admitLogin({ client: ctx.client.address, username: loginStart.name, uuid: loginStart.uuid })
   if (banned !== undefined) return yield* refuseConnection(socket, banned)
