@@ -1,10 +1,12 @@
 /**
- * `npm run bench:profile -- [--kind login|status|memory] [--seconds n] [--sessions n] [--baseline <dir>]`:
+ * `npm run bench:profile -- [--kind login|status|memory] [--seconds n] [--sessions n] [--workers n] [--baseline <dir>]`:
  * where a login's or a status ping's microseconds go, or what an idle session keeps in memory,
  * in the proxy (passthrough, one process), one kind of load at a time.
  *
  * - login / status: the proxy runs under `node --cpu-prof`; self time is summed per function and
- *   printed (top 30), then inclusive time per source file;
+ *   printed (top 30), then inclusive time per source file, then the µs of one operation per
+ *   category of code (runtime, project, Node, native, GC; over the measured window, every
+ *   thread's profile added up: `--workers 2` runs the proxy with two data-plane workers);
  * - memory: heap snapshots before and after opening `--sessions` idle sessions; what one more
  *   session keeps, by object type and constructor (count and bytes per session), and RSS.
  * With `--baseline <dir>` (a checkout, e.g. a git worktree of an older revision) the same runs
@@ -21,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { freePort, waitForPort } from "../test/support/Ports.ts"
 import { Backend, Driver } from "./lib/control.ts"
-import { inclusiveBySource, selfTimes, type SelfTime } from "./lib/cpuProfile.ts"
+import { CATEGORIES, type Category, inclusiveBySource, samplesByCategory, selfTimes, type SelfTime } from "./lib/cpuProfile.ts"
 import { loginHello, statusHello, statusResponseHex } from "./lib/frames.ts"
 import { census, type HeapCensus, perSession } from "./lib/heapSnapshot.ts"
 import { cpuSeconds, rssBytes } from "./lib/proc.ts"
@@ -32,7 +34,8 @@ const { values: flags } = parseArgs({
     kind: { type: "string", default: "login" },
     seconds: { type: "string", default: "6" },
     sessions: { type: "string", default: "2000" },
-    baseline: { type: "string" }
+    baseline: { type: "string" },
+    workers: { type: "string", default: "1" }
   },
   strict: true
 })
@@ -41,13 +44,18 @@ const repo = Path.resolve(import.meta.dirname, "..")
 const out = Path.join(repo, ".bench-out", `profile-${new Date().toISOString().replaceAll(":", "-")}`)
 const ECHO = Buffer.alloc(16, 0x41)
 
-type Rows = { readonly self: ReadonlyArray<SelfTime>; readonly files: ReadonlyArray<SelfTime> }
+type Rows = {
+  readonly self: ReadonlyArray<SelfTime>
+  readonly files: ReadonlyArray<SelfTime>
+  /** µs of subject CPU per operation, per category of code (CPU profiles only). */
+  readonly perOp?: ReadonlyArray<SelfTime>
+}
 
 const startProxy = async (name: string, checkout: string, backend: Backend, nodeFlags: ReadonlyArray<string>) => {
   const dir = Path.join(out, name)
   Fs.mkdirSync(dir, { recursive: true })
   const port = await freePort()
-  const config = writeSubjectConfig(dir, port, backend.port, "passthrough", 1)
+  const config = writeSubjectConfig(dir, port, backend.port, "passthrough", Number(flags.workers))
   const child = spawn(process.execPath, [...nodeFlags.map((f) => f.replace("<dir>", dir)), Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"], {
     cwd: dir,
     stdio: ["ignore", "inherit", "inherit"]
@@ -68,11 +76,20 @@ const cpuProfile = async (name: string, checkout: string, backend: Backend, driv
     (mark) => (mark === "start" ? (c0 = cpuSeconds([child.pid!])) : (c1 = cpuSeconds([child.pid!])))
   )
   await stop(child)
-  const file = Fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))
-  if (file === undefined) throw new Error(`${name}: no profile written`)
-  console.log(`${name}: ${r.perSecond.toFixed(0)} ${kind}s/s, ${(((c1 - c0) * 1e6) / r.ops).toFixed(0)} CPU µs per ${kind}`)
-  const profile = JSON.parse(Fs.readFileSync(Path.join(dir, file), "utf8"))
-  return { self: selfTimes(profile, repo, checkout), files: inclusiveBySource(profile, repo, checkout) }
+  const files = Fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))
+  if (files.length === 0) throw new Error(`${name}: no profile written`)
+  const cpuPerOp = ((c1 - c0) * 1e6) / r.ops
+  console.log(`${name}: ${r.perSecond.toFixed(0)} ${kind}s/s, ${cpuPerOp.toFixed(0)} CPU µs per ${kind} (${files.length} thread profile(s))`)
+  // Every thread's profile (coordinator and workers); function rows from the busiest one.
+  const profiles = files.map((f) => JSON.parse(Fs.readFileSync(Path.join(dir, f), "utf8")))
+  const samples = new Map<Category, number>()
+  for (const p of profiles) {
+    for (const [c, n] of samplesByCategory(p, Number(flags.seconds) * 1e6)) samples.set(c, (samples.get(c) ?? 0) + n)
+  }
+  const busy = [...samples.values()].reduce((a, b) => a + b, 0)
+  const perOp = CATEGORIES.filter((c) => samples.has(c)).map((c) => ({ key: c, share: ((samples.get(c)! / busy) * cpuPerOp) }))
+  const busiest = profiles.sort((a, b) => b.samples.length - a.samples.length)[0]
+  return { self: selfTimes(busiest, repo, checkout), files: inclusiveBySource(busiest, repo, checkout), perOp }
 }
 
 /** Asks the proxy for a heap snapshot (SIGUSR2) and reads it once its file stops growing. */
@@ -140,10 +157,15 @@ if (current.files.length > 0) {
   console.log("\ninclusive time per source file, current:")
   show(current.files, unit, 40)
 }
+if (current.perOp !== undefined) {
+  console.log(`\nµs of CPU per ${kind} by category (measured window, all threads), current:`)
+  show(current.perOp, " µs", 10)
+}
 if (flags.baseline !== undefined) {
   const base = await run("baseline", Path.resolve(flags.baseline), backend, driver)
   compare(kind === "memory" ? "per idle session, moved most" : "self time that moved most", current.self, base.self, unit, 25)
   if (current.files.length > 0) compare("inclusive time per source file that moved most", current.files, base.files, unit, 30)
+  if (current.perOp !== undefined && base.perOp !== undefined) compare(`µs of CPU per ${kind} by category`, current.perOp, base.perOp, " µs", 10)
 }
 console.log(`\nfiles: ${out}`)
 driver.stop()

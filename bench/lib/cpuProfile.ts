@@ -72,3 +72,49 @@ export const inclusiveBySource = (profile: CpuProfile, ...checkouts: ReadonlyArr
   }
   return [...counts].map(([key, n]) => ({ key, share: n / Math.max(1, busy) })).sort((a, b) => b.share - a.share)
 }
+
+/** Where a busy sample's own code lives: the runtime, the project, Node's JS, native code, the GC. */
+export const CATEGORIES = [
+  "system calls and native code",
+  "Node.js (net, streams, events, timers)",
+  "infrarust-ts (src/)",
+  "Effect runtime",
+  "garbage collector",
+  "V8 other ((program))",
+  "other JS (node_modules)"
+] as const
+export type Category = typeof CATEGORIES[number]
+
+const categoryOf = (node: ProfileNode): Category => {
+  const { functionName, url } = node.callFrame
+  if (functionName === "(garbage collector)") return "garbage collector"
+  if (functionName === "(program)") return "V8 other ((program))"
+  if (url.includes("node_modules/effect/")) return "Effect runtime"
+  if (url.includes("/src/")) return "infrarust-ts (src/)"
+  if (url.startsWith("node:")) return "Node.js (net, streams, events, timers)"
+  if (url === "") return "system calls and native code"
+  return "other JS (node_modules)"
+}
+
+/**
+ * Busy samples per category, counting only the last `windowMicros` of the profile (the
+ * measured load, without start-up and warm-up); `samples` lets several threads' profiles add up.
+ */
+export const samplesByCategory = (
+  profile: CpuProfile & { readonly timeDeltas: ReadonlyArray<number> },
+  windowMicros: number
+): Map<Category, number> => {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
+  const out = new Map<Category, number>()
+  let t = 0
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0
+    if (t < total - windowMicros) continue
+    const node = byId.get(profile.samples[i]!)
+    if (node === undefined || node.callFrame.functionName === "(idle)") continue
+    const c = categoryOf(node)
+    out.set(c, (out.get(c) ?? 0) + 1)
+  }
+  return out
+}
