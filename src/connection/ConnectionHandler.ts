@@ -132,7 +132,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
             ? undefined
             : cachedStatusReply(shortcut, inbound, peer.address, config, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber.context)
         )
-        if (cached !== undefined) return yield* answerCached(inbound, cached).pipe(Effect.annotateLogs({ client: peer.address }))
+        if (cached !== undefined) return yield* answerCached(inbound, cached, peer.address)
         const local = lazyLocalEndpoint(socket)
         yield* annotateFiberLogs({ client: peer.address })
 

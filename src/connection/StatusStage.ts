@@ -102,14 +102,15 @@ const reply = (inbound: Inbound, json: string): Effect.Effect<void> => {
  * A ping the cached-status shortcut decided (StatusShortcut.ts): counted as the ordinary path
  * counts it, then answered.
  */
-export const answerCached = (inbound: Inbound, cached: CachedReply): Effect.Effect<void> => {
+export const answerCached = (inbound: Inbound, cached: CachedReply, client: string): Effect.Effect<void> => {
   const { limited } = cached
   const counted = Effect.andThen(handshakeCompleted, settleOutcome("status"))
   if (limited === undefined) return Effect.andThen(counted, reply(inbound, cached.json))
   const refusal = rateRefusal(limited)
   return counted.pipe(
     Effect.andThen(countRejection("rate_limited")),
-    Effect.andThen(logAt(refusal.level, `${refusal.reason}: answered without the backend`)),
+    // The only line this path writes carries the client as the ordinary path's lines do.
+    Effect.andThen(logAt(refusal.level, `${refusal.reason}: answered without the backend`).pipe(Effect.annotateLogs({ client }))),
     Effect.andThen(reply(inbound, cached.json))
   )
 }
