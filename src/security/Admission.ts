@@ -14,7 +14,7 @@
  * throttle (a few a minute per kind, then one summary line), so a flood from a banned range
  * cannot flood the log. None is an error.
  */
-import { Clock, Effect, Metric, Option } from "effect"
+import { Clock, Effect, Metric, Option, References } from "effect"
 import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
@@ -89,12 +89,12 @@ export const plainlyAdmitted = (bans: BanList["Service"], ipFilter: IpFilterConf
  * After the handshake: the login or status bucket of the client. A refused login gets a short
  * kick saying how long to wait; a refused status ping is the caller's to answer cheaply.
  */
-export const admitRate = Effect.fnUntraced(function*(kind: RateKind, client: string) {
-  const limiter = yield* RateLimiter
-  const decision = yield* limiter.check(kind, client)
-  if (decision._tag === "Allowed") return undefined
-  return yield* refused("rate_limited", rateRefusal(decision))
-})
+export const admitRate = (kind: RateKind, client: string): Effect.Effect<Refusal | undefined, never, RateLimiter> =>
+  Effect.flatMap(RateLimiter, (limiter) =>
+    Effect.flatMap(limiter.check(kind, client), (decision) => decision._tag === "Allowed" ? ADMITTED : refused("rate_limited", rateRefusal(decision))))
+
+/** "Go on", built once: the admission steps answer it for almost every connection. */
+const ADMITTED: Effect.Effect<undefined> = Effect.succeed(undefined)
 
 /** What a refused token means: the log line, and for a login the kick saying how long to wait. */
 export const rateRefusal = (decision: Extract<RateDecision, { _tag: "Limited" }>): Refusal => {
@@ -104,14 +104,13 @@ export const rateRefusal = (decision: Extract<RateDecision, { _tag: "Limited" }>
 }
 
 /** After routing: the server's own `[ip_filter]`. Logins get Infrarust's kick, pings a close. */
-export const admitToServer = Effect.fnUntraced(function*(server: LoadedServer, client: string, isStatus: boolean) {
-  const filter = yield* IpFilter
-  if (filter.allowedOn(server.config, client)) return undefined
-  return yield* refused(
-    "ip_filtered",
-    refuse("Debug", `refused by the [ip_filter] of '${server.id}'`, isStatus ? undefined : notAllowedOnServerMessage(client))
-  )
-})
+export const admitToServer = (server: LoadedServer, client: string, isStatus: boolean): Effect.Effect<Refusal | undefined> =>
+  allows(server.config.ipFilter, client)
+    ? ADMITTED
+    : refused(
+      "ip_filtered",
+      refuse("Debug", `refused by the [ip_filter] of '${server.id}'`, isStatus ? undefined : notAllowedOnServerMessage(client))
+    )
 
 export interface LoginAdmission {
   readonly client: string
@@ -124,9 +123,20 @@ export interface LoginAdmission {
  * long the ban lasts. (`max_players` is checked when the session opens, atomically with its
  * registration: see Sessions.open.)
  */
-export const admitLogin = Effect.fnUntraced(function*(login: LoginAdmission) {
+export const admitLogin = (login: LoginAdmission): Effect.Effect<Refusal | undefined, never, BanList | LogThrottle> =>
+  Effect.flatMap(BanList, (bans) =>
+    Effect.withFiber((fiber) =>
+      // No ban matches (almost every login): decided from the list at hand, without the traced step.
+      !fiber.getRef(References.TracerEnabled) && bans.findNow(banLookupOf(login), fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()) === undefined
+        ? ADMITTED
+        : admitLoginTraced(login)
+    ))
+
+const banLookupOf = (login: LoginAdmission) => ({ ip: login.client, username: login.username, uuid: login.uuid })
+
+const admitLoginTraced = Effect.fnUntraced(function*(login: LoginAdmission) {
   const bans = yield* BanList
-  const ban = yield* bans.find({ ip: login.client, username: login.username, uuid: login.uuid })
+  const ban = yield* bans.find(banLookupOf(login))
   if (Option.isSome(ban)) {
     const now = yield* Clock.currentTimeMillis
     return yield* refused(
