@@ -12,6 +12,7 @@
 import { Result } from "effect"
 import { AddressError } from "./AddressError.ts"
 import { formatIp, type IpAddress, normalizeIp, parseIp, parseRemoteAddress } from "./IpAddress.ts"
+import { TextMemo } from "./TextMemo.ts"
 
 export interface Cidr {
   /** Family the block was written in; decides how it is formatted and what `bits` counts. */
@@ -191,16 +192,10 @@ export const ipv6Prefix = (ip: string | IpAddress, bits: number): string => {
   if (typeof ip !== "string") return prefixOf(ip, bits)
   // Keyed per connection (pending bounds, rate limits): remembered, as normalizeRemoteAddress is.
   const key = `${bits} ${ip}`
-  const known = prefixes.get(key)
-  if (known !== undefined) return known
-  const text = prefixOf(ip, bits)
-  if (prefixes.size >= PREFIX_MEMO_SIZE) prefixes.clear()
-  prefixes.set(key, text)
-  return text
+  return prefixes.get(key) ?? prefixes.set(key, prefixOf(ip, bits))
 }
 
-const PREFIX_MEMO_SIZE = 4096
-const prefixes = new Map<string, string>()
+const prefixes = new TextMemo(4096)
 
 const prefixOf = (ip: string | IpAddress, bits: number): string => {
   let address: IpAddress

@@ -13,6 +13,7 @@
  */
 import { Result } from "effect"
 import { AddressError } from "./AddressError.ts"
+import { TextMemo } from "./TextMemo.ts"
 
 export interface IpAddress {
   /** How the address was written: 4 for dotted quad, 6 for IPv6 text (mapped forms included). */
@@ -199,13 +200,8 @@ export const parseRemoteAddress = (address: string): Result.Result<IpAddress, Ad
   return parseIp(zone === -1 || !address.includes(":") ? address : address.slice(0, zone))
 }
 
-/**
- * Every connection's address is normalised several times (pending bounds, bans, rate limits,
- * logs); parsing it each time was a visible share of a status ping's CPU. Bounded: a flood from
- * many addresses only empties it now and then.
- */
-const NORMALIZED_MEMO_SIZE = 4096
-const normalized = new Map<string, string>()
+/** Every connection's address is normalised several times (pending bounds, bans, rate limits, logs). */
+const normalized = new TextMemo(4096)
 
 /**
  * The one text form to key a client by, from an address as Node reports it: Node shows IPv4
@@ -216,8 +212,5 @@ export const normalizeRemoteAddress = (address: string): string => {
   const known = normalized.get(address)
   if (known !== undefined) return known
   const parsed = parseRemoteAddress(address)
-  const text = Result.isSuccess(parsed) ? formatIp(normalizeIp(parsed.success)) : address
-  if (normalized.size >= NORMALIZED_MEMO_SIZE) normalized.clear()
-  normalized.set(address, text)
-  return text
+  return normalized.set(address, Result.isSuccess(parsed) ? formatIp(normalizeIp(parsed.success)) : address)
 }

@@ -5,11 +5,11 @@
  * asks for. Their result is the connection's one context (session/ConnectionContext.ts), or
  * nothing when the connection already ended here (refused, or only a PROXY health check).
  */
-import { Clock, Effect, References } from "effect"
+import { Effect } from "effect"
 import type { Endpoint } from "../address/Endpoint.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { handshakeCompleted } from "../observability/ConnectionReport.ts"
-import { traced } from "../observability/Tracing.ts"
+import { traced, tracingAndNow } from "../observability/Tracing.ts"
 import { NO_PROTOCOL } from "../session/ConnectionContext.ts"
 import { Router } from "../routing/Router.ts"
 import { admitConnection, plainlyAdmitted } from "../security/Admission.ts"
@@ -29,12 +29,6 @@ const routeHost = (host: string) =>
     traced("proxy.route")
   )
 
-/** Whether spans are recorded, and the time, in one step. */
-const fiberNow = Effect.withFiberSucceed((fiber) => ({
-  tracing: fiber.getRef(References.TracerEnabled),
-  now: fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-}))
-
 export const arrive = Effect.fnUntraced(function*(
   inbound: Inbound,
   peer: Endpoint,
@@ -52,7 +46,7 @@ export const arrive = Effect.fnUntraced(function*(
     identify?.(client.address)
     if (client.address !== peer.address) yield* annotateFiberLogs({ client: client.address, via: peer.address })
   }
-  const { now, tracing } = yield* fiberNow
+  const { now, tracing } = yield* tracingAndNow
   if (tracing) {
     yield* Effect.annotateCurrentSpan({
       "client.address": client.address,

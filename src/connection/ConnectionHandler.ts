@@ -10,7 +10,7 @@
  * Everything the connection opens (the client socket, the session and its backend leg) belongs to
  * the fiber's Scope, so shutdown, timeouts and kicks are plain interruption and nothing leaks.
  */
-import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, References, Schedule, Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, Schedule, Scope, Stream, SubscriptionRef } from "effect"
 import type * as Net from "node:net"
 import { ipv6Prefix } from "../address/Cidr.ts"
 import { endpointOf, lazyLocalEndpoint } from "../address/Endpoint.ts"
@@ -25,7 +25,7 @@ import { RateLimiter } from "../security/RateLimiter.ts"
 import { StatusService } from "../status/StatusService.ts"
 import { observeConnection } from "../observability/ConnectionReport.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
-import { traced } from "../observability/Tracing.ts"
+import { traced, tracingAndNow } from "../observability/Tracing.ts"
 import { NextState } from "../protocol/Handshake.ts"
 import { countRejection } from "../security/Admission.ts"
 import { throttledLevel } from "../security/Refuse.ts"
@@ -127,11 +127,8 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const inbound = makeInbound(socket, entry.held)
         entry.held = undefined
-        const cached = yield* Effect.withFiberSucceed((fiber) =>
-          fiber.getRef(References.TracerEnabled)
-            ? undefined
-            : cachedStatusReply(shortcut, inbound, peer.address, config, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber.context)
-        )
+        const { context, now, tracing } = yield* tracingAndNow
+        const cached = tracing ? undefined : cachedStatusReply(shortcut, inbound, peer.address, config, now, context)
         if (cached !== undefined) return yield* answerCached(inbound, cached, peer.address)
         const local = lazyLocalEndpoint(socket)
         yield* annotateFiberLogs({ client: peer.address })

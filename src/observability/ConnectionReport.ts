@@ -13,7 +13,7 @@
  * `error` (`closed` when the client simply hung up); an interruption (shutdown, kick) keeps
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
-import { Cause, Clock, Context, Effect, Exit, Metric, Option, References } from "effect"
+import { Cause, Clock, Context, Effect, Exit, type Fiber, Metric, Option, References } from "effect"
 import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged, taggedEach } from "./Metrics.ts"
 
 const OUTCOMES = ["relayed", "status", "legacy_ping", "refused", "unknown_domain", "no_backend", "closed", "error"] as const
@@ -34,20 +34,21 @@ interface Report {
 /** The report of the connection the current fiber serves; absent outside connections. */
 class CurrentConnection extends Context.Service<CurrentConnection, Report>()("infrarust/observability/CurrentConnection") {}
 
-const withReport = (f: (report: Report) => Effect.Effect<void>): Effect.Effect<void> =>
-  Effect.flatMap(Effect.serviceOption(CurrentConnection), (report) => (Option.isSome(report) ? f(report.value) : Effect.void))
+/** Runs `f` with the report of the connection the fiber serves, in one step; nothing outside a connection. */
+const withReport = (f: (report: Report, fiber: Fiber.Fiber<unknown, unknown>) => void): Effect.Effect<void> =>
+  Effect.withFiberSucceed((fiber) => {
+    const report = Context.getOrUndefined(fiber.context, CurrentConnection)
+    if (report !== undefined) f(report, fiber)
+  })
 
 /** Records how the connection ends, unless an earlier stage already decided. */
 export const settleOutcome = (outcome: ConnectionOutcome): Effect.Effect<void> =>
-  Effect.withFiberSucceed((fiber) => {
-    const report = Context.getOrUndefined(fiber.context, CurrentConnection)
-    if (report !== undefined) report.outcome ??= outcome
+  withReport((report) => {
+    report.outcome ??= outcome
   })
 
 /** The handshake is complete: observe its duration since accept. */
-export const handshakeCompleted: Effect.Effect<void> = Effect.withFiberSucceed((fiber) => {
-  const report = Context.getOrUndefined(fiber.context, CurrentConnection)
-  if (report === undefined) return
+export const handshakeCompleted: Effect.Effect<void> = withReport((report, fiber) => {
   const now = fiber.getRef(Clock.Clock).currentTimeNanosUnsafe()
   handshakeDuration.updateUnsafe(Number(now - report.startNanos) / 1e9, fiber.context)
 })
@@ -55,11 +56,9 @@ export const handshakeCompleted: Effect.Effect<void> = Effect.withFiberSucceed((
 /** A relayed session ended: its bytes and reason go on the connection span, its length into the histogram. */
 export const sessionEnded = (server: string, summary: SessionSummary, seconds: number): Effect.Effect<void> =>
   Effect.andThen(
-    withReport((report) =>
-      Effect.sync(() => {
-        report.session = summary
-      })
-    ),
+    withReport((report) => {
+      report.session = summary
+    }),
     Metric.update(tagged(sessionDuration, { server }), seconds)
   )
 

@@ -14,8 +14,8 @@
  * throttle (a few a minute per kind, then one summary line), so a flood from a banned range
  * cannot flood the log. None is an error.
  */
-import { Clock, Effect, Metric, Option, References } from "effect"
-import { traced } from "../observability/Tracing.ts"
+import { Clock, Effect, Metric, Option } from "effect"
+import { traced, tracingAndNow } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
@@ -125,12 +125,9 @@ export interface LoginAdmission {
  */
 export const admitLogin = (login: LoginAdmission): Effect.Effect<Refusal | undefined, never, BanList | LogThrottle> =>
   Effect.flatMap(BanList, (bans) =>
-    Effect.withFiber((fiber) =>
+    Effect.flatMap(tracingAndNow, ({ now, tracing }) =>
       // No ban matches (almost every login): decided from the list at hand, without the traced step.
-      !fiber.getRef(References.TracerEnabled) && bans.findNow(banLookupOf(login), fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()) === undefined
-        ? ADMITTED
-        : admitLoginTraced(login)
-    ))
+      !tracing && bans.findNow(banLookupOf(login), now) === undefined ? ADMITTED : admitLoginTraced(login)))
 
 const banLookupOf = (login: LoginAdmission) => ({ ip: login.client, username: login.username, uuid: login.uuid })
 

@@ -16,7 +16,10 @@ import type { IpFilterConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { cidrSetOf } from "../address/Cidr.ts"
 
-/** `config` absent = no filter. A non-empty whitelist wins over the blacklist. */
+/**
+ * `config` absent = no filter. A non-empty whitelist wins over the blacklist. A server's own
+ * filter is `allows(server.config.ipFilter, client)`.
+ */
 export const allows = (config: IpFilterConfig | undefined, client: string): boolean => {
   if (config === undefined) return true
   const whitelist = cidrSetOf(config.whitelist)
@@ -26,14 +29,11 @@ export const allows = (config: IpFilterConfig | undefined, client: string): bool
 export class IpFilter extends Context.Service<IpFilter, {
   /** The global `[ip_filter]` of the current `infrarust.toml`. */
   readonly allowedGlobally: (client: string) => Effect.Effect<boolean>
-  /** A server file's own `[ip_filter]` (absent = everyone). */
-  readonly allowedOn: (server: { readonly ipFilter?: IpFilterConfig | undefined }, client: string) => boolean
 }>()("infrarust/security/IpFilter") {
   /** The filter of `current` (read on every check). */
   static readonly make = (current: Effect.Effect<IpFilterConfig | undefined>) =>
     IpFilter.of({
-      allowedGlobally: (client) => Effect.map(current, (config) => allows(config, client)),
-      allowedOn: (server, client) => allows(server.ipFilter, client)
+      allowedGlobally: (client) => Effect.map(current, (config) => allows(config, client))
     })
 
   static readonly layer = Layer.effect(
