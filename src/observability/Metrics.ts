@@ -110,6 +110,10 @@ export const wasmPluginFailures = counter("infrarust.wasm_plugin.failures", "Web
 /** Attributes: `plugin`. */
 export const wasmPluginRestarts = counter("infrarust.wasm_plugin.restarts", "WebAssembly plugins started again after a failure", "{restart}")
 
+// Worker threads
+/** Attributes: `op` (workers/Ops.ts: `status.respond`, `sessions.open`, ...). */
+export const workerRequests = counter("infrarust.worker.requests", "Requests data-plane workers made to the coordinator thread, by operation", "{request}")
+
 // Abuse and access control
 /** Attributes: `reason` = rate_limited | banned | ip_filtered | server_full | untrusted_proxy | pending_limit. */
 export const rejections = counter("infrarust.rejections", "Connections or logins refused by policy", "{connection}")

@@ -43,7 +43,10 @@ export interface RateLimiterOptions {
   readonly maxKeys?: number
 }
 
-const allowed: RateDecision = { _tag: "Allowed" }
+export const allowed: RateDecision = { _tag: "Allowed" }
+
+/** The `kind` bucket's size under `config`; 0 = that bucket is off (every check is allowed). */
+export const limitOf = (kind: RateKind, config: RateLimitConfig): number => kind === "login" ? config.maxConnections : config.statusMax
 
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Takes a token for `client` (an address as text) from the `kind` bucket. */
@@ -51,7 +54,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
   /**
    * {@link check} with the settings and the time at hand, in one synchronous call (the
    * cached-status shortcut, connection/StatusShortcut.ts); absent where the buckets live in
-   * another thread.
+   * another thread (there a bucket that is off, {@link limitOf} 0, needs no check).
    */
   readonly checkNow?: (kind: RateKind, client: string, config: RateLimitConfig, now: number) => RateDecision
   /** Keys currently tracked per table (an Effect: a worker thread asks the coordinator's limiter). */
@@ -70,7 +73,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
     let lastSummary = yield* Clock.currentTimeMillis
 
     const checkNow = (kind: RateKind, client: string, config: RateLimitConfig, now: number): RateDecision => {
-      const limit = kind === "login" ? config.maxConnections : config.statusMax
+      const limit = limitOf(kind, config)
       if (limit === 0) return allowed
       const windowMs = Duration.toMillis(kind === "login" ? config.window : config.statusWindow)
       const key = ipv6Prefix(client, config.ipv6Prefix)

@@ -45,6 +45,12 @@ export type FetchOutcome =
   /** Known down without trying: no backend is a status candidate. */
   | { readonly _tag: "Offline" }
 
+/** A fresh cached response and when its backend gave it (Clock millis). */
+export interface FreshResponse {
+  readonly snapshot: StatusSnapshot
+  readonly at: number
+}
+
 /** `hit`: answered from the cache; `stale`: an expired response within grace; `miss`: waited for a fetch. */
 export type LookupSource = "hit" | "stale" | "miss"
 
@@ -66,7 +72,7 @@ export class StatusCache extends Context.Service<StatusCache, {
    * synchronously, for the cached-status shortcut; a stale, failed or missing entry is
    * undefined: those take {@link lookup}.
    */
-  readonly freshNow: (key: CacheKey, now: number, policy: CachePolicy) => StatusSnapshot | undefined
+  readonly freshNow: (key: CacheKey, now: number, policy: CachePolicy) => FreshResponse | undefined
   /** Drops every entry of a server (its config changed or it was removed). */
   readonly invalidateServer: (server: string) => Effect.Effect<void>
   readonly size: Effect.Effect<number>
@@ -152,29 +158,29 @@ export const makeStatusCache = (
       return undefined
     }
 
-    /** What the cache can answer without a fetch; `lookup` undefined = a fetch is needed. */
+    /** What the cache can answer without a fetch; `lookup` undefined = a fetch is needed; `at`: when the answer's response arrived. */
     const answerAtHand = (key: CacheKey, now: number, ttl: number, grace: number) => {
       const entry = entries.get(entryId(key))
       if (entry !== undefined) touch(entry)
       const good = entry?.good
       const age = entry === undefined ? Infinity : now - entry.goodAt
-      if (good !== undefined && age < ttl) return { entry, lookup: answer("hit", good) }
+      if (entry !== undefined && good !== undefined && age < ttl) return { entry, lookup: answer("hit", good), at: entry.goodAt }
       const record = servers.get(key.server)
       const sibling = freshSibling(record, key, now, ttl)
       if (sibling?.good !== undefined) {
         touch(sibling)
-        return { entry, lookup: answer("hit", sibling.good) }
+        return { entry, lookup: answer("hit", sibling.good), at: sibling.goodAt }
       }
       if (record?.failure !== undefined && now >= record.failure.until) record.failure = undefined
       const usable = good !== undefined && age < ttl + grace ? good : undefined
       const failure = record?.failure
       if (failure !== undefined) {
         // Grace: while the backend is down its last good response stands in (never for "offline").
-        if (usable !== undefined && failure.outcome._tag === "Unreachable") return { entry, lookup: answer("stale", usable) }
-        return { entry, lookup: { source: "hit", outcome: failure.outcome } satisfies Lookup }
+        if (usable !== undefined && failure.outcome._tag === "Unreachable") return { entry, lookup: answer("stale", usable), at: 0 }
+        return { entry, lookup: { source: "hit", outcome: failure.outcome } satisfies Lookup, at: 0 }
       }
-      if (usable !== undefined) return { entry, lookup: answer("stale", usable) }
-      return { entry, lookup: undefined }
+      if (usable !== undefined) return { entry, lookup: answer("stale", usable), at: 0 }
+      return { entry, lookup: undefined, at: 0 }
     }
 
     const store = (entry: Entry, outcome: FetchOutcome, now: number, policy: CachePolicy) => {
@@ -252,9 +258,9 @@ export const makeStatusCache = (
         return answerAtHand(key, now, Duration.toMillis(policy.ttl), Duration.toMillis(policy.grace)).lookup
       })
 
-    const freshNow = (key: CacheKey, now: number, policy: CachePolicy): StatusSnapshot | undefined => {
-      const found = answerAtHand(key, now, Duration.toMillis(policy.ttl), Duration.toMillis(policy.grace)).lookup
-      return found?.source === "hit" && found.outcome._tag === "Status" ? found.outcome.snapshot : undefined
+    const freshNow = (key: CacheKey, now: number, policy: CachePolicy): FreshResponse | undefined => {
+      const { at, lookup: found } = answerAtHand(key, now, Duration.toMillis(policy.ttl), Duration.toMillis(policy.grace))
+      return found?.source === "hit" && found.outcome._tag === "Status" ? { snapshot: found.outcome.snapshot, at } : undefined
     }
 
     const invalidateServer = (server: string) =>

@@ -70,6 +70,9 @@ type Find<U extends undefined> = (key: CacheKey, fetch: () => Effect.Effect<Fetc
 
 const lookups = taggedEach(statusCacheLookups, "result", ["hit", "stale", "miss"] satisfies ReadonlyArray<LookupSource>)
 
+/** Counts a ping answered from a fresh cached response on `context`'s metrics (a worker's copy counts here too). */
+export const countCacheHit = (context: Context.Context<never>): void => lookups.hit.updateUnsafe(1, context)
+
 /** A pre-1.7 ping's connection. */
 export type LegacyContext = ConnectionContext<LegacyPingOpening>
 
@@ -92,6 +95,13 @@ export class StatusService extends Context.Service<StatusService, {
    * take {@link respond}. Absent where the status plane lives in another thread.
    */
   readonly atHand?: (route: Route, config: ProxyConfig, protocol: number, now: number, context: Context.Context<never>) => string | undefined
+  /**
+   * When the backend gave the response that a ping to `route` gets now, if that is a fresh cached
+   * response of a server the server manager does not manage (whose answer no state change can
+   * turn into a MOTD): a worker thread may repeat the reply itself while it stays fresh
+   * (workers/remote/RemoteStatus.ts). undefined = nothing to repeat. Absent in a worker.
+   */
+  readonly freshSince?: (route: Route, config: ProxyConfig, protocol: number, now: number) => number | undefined
   /** The legacy reply bytes (an 0xFF kick) for a pre-1.7 ping; never fails. */
   readonly respondLegacy: (ctx: LegacyContext) => Effect.Effect<Uint8Array>
   /** As {@link respondWithoutBackend}, for legacy pings. */
@@ -292,14 +302,21 @@ export class StatusService extends Context.Service<StatusService, {
         const server = route.entry.value
         const state = states.stateOf(server.id)
         if (state !== undefined && state !== "online") return undefined
-        const snapshot = cache.freshNow({ server: server.id, protocol: protocolBucket(protocol) }, now, config.statusCache)
-        if (snapshot === undefined) return undefined
-        lookups.hit.updateUnsafe(1, context)
-        return renderStatus(snapshot, protocol, serverView(server, config).overrides)
+        const fresh = cache.freshNow({ server: server.id, protocol: protocolBucket(protocol) }, now, config.statusCache)
+        if (fresh === undefined) return undefined
+        countCacheHit(context)
+        return renderStatus(fresh.snapshot, protocol, serverView(server, config).overrides)
+      }
+
+      const freshSince = (route: Route, config: ProxyConfig, protocol: number, now: number) => {
+        const server = route.entry.value
+        if (states.stateOf(server.id) !== undefined) return undefined
+        return cache.freshNow({ server: server.id, protocol: protocolBucket(protocol) }, now, config.statusCache)?.at
       }
 
       return StatusService.of({
         atHand: cachedNow,
+        freshSince,
         respond: (request) => traced("proxy.status")(modern(request, withFetch)),
         respondWithoutBackend: (request) => Effect.map(modern(request, atHand), Option.fromUndefinedOr),
         respondLegacy: (request) => traced("proxy.legacy_status")(legacy(request, withFetch)),

@@ -9,7 +9,7 @@
  * lease, the worker exits (its scope closes), or the coordinator's Sessions.kick interrupts it —
  * which is then passed on to the worker as `kick`.
  */
-import { Cause, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
+import { Cause, Clock, type Context, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
 import { Balancer } from "../backend/Balancer.ts"
 import { Commands } from "../command/Commands.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
@@ -17,6 +17,7 @@ import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import type { BackendTarget } from "../config/ServerConfig.ts"
 import { ServersDirectory } from "../config/ServersDirectory.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
+import { tagged, workerRequests } from "../observability/Metrics.ts"
 import { Router } from "../routing/Router.ts"
 import { BanList } from "../security/BanList.ts"
 import { RateLimiter } from "../security/RateLimiter.ts"
@@ -27,7 +28,7 @@ import type { PlayerAction } from "../session/PlayerAction.ts"
 import { ServerWake } from "../server-manager/ServerWake.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
-import type { Handlers, Link } from "./Link.ts"
+import type { Handlers, Link, OpTable } from "./Link.ts"
 import type { CoordinatorCasts, ToCoordinator, ToWorker, WireContext } from "./Ops.ts"
 import { decodeContext } from "./Wire.ts"
 
@@ -202,7 +203,13 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
         })),
     "balancer.backends": () => balancer.backends(),
     "manager.ensureStarted": (id) => wake.ensureStarted(id),
-    "status.respond": (wire) => Effect.flatMap(routed(wire), status.respond),
+    "status.respond": (wire) =>
+      Effect.flatMap(routed(wire), (ctx) =>
+        Effect.flatMap(status.respond(ctx), (json) =>
+          Effect.map(Clock.currentTimeMillis, (now) => ({
+            json,
+            freshSince: ctx.route === undefined ? undefined : status.freshSince?.(ctx.route, ctx.config, ctx.protocolVersion, now)
+          })))),
     "status.respondWithoutBackend": (wire) =>
       Effect.map(Effect.flatMap(routed(wire), status.respondWithoutBackend), Option.getOrUndefined),
     "status.respondLegacy": (wire) => Effect.flatMap(routed(wire), status.respondLegacy),
@@ -211,5 +218,14 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
     "config.reload": () => store.reload,
     "servers.reload": () => directory.reload
   }
-  return handlers
+  return countRequests(handlers, yield* Effect.context<never>())
 })
+
+/** Every request counted by operation (`infrarust.worker.requests`): where the workers' thread hops go. */
+const countRequests = <T extends OpTable>(handlers: Handlers<T, never>, context: Context.Context<never>): Handlers<T, never> =>
+  Object.fromEntries(
+    Object.entries(handlers).map(([op, handler]) => {
+      const counter = tagged(workerRequests, { op })
+      return [op, (payload: unknown) => (counter.updateUnsafe(1, context), handler(payload))]
+    })
+  ) as Handlers<T, never>

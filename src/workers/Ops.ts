@@ -45,6 +45,17 @@ export interface WireRoute {
  */
 export type WireContext<O extends Opening = Opening> = Omit<ConnectionContext<O>, "route" | "config"> & { readonly route: WireRoute | undefined }
 
+/**
+ * A modern ping's reply. `freshSince` set: the reply is a fresh cached backend response of an
+ * unmanaged server, given by its backend at that time (Clock millis); the worker may repeat it
+ * for the same server and protocol while a response of that age is fresh under its
+ * `[status_cache]` (StatusService.freshSince, remote/RemoteStatus.ts).
+ */
+export interface WireStatusReply {
+  readonly json: string
+  readonly freshSince: number | undefined
+}
+
 interface WireBanInput {
   readonly target: { readonly type: string; readonly value: string }
   readonly reason?: string | undefined
@@ -114,7 +125,7 @@ export type ToCoordinator = {
   readonly "balancer.backends": Op<void, ReadonlyArray<BackendView>>
   /** The coordinator's server manager starts a sleeping server; the answer comes when it is up or failed. */
   readonly "manager.ensureStarted": Op<string, StartOutcome>
-  readonly "status.respond": Op<WireContext<HandshakeOpening>, string>
+  readonly "status.respond": Op<WireContext<HandshakeOpening>, WireStatusReply>
   readonly "status.respondWithoutBackend": Op<WireContext<HandshakeOpening>, string | undefined>
   readonly "status.respondLegacy": Op<WireContext<LegacyPingOpening>, Uint8Array>
   readonly "status.respondLegacyWithoutBackend": Op<WireContext<LegacyPingOpening>, Uint8Array | undefined>

@@ -1,6 +1,7 @@
 /**
  * With `worker_threads = 2`, what the workers share stays one thing: one status cache (a ping
- * flood through both workers reaches the backend once per ttl), one metrics view (every
+ * flood through both workers reaches the backend once per ttl, and each worker repeats the
+ * fresh reply it was given without asking again), one metrics view (every
  * worker's connections counted in the coordinator's Prometheus endpoint), one routing table
  * that follows hot reload of servers/ on every worker; and `worker_threads = 0` means one
  * worker per CPU core.
@@ -45,6 +46,20 @@ describe("state shared by worker threads", () => {
       assert.strictEqual(sample(text, "infrarust_status_cache_lookups_total"), 60, text)
       assert.strictEqual(sample(text, "infrarust_connections_active"), 0, text)
 
+      // Each worker keeps the fresh reply it was given and answers the next pings itself: a
+      // second flood asks the coordinator nothing (and no rate limit is asked while it is off).
+      const asked = sample(text, "infrarust_worker_requests_total", { op: "status.respond" })
+      assert.isAtLeast(asked, 1, text)
+      assert.isBelow(asked, 60, text)
+      const again = yield* Effect.promise(() => flood(proxy.port, "a.example.com", PROTOCOL, 60, 12))
+      assert.strictEqual(again.answered, 60)
+      assert.include(again.sample, "alpha")
+      const after = yield* scrape(port!)
+      assert.strictEqual(sample(after, "infrarust_worker_requests_total", { op: "status.respond" }), asked, after)
+      assert.strictEqual(sample(after, "infrarust_worker_requests_total", { op: "rate.check" }), 0, after)
+      assert.strictEqual(sample(after, "infrarust_status_cache_lookups_total"), 120, after)
+      assert.strictEqual(a.served(), 1)
+
       // A server added while running: every worker routes to it (16 pings, both workers).
       proxy.writeServer("b.toml", serverToml(["b.example.com"], [`127.0.0.1:${b.port}`]))
       const allBeta = () =>
@@ -57,6 +72,31 @@ describe("state shared by worker threads", () => {
         Promise.all(Array.from({ length: 16 }, () => rawPing(proxy.port, "a.example.com", PROTOCOL).catch(() => "")))
           .then((replies) => replies.every((r) => r.includes("beta")))
       assert.isTrue(yield* Effect.promise(() => eventually(allMoved, 5000)), "the edit is seen by every worker")
+    }), { timeout: 30_000 })
+
+  it.live("with a status rate limit on, workers still repeat fresh replies; only the buckets are asked", () =>
+    Effect.gen(function*() {
+      const a = yield* backendSaying("limited")
+      const proxy = yield* startProxy({
+        global: "worker_threads = 2\n[rate_limit]\nstatus_max = 100000\n[status_cache]\nttl = \"30s\"\n[metrics]\nbind = \"127.0.0.1:0\"\n",
+        servers: { "a.toml": serverToml(["a.example.com"], [`127.0.0.1:${a.port}`]) }
+      })
+      // Counters of the main thread are shared with the other tests of this file: deltas only.
+      const port = metricsPort(proxy.logs)!
+      const before = yield* scrape(port)
+      const first = yield* Effect.promise(() => flood(proxy.port, "a.example.com", PROTOCOL, 40, 8))
+      assert.strictEqual(first.answered, 40)
+      const asked = sample(yield* scrape(port), "infrarust_worker_requests_total", { op: "status.respond" })
+      const again = yield* Effect.promise(() => flood(proxy.port, "a.example.com", PROTOCOL, 40, 8))
+      assert.strictEqual(again.answered, 40)
+      assert.include(again.sample, "limited")
+      const text = yield* scrape(port)
+      assert.strictEqual(sample(text, "infrarust_worker_requests_total", { op: "status.respond" }), asked, text)
+      // The buckets are in the coordinator: every ping takes its token there.
+      const delta = (name: string, labels: Record<string, string> = {}) => sample(text, name, labels) - sample(before, name, labels)
+      assert.strictEqual(delta("infrarust_worker_requests_total", { op: "rate.check" }), 80, text)
+      assert.strictEqual(delta("infrarust_status_cache_lookups_total"), 80, text)
+      assert.strictEqual(a.served(), 1)
     }), { timeout: 30_000 })
 
   it.live("worker_threads = 0 starts one worker per CPU core (one process on 2 cores or fewer)", () =>

@@ -1,16 +1,16 @@
 /**
  * `RateLimiter`, `BanList` and `LogThrottle` in a worker thread: every call is answered by the
  * coordinator's one instance, so token buckets are per client across all workers (a client
- * cannot get N× its logins by landing on N workers), a ban added anywhere refuses the player
+ * cannot get N× its logins by landing on N workers; a bucket that is off is not asked), a ban added anywhere refuses the player
  * on every worker at its next lookup, `bans.json` has one writer, and a throttled warning is
  * said once per window for the whole proxy. Ban lookups are the exception that costs no round
  * trip: they read this worker's copy of the list while a shared version number says it is
  * current (BanMirror.ts).
  */
-import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, SubscriptionRef } from "effect"
 import { LogThrottle } from "../../observability/LogThrottle.ts"
 import { BanList } from "../../security/BanList.ts"
-import { RateLimiter } from "../../security/RateLimiter.ts"
+import { allowed, limitOf, RateLimiter } from "../../security/RateLimiter.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
 export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, WorkerChannel> = Layer.effectContext(
@@ -18,7 +18,10 @@ export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, Work
     const channel = yield* WorkerChannel
     const { link } = channel
     const limiter = RateLimiter.of({
-      check: (kind, client) => link.call("rate.check", { kind, client }),
+      // A bucket that is off (the default) allows everything: no need to ask.
+      check: (kind, client) =>
+        Effect.flatMap(SubscriptionRef.get(channel.config), (config) =>
+          limitOf(kind, config.rateLimit) === 0 ? Effect.succeed(allowed) : link.call("rate.check", { kind, client })),
       tracked: link.call("rate.tracked", undefined),
       sweep: link.call("rate.sweep", undefined)
     })
