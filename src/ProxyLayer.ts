@@ -31,7 +31,8 @@ import { ZeroCopy } from "./relay/ZeroCopy.ts"
 import { Router } from "./routing/Router.ts"
 import { BanList } from "./security/BanList.ts"
 import { IpFilter } from "./security/IpFilter.ts"
-import { RateLimiter } from "./security/RateLimiter.ts"
+import { RateLimiter, type RateTables } from "./security/RateLimiter.ts"
+import { sharedRateMemory, sharedRateTables } from "./security/SharedBucketTable.ts"
 import { Sessions } from "./session/Sessions.ts"
 import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
@@ -125,7 +126,12 @@ const ListenerLive = (options: ProxyOptions) =>
  * The shared-state services, the same in one process and in the coordinator: servers → router →
  * sessions and log throttle → balancer → status plane → rate limits and bans.
  */
-const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans: Layer.Layer<BanList, EB, RB>) => {
+const controlPlane = <A, E, R, EB, RB>(
+  observability: Layer.Layer<A, E, R>,
+  bans: Layer.Layer<BanList, EB, RB>,
+  /** The rate-limit buckets, when shared with worker threads. */
+  rates?: RateTables
+) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
   const files = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
   // Docker containers join the same server list (with [docker]) before the router first reads it.
@@ -147,7 +153,7 @@ const controlPlane = <A, E, R, EB, RB>(observability: Layer.Layer<A, E, R>, bans
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(managing))
   // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
   // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
-  const security = Layer.mergeAll(RateLimiter.layer, bans, Forwarding.layer).pipe(Layer.provideMerge(status))
+  const security = Layer.mergeAll(RateLimiter.layerWith(rates), bans, Forwarding.layer).pipe(Layer.provideMerge(status))
   // The limbo and its handler registry sit under the plugins, which register limbo handlers.
   const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
   // The proxy's commands (/ir and plugins'): sessions run them, plugins above register theirs.
@@ -216,7 +222,9 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
   ).pipe(Layer.provideMerge(MetricsHub.layer))
   // Workers answer ban lookups from a mirror of the list, kept current by the BanList itself.
   const bans = makeBanMirror()
-  const services = controlPlane(observability, BanList.layerWith(bans.publish))
+  // Workers take rate-limit tokens from the same buckets in shared memory, without asking.
+  const rates = sharedRateMemory()
+  const services = controlPlane(observability, BanList.layerWith(bans.publish), sharedRateTables(rates))
   const pool = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
@@ -234,6 +242,7 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
         cliBind: options.bind,
         logs,
         bans,
+        rates,
         onListening: options.onListening,
         entry: options.workerEntry
       })

@@ -16,8 +16,7 @@
  * - the host has a route, and the server's own `[ip_filter]` admits the address;
  * - no plugin listens to ProxyPing;
  * - the status cache holds a fresh response of the server, which is online or unmanaged (in a
- *   worker thread: the worker holds a copy of one the coordinator gave it, remote/RemoteStatus.ts,
- *   and the status rate limit is off, since its buckets are in the coordinator).
+ *   worker thread: a copy of one the coordinator gave it, workers/remote/RemoteStatus.ts).
  *
  * The status rate limit takes its token here exactly as in the ordinary path; a limited ping is
  * answered all the same (the ordinary path answers a limited ping when that costs no backend
@@ -32,7 +31,7 @@ import type { Router } from "../routing/Router.ts"
 import { plainlyAdmitted } from "../security/Admission.ts"
 import type { BanList } from "../security/BanList.ts"
 import { allows } from "../security/IpFilter.ts"
-import { allowed, limitOf, type RateDecision, type RateLimiter } from "../security/RateLimiter.ts"
+import type { RateDecision, RateLimiter } from "../security/RateLimiter.ts"
 import type { Inbound } from "../socket/Inbound.ts"
 import type { StatusService } from "../status/StatusService.ts"
 import { decodeFirstPacket } from "./FirstPacket.ts"
@@ -67,9 +66,7 @@ export const cachedStatusReply = (
   context: Context.Context<never>
 ): CachedReply | undefined => {
   const { bans, events, rateLimiter, router, status } = services
-  if (config.receiveProxyProtocol || status.atHand === undefined) return undefined
-  // Buckets in another thread (a worker): only a ping no bucket limits is this path's.
-  if (rateLimiter.checkNow === undefined && limitOf("status", config.rateLimit) !== 0) return undefined
+  if (config.receiveProxyProtocol || status.atHand === undefined || rateLimiter.checkNow === undefined) return undefined
   const first = decodeFirstPacket(inbound.pending, 0)
   if (first._tag !== "Done" || first.value._tag !== "Handshake") return undefined
   const handshake = first.value.handshake
@@ -83,6 +80,6 @@ export const cachedStatusReply = (
   if (json === undefined) return undefined
   // Decided: from here on the ping is this path's.
   inbound.pending = inbound.pending.subarray(request.offset)
-  const decision = rateLimiter.checkNow === undefined ? allowed : rateLimiter.checkNow("status", client, config.rateLimit, now)
+  const decision = rateLimiter.checkNow("status", client, config.rateLimit, now)
   return { json, limited: decision._tag === "Limited" ? decision : undefined }
 }

@@ -17,7 +17,7 @@ import { Clock, Context, Duration, Effect, Layer, Schedule, SubscriptionRef } fr
 import type { RateLimitConfig } from "../config/GlobalTables.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
 import { ipv6Prefix } from "../address/Cidr.ts"
-import { makeBucketTable } from "./TokenBucket.ts"
+import { type BucketTable, makeBucketTable } from "./TokenBucket.ts"
 
 export type RateKind = "login" | "status"
 
@@ -41,9 +41,18 @@ export const MAX_TRACKED_KEYS = 100_000
 
 export interface RateLimiterOptions {
   readonly maxKeys?: number
+  /** The buckets, when not this limiter's own Maps (worker threads share SharedBucketTable.ts). */
+  readonly tables?: RateTables | undefined
+  /** false: no periodic sweep and summary here (a worker: the coordinator does both). */
+  readonly background?: boolean
 }
 
-export const allowed: RateDecision = { _tag: "Allowed" }
+export interface RateTables {
+  readonly login: BucketTable
+  readonly status: BucketTable
+}
+
+const allowed: RateDecision = { _tag: "Allowed" }
 
 /** The `kind` bucket's size under `config`; 0 = that bucket is off (every check is allowed). */
 export const limitOf = (kind: RateKind, config: RateLimitConfig): number => kind === "login" ? config.maxConnections : config.statusMax
@@ -54,7 +63,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
   /**
    * {@link check} with the settings and the time at hand, in one synchronous call (the
    * cached-status shortcut, connection/StatusShortcut.ts); absent where the buckets live in
-   * another thread (there a bucket that is off, {@link limitOf} 0, needs no check).
+   * another thread.
    */
   readonly checkNow?: (kind: RateKind, client: string, config: RateLimitConfig, now: number) => RateDecision
   /** Keys currently tracked per table (an Effect: a worker thread asks the coordinator's limiter). */
@@ -68,7 +77,8 @@ export class RateLimiter extends Context.Service<RateLimiter, {
     options: RateLimiterOptions = {}
   ) {
     const maxKeys = options.maxKeys ?? MAX_TRACKED_KEYS
-    const tables = { login: makeBucketTable(maxKeys), status: makeBucketTable(maxKeys) }
+    const tables = options.tables ?? { login: makeBucketTable(maxKeys), status: makeBucketTable(maxKeys) }
+    // Refusals since the last summary (the tables count them: a worker's refusals count here too).
     const refused = { login: 0, status: 0 }
     let lastSummary = yield* Clock.currentTimeMillis
 
@@ -79,7 +89,6 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       const key = ipv6Prefix(client, config.ipv6Prefix)
       const wait = tables[kind].take(key, now, limit, windowMs)
       if (wait === 0) return allowed
-      refused[kind]++
       return { _tag: "Limited", kind, key, retryAfterMs: wait }
     }
     const check = (kind: RateKind, client: string): Effect.Effect<RateDecision> =>
@@ -89,6 +98,8 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       const now = yield* Clock.currentTimeMillis
       tables.login.sweep(now)
       tables.status.sweep(now)
+      refused.login += tables.login.takeRefused()
+      refused.status += tables.status.takeRefused()
       if (now - lastSummary < Duration.toMillis(SUMMARY_INTERVAL)) return
       const minutes = Math.max(1, Math.round((now - lastSummary) / 60_000))
       lastSummary = now
@@ -101,7 +112,9 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       refused.status = 0
     })
 
-    yield* sweep.pipe(Effect.repeat(Schedule.spaced(SWEEP_INTERVAL)), Effect.delay(SWEEP_INTERVAL), Effect.forkScoped)
+    if (options.background !== false) {
+      yield* sweep.pipe(Effect.repeat(Schedule.spaced(SWEEP_INTERVAL)), Effect.delay(SWEEP_INTERVAL), Effect.forkScoped)
+    }
 
     return RateLimiter.of({
       check,
@@ -112,13 +125,18 @@ export class RateLimiter extends Context.Service<RateLimiter, {
   })
 
   /** Reads `[rate_limit]` from the live global config. */
-  static readonly layer = Layer.effect(
-    RateLimiter,
-    Effect.gen(function*() {
-      const store = yield* ProxyConfigStore
-      return yield* RateLimiter.make(Effect.map(SubscriptionRef.get(store.config), (c) => c.rateLimit))
-    })
-  )
+  static readonly layer = RateLimiter.layerWith(undefined)
+
+  /** {@link layer} over given buckets (the coordinator's: shared with its workers). */
+  static layerWith(tables: RateTables | undefined) {
+    return Layer.effect(
+      RateLimiter,
+      Effect.gen(function*() {
+        const store = yield* ProxyConfigStore
+        return yield* RateLimiter.make(Effect.map(SubscriptionRef.get(store.config), (c) => c.rateLimit), { tables })
+      })
+    )
+  }
 }
 
 /** "4s", "1 min 5s": how long a refused player should wait, for the kick message. */

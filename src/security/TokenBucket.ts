@@ -24,6 +24,8 @@ export interface BucketTable {
   /** Drops every key whose bucket is full again by `now`; the number dropped. */
   readonly sweep: (now: number) => number
   readonly size: () => number
+  /** Takes refused since the last call (a worker's refusals count in the coordinator's summary too). */
+  readonly takeRefused: () => number
 }
 
 /** Tolerance for float rounding of `window / limit` (a burst of `limit` must fit exactly). */
@@ -31,13 +33,17 @@ const EPSILON_MS = 1e-6
 
 export const makeBucketTable = (maxKeys: number): BucketTable => {
   const arrivals = new Map<string, number>()
+  let refused = 0
   return {
     take: (key, now, limit, windowMs) => {
       if (limit <= 0 || windowMs <= 0) return 0
       const interval = windowMs / limit
       const previous = arrivals.get(key)
       const next = Math.max(previous ?? now, now) + interval
-      if (next - now > windowMs + EPSILON_MS) return Math.max(1, Math.ceil(next - now - windowMs))
+      if (next - now > windowMs + EPSILON_MS) {
+        refused++
+        return Math.max(1, Math.ceil(next - now - windowMs))
+      }
       if (previous === undefined && arrivals.size >= maxKeys) {
         const oldest = arrivals.keys().next()
         if (oldest.done !== true) arrivals.delete(oldest.value)
@@ -55,6 +61,11 @@ export const makeBucketTable = (maxKeys: number): BucketTable => {
       }
       return dropped
     },
-    size: () => arrivals.size
+    size: () => arrivals.size,
+    takeRefused: () => {
+      const taken = refused
+      refused = 0
+      return taken
+    }
   }
 }

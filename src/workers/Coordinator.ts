@@ -36,6 +36,7 @@ import { Router } from "../routing/Router.ts"
 import { announceListening } from "../connection/StartupReport.ts"
 import type { BanMirror } from "./BanMirror.ts"
 import { makeSlots } from "./ConnectionSlots.ts"
+import type { SharedRateMemory } from "../security/SharedBucketTable.ts"
 import { type CoordinatorServices, makeOps, type Peer, releaseLease } from "./CoordinatorOps.ts"
 import { decodeFailure, makeLink } from "./Link.ts"
 import { MetricsHub } from "./MetricsHub.ts"
@@ -62,6 +63,8 @@ export interface CoordinatorOptions {
   readonly logs: WorkerLogs
   /** The ban list's mirror, fed by the coordinator's BanList (BanMirror.ts). */
   readonly bans: BanMirror
+  /** The rate-limit buckets the coordinator's RateLimiter uses, for the workers to share. */
+  readonly rates: SharedRateMemory
   /** Called once the workers listen, and again after each move. */
   readonly onListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
   /** The module each worker runs; WorkerMain.ts unless a test wraps it. */
@@ -159,6 +162,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           slots: slots.buffer,
           bans: options.bans.current(),
           bansVersion: options.bans.buffer,
+          rates: options.rates,
           interest: wireInterest(),
           logs: options.logs
         }

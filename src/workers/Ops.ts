@@ -21,7 +21,7 @@ import type { AuditEntry, BanEntry } from "../security/Ban.ts"
 import type { BanLookup } from "../security/BanIndex.ts"
 import type { BanInputError } from "../security/BanList.ts"
 import type { BanStoreError } from "../security/BanStore.ts"
-import type { RateDecision, RateKind } from "../security/RateLimiter.ts"
+import type { SharedRateMemory } from "../security/SharedBucketTable.ts"
 import type { StartOutcome } from "../server-manager/StartOutcome.ts"
 import type { ProxyEvent } from "../event/ProxyEvent.ts"
 import type { ConnectionContext, HandshakeOpening, LegacyPingOpening, Opening } from "../session/ConnectionContext.ts"
@@ -90,8 +90,6 @@ export type ToCoordinator = {
   readonly "bans.purge": Op<void, number, BanStoreError>
   readonly "bans.reload": Op<void, void>
   readonly "bans.path": Op<void, string>
-  readonly "rate.check": Op<{ readonly kind: RateKind; readonly client: string }, RateDecision>
-  readonly "rate.tracked": Op<void, { readonly login: number; readonly status: number }>
   readonly "rate.sweep": Op<void, void>
   readonly "throttle.level": Op<{ readonly subject: string; readonly loud: LogLevel.Severity }, LogLevel.Severity>
   /** `server` or `backend` set: that count; neither: all sessions. */
@@ -199,6 +197,8 @@ export interface WorkerData {
   /** BanMirror.ts: the list, and the shared version that says whether a copy is current. */
   readonly bans: MirroredBans
   readonly bansVersion: SharedArrayBuffer
+  /** The rate-limit buckets, shared with the coordinator (security/SharedBucketTable.ts). */
+  readonly rates: SharedRateMemory
   readonly interest: ReadonlyArray<string>
   readonly logs: WorkerLogs
 }

@@ -19,6 +19,7 @@ import { encodeConfig, errorCodecs } from "../../src/workers/Wire.ts"
 import { makeWorkerListener, type MovingWorker } from "../../src/workers/WorkerBind.ts"
 import { WorkerChannel } from "../../src/workers/WorkerChannel.ts"
 import { defaultConfig } from "../support/Contexts.ts"
+import { sharedRateMemory } from "../../src/security/SharedBucketTable.ts"
 
 const HOST = "127.0.0.1"
 
@@ -48,6 +49,7 @@ const worker = (index: number, port: number | undefined) =>
       slots: makeSlots(2, 0).buffer,
       bans: bans.current(),
       bansVersion: bans.buffer,
+      rates: sharedRateMemory(64),
       interest: [],
       logs: { _tag: "Forward", level: "Info" }
     }

@@ -1,30 +1,31 @@
 /**
- * `RateLimiter`, `BanList` and `LogThrottle` in a worker thread: every call is answered by the
- * coordinator's one instance, so token buckets are per client across all workers (a client
- * cannot get N× its logins by landing on N workers; a bucket that is off is not asked), a ban added anywhere refuses the player
- * on every worker at its next lookup, `bans.json` has one writer, and a throttled warning is
- * said once per window for the whole proxy. Ban lookups are the exception that costs no round
- * trip: they read this worker's copy of the list while a shared version number says it is
- * current (BanMirror.ts).
+ * `RateLimiter`, `BanList` and `LogThrottle` in a worker thread, deciding as the coordinator's
+ * one instance does: token buckets are per client across all workers (a client cannot get N×
+ * its logins by landing on N workers), a ban added anywhere refuses the player on every worker
+ * at its next lookup, `bans.json` has one writer, and a throttled warning is said once per
+ * window for the whole proxy. The hot path costs no round trip: tokens are taken from the
+ * coordinator's buckets in shared memory (security/SharedBucketTable.ts), and ban lookups read
+ * this worker's copy of the list while a shared version number says it is current
+ * (BanMirror.ts).
  */
 import { Clock, Context, Duration, Effect, Layer, Option, SubscriptionRef } from "effect"
 import { LogThrottle } from "../../observability/LogThrottle.ts"
 import { BanList } from "../../security/BanList.ts"
-import { allowed, limitOf, RateLimiter } from "../../security/RateLimiter.ts"
+import { RateLimiter } from "../../security/RateLimiter.ts"
+import { sharedRateTables } from "../../security/SharedBucketTable.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
 
 export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, WorkerChannel> = Layer.effectContext(
   Effect.gen(function*() {
     const channel = yield* WorkerChannel
     const { link } = channel
-    const limiter = RateLimiter.of({
-      // A bucket that is off (the default) allows everything: no need to ask.
-      check: (kind, client) =>
-        Effect.flatMap(SubscriptionRef.get(channel.config), (config) =>
-          limitOf(kind, config.rateLimit) === 0 ? Effect.succeed(allowed) : link.call("rate.check", { kind, client })),
-      tracked: link.call("rate.tracked", undefined),
-      sweep: link.call("rate.sweep", undefined)
+    // Tokens are taken from the coordinator's own buckets in shared memory: exact across
+    // every worker, with no round trip; the coordinator sweeps them and writes the summary.
+    const local = yield* RateLimiter.make(Effect.map(SubscriptionRef.get(channel.config), (c) => c.rateLimit), {
+      tables: sharedRateTables(channel.data.rates),
+      background: false
     })
+    const limiter = RateLimiter.of({ ...local, sweep: link.call("rate.sweep", undefined) })
     const bans = BanList.of({
       add: (input) =>
         link.call("bans.add", {
