@@ -119,10 +119,9 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
     return yield* Effect.as(kick(client.socket, server.config.disconnectMessage), undefined)
   }
   const backend = link.value
-  backend.socket.write(handshake)
-  backend.socket.write(raw)
+  // One write for all of it: one segment and one wake-up of the backend instead of two or three.
   const rest = takePending(client.inbound)
-  if (rest.length > 0) backend.socket.write(rest)
+  backend.socket.write(rest.length > 0 ? Buffer.concat([handshake, raw, rest]) : Buffer.concat([handshake, raw]))
   // Until the backend answers, the player can still read a login disconnect (BackendAnswer.ts).
   const answer = yield* awaitBackendAnswer(backend, firstByteTimeoutOf(server.config))
   if (answer._tag === "Silent") {
