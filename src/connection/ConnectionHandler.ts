@@ -139,8 +139,9 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         if (ctx.opening._tag === "LegacyPing") return yield* answerLegacyPing(ctx as LegacyContext, socket)
         const handshakeCtx = ctx as HandshakeContext
         if (ctx.opening.handshake.nextState === NextState.Status) return yield* answerStatus(handshakeCtx, inbound)
-        return yield* acceptLogin(handshakeCtx, { socket, inbound }, leavePending)
-      })
+        // A login is returned, not run from here: this frame is not kept alive for a whole session.
+        return acceptLogin(handshakeCtx, { socket, inbound }, leavePending)
+      }, Effect.flatMap((next) => (Effect.isEffect(next) ? next : Effect.void)))
 
       // The parts of the pipeline that do not depend on the socket, built once.
       const inSpan = traced("proxy.connection", { kind: "server" })

@@ -40,16 +40,16 @@ export const acceptLogin = Effect.fnUntraced(function*(
 ) {
   const socket = client.socket
   const limited = yield* admitRate("login", ctx.client.address)
-  if (limited !== undefined) return yield* refuseConnection(socket, limited)
+  if (limited !== undefined) return refuseConnection(socket, limited)
   if (ctx.route === undefined) {
     yield* settleOutcome("unknown_domain")
     const host = shorten(ctx.host)
-    if (ctx.config.unknownDomainBehavior === "drop") return yield* Effect.logDebug(`unknown domain '${host}': dropped`)
-    return yield* refuseConnection(socket, refuse("Info", `login for unknown domain '${host}' refused`, `Unknown server: ${host}`, "login for unknown domain"))
+    if (ctx.config.unknownDomainBehavior === "drop") return Effect.logDebug(`unknown domain '${host}': dropped`)
+    return refuseConnection(socket, refuse("Info", `login for unknown domain '${host}' refused`, `Unknown server: ${host}`, "login for unknown domain"))
   }
   const server = ctx.route.entry.value
   const filtered = yield* admitToServer(server, ctx.client.address, false)
-  if (filtered !== undefined) return yield* refuseConnection(socket, filtered)
+  if (filtered !== undefined) return refuseConnection(socket, filtered)
 
   // Keepalive matters for sessions that last; status pings and refusals are over in a moment.
   applyKeepalive(socket, keepaliveSettings(ctx.config.keepalive))
@@ -59,7 +59,8 @@ export const acceptLogin = Effect.fnUntraced(function*(
   yield* annotateFiberLogs({ player: loginStart.name })
   yield* Effect.annotateCurrentSpan({ "mc.player": loginStart.name })
   const banned = yield* admitLogin({ client: ctx.client.address, username: loginStart.name, uuid: loginStart.uuid })
-  if (banned !== undefined) return yield* refuseConnection(socket, banned)
+  if (banned !== undefined) return refuseConnection(socket, banned)
   const modes = yield* ProxyModes
-  return yield* modes.handlerFor(server.config.proxyMode).login(ctx, client, start)
-})
+  // Returned, not run from here: this frame is not kept alive for the whole session.
+  return modes.handlerFor(server.config.proxyMode).login(ctx, client, start)
+}, Effect.flatten)

@@ -141,7 +141,7 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
 
 const login = Effect.fnUntraced(function*(ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) {
   const prepared = yield* prepare(ctx, client, start)
-  if (prepared === undefined) return
+  if (prepared === undefined) return Effect.void
   const { answered, backend, server, startedAt } = prepared
   const meter = makeMeter()
   yield* settleOutcome("relayed")
@@ -149,8 +149,9 @@ const login = Effect.fnUntraced(function*(ctx: HandshakeContext, client: ClientL
   const meters = yield* Effect.serviceOption(SessionMeters)
   if (Option.isSome(meters)) yield* meters.value.track(server.id, meter)
   const options: RelayOptions = { ...relayTimeoutsOf(server.config), idleWatch: yield* IdleWatch, meter, sentBefore: answered }
-  yield* relaySession(client, backend, server, startedAt, options)
-})
+  // Returned, not run from here: this frame is not kept alive for the hours the relay lasts.
+  return relaySession(client, backend, server, startedAt, options)
+}, Effect.flatten)
 
 export const ForwardingMode = {
   family: "forwarding",
