@@ -30,6 +30,7 @@ import { followBind } from "../connection/BindFollower.ts"
 import { reclaimAfterFloods } from "../connection/HeapReclaim.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
 import { EventBus, Events } from "../event/EventBus.ts"
+import { Sessions } from "../session/Sessions.ts"
 import { initialized } from "../event/Lifecycle.ts"
 import type { EventOf, NotifiedTag } from "../event/ProxyEvent.ts"
 import { Router } from "../routing/Router.ts"
@@ -107,6 +108,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     const hub = yield* MetricsHub
     const bus = yield* EventBus
     const events = yield* Events
+    const sessions = yield* Sessions
     const context = yield* Effect.context<CoordinatorServices | MetricsHub | EventBus>()
     const runFork = Effect.runForkWith(context)
     const initial = yield* SubscriptionRef.get(store.config)
@@ -223,6 +225,9 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
             },
             event: (event) => {
               runFork(events.notify(event as EventOf<NotifiedTag>))
+            },
+            sessionState: ({ id, state }) => {
+              runFork(sessions.transition(id, state, 0))
             }
           }
         }, errorCodecs).pipe(Scope.provide(scope))

@@ -163,6 +163,12 @@ export interface WorkerCasts {
   readonly log: WireLog
   /** A notification fired on this worker, for the coordinator's listeners and subscribers. */
   readonly event: ProxyEvent
+  /**
+   * A session of this worker moved to `state` where no `max_players` applies (Sessions.transition
+   * with 0, which cannot refuse): no answer is awaited. Sent after the session's open was
+   * answered, so the coordinator knows the session when it arrives.
+   */
+  readonly sessionState: { readonly id: number; readonly state: SessionState }
 }
 
 export interface CoordinatorCasts {

@@ -1,6 +1,7 @@
 /**
  * Sessions relayed by worker threads, in both relays: passthrough (userspace) and zero_copy
- * (the splice addon loads in every worker), with traffic both ways.
+ * (the splice addon loads in every worker), with traffic both ways, and the coordinator asked
+ * only what a login must ask.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -8,7 +9,7 @@ import { loginAndChat } from "../support/McClients.ts"
 import { mcServer } from "../support/McPeers.ts"
 import { eventually } from "../support/Poll.ts"
 import { serverToml, startProxy } from "../support/ProxyHarness.ts"
-import { workersOf } from "./support.ts"
+import { metricsPort, sample, workersOf } from "./support.ts"
 
 const VERSION = "1.20.4"
 
@@ -17,7 +18,7 @@ describe("relays in worker threads", () => {
     Effect.gen(function*() {
       const mc = yield* mcServer(VERSION)
       const proxy = yield* startProxy({
-        global: "worker_threads = 2\n",
+        global: "worker_threads = 2\n[metrics]\nbind = \"127.0.0.1:0\"\n",
         servers: {
           "pt.toml": serverToml(["pt.example.com"], [mc.address]),
           "zc.toml": serverToml(["zc.example.com"], [mc.address], `proxy_mode = "zero_copy"`)
@@ -35,5 +36,12 @@ describe("relays in worker threads", () => {
       assert.isAtLeast(workersOf(proxy.logs, "session ended").size, 1)
       assert.isFalse(proxy.logs.some((l) => l.message.includes("zero_copy is not available") || l.message.includes("zero_copy could not start")), "the addon runs in workers")
       assert.isTrue(proxy.logs.some((l) => /session started .*mode=zero_copy/.test(l.message)))
+      // What a login still asks the coordinator: its session and its backend, one request each
+      // (max_players is off: the move to Playing is sent without waiting; rate limits and bans
+      // are read from shared memory).
+      const text = yield* Effect.promise(() => fetch(`http://127.0.0.1:${metricsPort(proxy.logs)}/metrics`).then((r) => r.text()))
+      assert.strictEqual(sample(text, "infrarust_worker_requests_total", { op: "sessions.open" }), 2, text)
+      assert.strictEqual(sample(text, "infrarust_worker_requests_total", { op: "balancer.connect" }), 2, text)
+      assert.strictEqual(sample(text, "infrarust_worker_requests_total", { op: "sessions.transition" }), 0, text)
     }), { timeout: 30_000 })
 })

@@ -30,7 +30,12 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
           if (added === undefined) channel.sessions.delete(lease)
           return Option.fromUndefinedOr(added)
         }),
-      transition: (id, state, maxPlayers) => link.call("sessions.transition", { id, state, maxPlayers }),
+      // With no max_players to check the move cannot be refused: it is sent, not asked. (The
+      // registry says false only for a session already gone, which its own end follows.)
+      transition: (id, state, maxPlayers) =>
+        maxPlayers === 0
+          ? Effect.sync(() => (link.cast("sessionState", { id, state }), true))
+          : link.call("sessions.transition", { id, state, maxPlayers }),
       total: link.call("sessions.count", {}),
       countForServer: (server) => link.call("sessions.count", { server }),
       countForBackend: (backend) => link.call("sessions.count", { backend }),
