@@ -118,10 +118,12 @@ export const sharedBucketTable = (buffer: SharedArrayBuffer): BucketTable => {
   const sweep = (now: number): number => {
     lock()
     const kept: Array<readonly [string, number]> = []
+    const held: Array<number> = []
     let dropped = 0
     for (let slot = 0; slot < slots; slot++) {
       const length = lengthAt(slot) - 1
       if (length < 0) continue
+      held.push(slot)
       const time = timeAt(slot)
       if (time <= now) {
         dropped++
@@ -131,7 +133,8 @@ export const sharedBucketTable = (buffer: SharedArrayBuffer): BucketTable => {
       kept.push([String.fromCharCode(...bytes.subarray(at, at + length)), time])
     }
     if (dropped > 0) {
-      bytes.fill(0)
+      // Only the slots in use are emptied: pages never written stay uncommitted.
+      for (const slot of held) bytes[slot * SLOT_BYTES + 8] = 0
       for (const [key, time] of kept) store(-find(key, key.length, now) - 1, key, key.length, time)
       Atomics.store(header, SIZE, kept.length)
     }
