@@ -33,6 +33,7 @@ import { BanList } from "./security/BanList.ts"
 import { IpFilter } from "./security/IpFilter.ts"
 import { RateLimiter, type RateTables } from "./security/RateLimiter.ts"
 import { sharedRateMemory, sharedRateTables } from "./security/SharedBucketTable.ts"
+import { sessionIdMemory, type SessionIds, sharedSessionIds } from "./session/SessionIds.ts"
 import { Sessions } from "./session/Sessions.ts"
 import { EventBus } from "./event/EventBus.ts"
 import { initialized, ShutdownEvent } from "./event/Lifecycle.ts"
@@ -129,8 +130,8 @@ const ListenerLive = (options: ProxyOptions) =>
 const controlPlane = <A, E, R, EB, RB>(
   observability: Layer.Layer<A, E, R>,
   bans: Layer.Layer<BanList, EB, RB>,
-  /** The rate-limit buckets, when shared with worker threads. */
-  rates?: RateTables
+  /** The rate-limit buckets and session ids, when shared with worker threads. */
+  shared?: { readonly rates: RateTables; readonly sessionIds: SessionIds }
 ) => {
   // Tracer, metrics endpoint and session meters sit under everything else (released last).
   const files = ServersDirectory.layer.pipe(Layer.provideMerge(observability))
@@ -139,9 +140,9 @@ const controlPlane = <A, E, R, EB, RB>(
   // The first-run demo backend (servers with demo = true) listens before anyone is routed to it.
   const routing = Router.layer.pipe(Layer.provideMerge(DemoBackend.layer.pipe(Layer.provideMerge(servers))))
   // Events sit low: every service above may fire them, and plugins listen from the top.
-  const shared = Layer.mergeAll(Sessions.layer, LogThrottle.layer, EventBus.layer)
+  const registry = Layer.mergeAll(Sessions.layerWith(shared?.sessionIds), LogThrottle.layer, EventBus.layer)
   // The balancer follows the routing table (health checks per server) and reads live sessions.
-  const balancing = Balancer.layer.pipe(Layer.provideMerge(shared), Layer.provideMerge(routing))
+  const balancing = Balancer.layer.pipe(Layer.provideMerge(registry), Layer.provideMerge(routing))
   // The server manager follows the servers directory and announces its states on the bus; the
   // status plane only reads them (a ping never starts a server).
   const managing = Layer.mergeAll(ServerManager.layerServerStates, ServerManager.layerEvents, ServerWake.layer).pipe(
@@ -153,7 +154,7 @@ const controlPlane = <A, E, R, EB, RB>(
   const status = StatusService.layer.pipe(Layer.provideMerge(StatusCache.layer), Layer.provideMerge(managing))
   // Rate limits and bans follow the live [rate_limit] and [ban]; forwarding is checked against the
   // servers at start-up (a raw relay cannot carry Velocity forwarding: a configuration error).
-  const security = Layer.mergeAll(RateLimiter.layerWith(rates), bans, Forwarding.layer).pipe(Layer.provideMerge(status))
+  const security = Layer.mergeAll(RateLimiter.layerWith(shared?.rates), bans, Forwarding.layer).pipe(Layer.provideMerge(status))
   // The limbo and its handler registry sit under the plugins, which register limbo handlers.
   const limbo = Limbo.layer.pipe(Layer.provideMerge(Layer.mergeAll(LimboHandlers.layer, LimboRegistries.layer)))
   // The proxy's commands (/ir and plugins'): sessions run them, plugins above register theirs.
@@ -222,9 +223,14 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
   ).pipe(Layer.provideMerge(MetricsHub.layer))
   // Workers answer ban lookups from a mirror of the list, kept current by the BanList itself.
   const bans = makeBanMirror()
-  // Workers take rate-limit tokens from the same buckets in shared memory, without asking.
+  // Workers take rate-limit tokens from the same buckets and name sessions from the same
+  // counter, in shared memory, without asking.
   const rates = sharedRateMemory()
-  const services = controlPlane(observability, BanList.layerWith(bans.publish), sharedRateTables(rates))
+  const sessionIds = sessionIdMemory()
+  const services = controlPlane(observability, BanList.layerWith(bans.publish), {
+    rates: sharedRateTables(rates),
+    sessionIds: sharedSessionIds(sessionIds)
+  })
   const pool = Layer.unwrap(
     Effect.gen(function*() {
       const store = yield* ProxyConfigStore
@@ -243,6 +249,7 @@ const withWorkers = (options: ProxyOptions, count: number, listening: { address:
         logs,
         bans,
         rates,
+        sessionIds,
         onListening: options.onListening,
         entry: options.workerEntry
       })

@@ -17,6 +17,7 @@
 import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
 import { playersOnline, tagged } from "../observability/Metrics.ts"
 import type { PlayerAction, SwitchOutcome } from "./PlayerAction.ts"
+import { localSessionIds, type SessionIds } from "./SessionIds.ts"
 import { backendOf, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
 
 export type { SessionInfo } from "./Session.ts"
@@ -65,7 +66,9 @@ export class Sessions extends Context.Service<Sessions, {
     init: SessionInit,
     state: SessionState,
     maxPlayers: number,
-    actor?: ActorSlot
+    actor?: ActorSlot,
+    /** The id and start time a worker thread already gave the session (SessionIds.ts). */
+    named?: { readonly id: number; readonly startedAt: number }
   ) => Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope>
   /**
    * Moves a session to `state`, within `maxPlayers` of the server it will count against (when
@@ -96,133 +99,145 @@ export class Sessions extends Context.Service<Sessions, {
   /** Moves the player to `server` (intercepted sessions); completes when the switch is over. */
   readonly switchTo: (id: number, server: string) => Effect.Effect<SwitchOutcome>
 }>()("infrarust/session/Sessions") {
-  static readonly layer = Layer.sync(Sessions, () => {
-    const entries = new Map<number, Entry>()
-    const perServer = new Map<string, number>()
-    const perBackend = new Map<string, number>()
-    const byName = new Map<string, Set<number>>()
-    const byUuid = new Map<string, Set<number>>()
-    let nextId = 1
+  static readonly layer = Sessions.layerWith(undefined)
 
-    const index = (map: Map<string, Set<number>>, key: string | undefined, id: number, add: boolean) => {
-      if (key === undefined) return
-      const ids = map.get(key)
-      if (add) {
-        if (ids === undefined) map.set(key, new Set([id]))
-        else ids.add(id)
-      } else if (ids !== undefined) {
-        ids.delete(id)
-        if (ids.size === 0) map.delete(key)
-      }
+  /** {@link layer} with ids from `ids` (shared with worker threads); undefined = its own count. */
+  static layerWith(ids: SessionIds | undefined) {
+    return Layer.sync(Sessions, () => makeSessions(ids ?? localSessionIds()))
+  }
+}
+
+const makeSessions = (ids: SessionIds): Sessions["Service"] => {
+  const entries = new Map<number, Entry>()
+  const perServer = new Map<string, number>()
+  const perBackend = new Map<string, number>()
+  const byName = new Map<string, Set<number>>()
+  const byUuid = new Map<string, Set<number>>()
+
+  const index = (map: Map<string, Set<number>>, key: string | undefined, id: number, add: boolean) => {
+    if (key === undefined) return
+    const ids = map.get(key)
+    if (add) {
+      if (ids === undefined) map.set(key, new Set([id]))
+      else ids.add(id)
+    } else if (ids !== undefined) {
+      ids.delete(id)
+      if (ids.size === 0) map.delete(key)
     }
-    const newest = (ids: Set<number> | undefined): Option.Option<SessionInfo> => {
-      let best: number | undefined
-      for (const id of ids ?? []) if (best === undefined || id > best) best = id
-      return best === undefined ? Option.none() : Option.some(entries.get(best)!.info)
-    }
-    /** `infrarust.players.online` {server} follows the count, so it can never drift. */
-    const publishPlayers = (server: string | undefined) =>
-      server === undefined ? Effect.void : Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
-    const full = (server: string | undefined, maxPlayers: number) =>
-      server !== undefined && maxPlayers > 0 && (perServer.get(server) ?? 0) >= maxPlayers
-    const count = (state: SessionState, delta: number) => {
-      bump(perServer, serverOf(state), delta)
-      bump(perBackend, backendOf(state), delta)
-    }
+  }
+  const newest = (ids: Set<number> | undefined): Option.Option<SessionInfo> => {
+    let best: number | undefined
+    for (const id of ids ?? []) if (best === undefined || id > best) best = id
+    return best === undefined ? Option.none() : Option.some(entries.get(best)!.info)
+  }
+  /** `infrarust.players.online` {server} follows the count, so it can never drift. */
+  const publishPlayers = (server: string | undefined) =>
+    server === undefined ? Effect.void : Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
+  const full = (server: string | undefined, maxPlayers: number) =>
+    server !== undefined && maxPlayers > 0 && (perServer.get(server) ?? 0) >= maxPlayers
+  const count = (state: SessionState, delta: number) => {
+    bump(perServer, serverOf(state), delta)
+    bump(perBackend, backendOf(state), delta)
+  }
 
-    const remove = (id: number) =>
-      Effect.suspend(() => {
-        const entry = entries.get(id)
-        if (entry === undefined) return Effect.void
-        entries.delete(id)
-        count(entry.info.state, -1)
-        index(byName, nameKey(entry.info.player), id, false)
-        index(byUuid, entry.info.uuid, id, false)
-        return publishPlayers(serverOf(entry.info.state))
-      })
-
-    /** Older sessions of a verified UUID end, with vanilla's words where they can be shown; the caller does not wait. */
-    const endOlder = (uuid: string, newer: number) =>
-      Effect.forEach(
-        Array.from(byUuid.get(uuid) ?? []).filter((id) => id !== newer),
-        (id) => Effect.asVoid(Effect.forkDetach(kick(id, REPLACED))),
-        { discard: true }
-      )
-
-    const kick = (id: number, reason?: string): Effect.Effect<boolean> =>
-      Effect.suspend(() => {
-        const entry = entries.get(id)
-        if (entry === undefined) return Effect.succeed(false)
-        const act = entry.actor?.act
-        const interrupt = Effect.as(Fiber.interrupt(entry.fiber), true)
-        if (act === undefined) return interrupt
-        // A session that cannot say it any more (its loop just ended) is closed all the same.
-        return Effect.flatMap(act({ _tag: "Kick", reason: reason ?? "Kicked" }), (done) => (done ? Effect.succeed(true) : interrupt))
-      })
-
-    const open = (init: SessionInit, state: SessionState, maxPlayers: number, actor?: ActorSlot) =>
-      Effect.gen(function*() {
-        const startedAt = yield* Clock.currentTimeMillis
-        const fiber = yield* Effect.fiber
-        const scope = yield* Scope.Scope
-        const added = yield* Effect.uninterruptible(Effect.suspend(() => {
-          if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
-          const info: SessionInfo = { ...init, id: nextId++, startedAt, state, lastServer: serverOf(state) }
-          entries.set(info.id, { info, fiber, actor })
-          count(state, 1)
-          index(byName, nameKey(info.player), info.id, true)
-          index(byUuid, info.uuid, info.id, true)
-          // On the scope itself (not `acquireRelease`): the release keeps no copy of the
-          // registering fiber's context alive for the whole session.
-          return Effect.as(Scope.addFinalizer(scope, remove(info.id)), Option.some(info))
-        }))
-        if (Option.isSome(added)) {
-          yield* publishPlayers(serverOf(state))
-          if (replacesOlder(init)) yield* endOlder(init.uuid!, added.value.id)
-        }
-        return added
-      })
-
-    const transition = (id: number, state: SessionState, maxPlayers: number) =>
-      Effect.suspend(() => {
-        const entry = entries.get(id)
-        if (entry === undefined) return Effect.succeed(false)
-        const before = serverOf(entry.info.state)
-        const after = serverOf(state)
-        if (after !== before && full(after, maxPlayers)) return Effect.succeed(false)
-        count(entry.info.state, -1)
-        count(state, 1)
-        entry.info = { ...entry.info, state, lastServer: after ?? entry.info.lastServer }
-        return before === after
-          ? Effect.succeed(true)
-          : Effect.as(Effect.andThen(publishPlayers(before), publishPlayers(after)), true)
-      })
-
-    return Sessions.of({
-      open,
-      transition,
-      total: Effect.sync(() => entries.size),
-      countForServer: (serverId) => Effect.sync(() => perServer.get(serverId) ?? 0),
-      countForBackend: (address) => Effect.sync(() => perBackend.get(address) ?? 0),
-      list: Effect.sync(() => Array.from(entries.values(), (e) => e.info)),
-      get: (id) => Effect.sync(() => Option.fromUndefinedOr(entries.get(id)?.info)),
-      findByName: (name) => Effect.sync(() => newest(byName.get(nameKey(name)))),
-      findByUuid: (uuid) => Effect.sync(() => newest(byUuid.get(uuid))),
-      kick,
-      act: (id, action) =>
-        Effect.suspend(() => {
-          const act = entries.get(id)?.actor?.act
-          return act === undefined ? Effect.succeed(false) : act(action)
-        }),
-      switchTo: (id, server) =>
-        Effect.suspend((): Effect.Effect<SwitchOutcome> => {
-          const entry = entries.get(id)
-          if (entry === undefined) return Effect.succeed({ _tag: "NotFound" })
-          const actor = entry.actor
-          if (actor?.switchTo !== undefined) return actor.switchTo(server)
-          if (actor?.act === undefined) return Effect.succeed({ _tag: "NotIntercepted" })
-          return Effect.map(actor.act({ _tag: "Switch", server }), (ok) => outcomeOfAct(server, ok))
-        })
+  const remove = (id: number) =>
+    Effect.suspend(() => {
+      const entry = entries.get(id)
+      if (entry === undefined) return Effect.void
+      entries.delete(id)
+      count(entry.info.state, -1)
+      index(byName, nameKey(entry.info.player), id, false)
+      index(byUuid, entry.info.uuid, id, false)
+      return publishPlayers(serverOf(entry.info.state))
     })
+
+  /** Older sessions of a verified UUID end, with vanilla's words where they can be shown; the caller does not wait. */
+  const endOlder = (uuid: string, newer: number) =>
+    Effect.forEach(
+      Array.from(byUuid.get(uuid) ?? []).filter((id) => id !== newer),
+      (id) => Effect.asVoid(Effect.forkDetach(kick(id, REPLACED))),
+      { discard: true }
+    )
+
+  const kick = (id: number, reason?: string): Effect.Effect<boolean> =>
+    Effect.suspend(() => {
+      const entry = entries.get(id)
+      if (entry === undefined) return Effect.succeed(false)
+      const act = entry.actor?.act
+      const interrupt = Effect.as(Fiber.interrupt(entry.fiber), true)
+      if (act === undefined) return interrupt
+      // A session that cannot say it any more (its loop just ended) is closed all the same.
+      return Effect.flatMap(act({ _tag: "Kick", reason: reason ?? "Kicked" }), (done) => (done ? Effect.succeed(true) : interrupt))
+    })
+
+  const open = (
+    init: SessionInit,
+    state: SessionState,
+    maxPlayers: number,
+    actor?: ActorSlot,
+    named?: { readonly id: number; readonly startedAt: number }
+  ) =>
+    Effect.gen(function*() {
+      const startedAt = named?.startedAt ?? (yield* Clock.currentTimeMillis)
+      const fiber = yield* Effect.fiber
+      const scope = yield* Scope.Scope
+      const added = yield* Effect.uninterruptible(Effect.suspend(() => {
+        if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
+        const info: SessionInfo = { ...init, id: named?.id ?? ids(), startedAt, state, lastServer: serverOf(state) }
+        entries.set(info.id, { info, fiber, actor })
+        count(state, 1)
+        index(byName, nameKey(info.player), info.id, true)
+        index(byUuid, info.uuid, info.id, true)
+        // On the scope itself (not `acquireRelease`): the release keeps no copy of the
+        // registering fiber's context alive for the whole session.
+        return Effect.as(Scope.addFinalizer(scope, remove(info.id)), Option.some(info))
+      }))
+      if (Option.isSome(added)) {
+        yield* publishPlayers(serverOf(state))
+        if (replacesOlder(init)) yield* endOlder(init.uuid!, added.value.id)
+      }
+      return added
+    })
+
+  const transition = (id: number, state: SessionState, maxPlayers: number) =>
+    Effect.suspend(() => {
+      const entry = entries.get(id)
+      if (entry === undefined) return Effect.succeed(false)
+      const before = serverOf(entry.info.state)
+      const after = serverOf(state)
+      if (after !== before && full(after, maxPlayers)) return Effect.succeed(false)
+      count(entry.info.state, -1)
+      count(state, 1)
+      entry.info = { ...entry.info, state, lastServer: after ?? entry.info.lastServer }
+      return before === after
+        ? Effect.succeed(true)
+        : Effect.as(Effect.andThen(publishPlayers(before), publishPlayers(after)), true)
+    })
+
+  return Sessions.of({
+    open,
+    transition,
+    total: Effect.sync(() => entries.size),
+    countForServer: (serverId) => Effect.sync(() => perServer.get(serverId) ?? 0),
+    countForBackend: (address) => Effect.sync(() => perBackend.get(address) ?? 0),
+    list: Effect.sync(() => Array.from(entries.values(), (e) => e.info)),
+    get: (id) => Effect.sync(() => Option.fromUndefinedOr(entries.get(id)?.info)),
+    findByName: (name) => Effect.sync(() => newest(byName.get(nameKey(name)))),
+    findByUuid: (uuid) => Effect.sync(() => newest(byUuid.get(uuid))),
+    kick,
+    act: (id, action) =>
+      Effect.suspend(() => {
+        const act = entries.get(id)?.actor?.act
+        return act === undefined ? Effect.succeed(false) : act(action)
+      }),
+    switchTo: (id, server) =>
+      Effect.suspend((): Effect.Effect<SwitchOutcome> => {
+        const entry = entries.get(id)
+        if (entry === undefined) return Effect.succeed({ _tag: "NotFound" })
+        const actor = entry.actor
+        if (actor?.switchTo !== undefined) return actor.switchTo(server)
+        if (actor?.act === undefined) return Effect.succeed({ _tag: "NotIntercepted" })
+        return Effect.map(actor.act({ _tag: "Switch", server }), (ok) => outcomeOfAct(server, ok))
+      })
   })
 }

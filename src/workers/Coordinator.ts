@@ -30,7 +30,6 @@ import { followBind } from "../connection/BindFollower.ts"
 import { reclaimAfterFloods } from "../connection/HeapReclaim.ts"
 import { ListenError, probeAddress } from "../connection/Listener.ts"
 import { EventBus, Events } from "../event/EventBus.ts"
-import { Sessions } from "../session/Sessions.ts"
 import { initialized } from "../event/Lifecycle.ts"
 import type { EventOf, NotifiedTag } from "../event/ProxyEvent.ts"
 import { Router } from "../routing/Router.ts"
@@ -66,6 +65,8 @@ export interface CoordinatorOptions {
   readonly bans: BanMirror
   /** The rate-limit buckets the coordinator's RateLimiter uses, for the workers to share. */
   readonly rates: SharedRateMemory
+  /** The session-id counter the coordinator's Sessions counts with (session/SessionIds.ts). */
+  readonly sessionIds: SharedArrayBuffer
   /** Called once the workers listen, and again after each move. */
   readonly onListening?: ((address: { readonly host: string; readonly port: number }) => void) | undefined
   /** The module each worker runs; WorkerMain.ts unless a test wraps it. */
@@ -108,7 +109,6 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
     const hub = yield* MetricsHub
     const bus = yield* EventBus
     const events = yield* Events
-    const sessions = yield* Sessions
     const context = yield* Effect.context<CoordinatorServices | MetricsHub | EventBus>()
     const runFork = Effect.runForkWith(context)
     const initial = yield* SubscriptionRef.get(store.config)
@@ -165,6 +165,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           bans: options.bans.current(),
           bansVersion: options.bans.buffer,
           rates: options.rates,
+          sessionIds: options.sessionIds,
           interest: wireInterest(),
           logs: options.logs
         }
@@ -207,7 +208,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
           failStart(new WorkerFailed({ worker: index, detail: r.error ?? `exited with code ${code} while starting` }))
           Deferred.doneUnsafe(r.exited, Effect.succeed(code))
         })
-        const handlers = yield* makeOps(peer)
+        const { casts, handlers } = yield* makeOps(peer)
         const link = yield* makeLink<ToWorker, CoordinatorCasts, ToCoordinator, WorkerCasts>(worker, {
           handlers,
           casts: {
@@ -226,9 +227,7 @@ export const layer = (options: CoordinatorOptions): Layer.Layer<never, ListenErr
             event: (event) => {
               runFork(events.notify(event as EventOf<NotifiedTag>))
             },
-            sessionState: ({ id, state }) => {
-              runFork(sessions.transition(id, state, 0))
-            }
+            ...casts
           }
         }, errorCodecs).pipe(Scope.provide(scope))
         ;(peer as { link: Peer["link"] }).link = link

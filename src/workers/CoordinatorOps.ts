@@ -25,11 +25,12 @@ import { Events } from "../event/EventBus.ts"
 import type { AwaitedTag, EventOf, ResultOf } from "../event/ProxyEvent.ts"
 import type { Opening } from "../session/ConnectionContext.ts"
 import type { PlayerAction } from "../session/PlayerAction.ts"
+import type { SessionInfo, SessionInit, SessionState } from "../session/Session.ts"
 import { ServerWake } from "../server-manager/ServerWake.ts"
 import { Sessions } from "../session/Sessions.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { Handlers, Link, OpTable } from "./Link.ts"
-import type { CoordinatorCasts, ToCoordinator, ToWorker, WireContext } from "./Ops.ts"
+import type { CoordinatorCasts, ToCoordinator, ToWorker, WireContext, WorkerCasts } from "./Ops.ts"
 import { decodeContext } from "./Wire.ts"
 
 /** What the coordinator serves workers from. */
@@ -138,6 +139,23 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
       Effect.catchDefect(() => Effect.interrupt)
     )
 
+  /** Registers a worker's session under `lease` and holds it until the lease is released. */
+  const openSession = (
+    lease: number,
+    init: SessionInit,
+    state: SessionState,
+    maxPlayers: number,
+    actor: boolean,
+    named: { readonly id: number; readonly startedAt: number } | undefined
+  ) =>
+    hold(peer, lease, (reply: (info: SessionInfo | undefined) => void) =>
+      Effect.gen(function*() {
+        const remote = actor ? { act: (action: PlayerAction) => peer.link.call("act", { lease, action }).pipe(Effect.catchDefect(() => Effect.succeed(false))) } : undefined
+        const added = yield* sessions.open(init, state, maxPlayers, remote, named)
+        reply(Option.getOrUndefined(added))
+        if (Option.isSome(added)) yield* Effect.never
+      }))
+
   const handlers: Handlers<ToCoordinator, never> = {
     "bans.find": (lookup) => Effect.map(bans.find(lookup), Option.getOrUndefined),
     "bans.add": (input) =>
@@ -164,14 +182,7 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
     "sessions.list": () => sessions.list,
     "sessions.kick": ({ id, reason }) => sessions.kick(id, reason),
     "sessions.act": ({ action, id }) => sessions.act(id, action),
-    "sessions.open": ({ actor, init, lease, maxPlayers, state }) =>
-      hold(peer, lease, (reply) =>
-        Effect.gen(function*() {
-          const remote = actor ? { act: (action: PlayerAction) => peer.link.call("act", { lease, action }).pipe(Effect.catchDefect(() => Effect.succeed(false))) } : undefined
-          const added = yield* sessions.open(init, state, maxPlayers, remote)
-          reply(Option.getOrUndefined(added))
-          if (Option.isSome(added)) yield* Effect.never
-        })),
+    "sessions.open": ({ actor, init, lease, maxPlayers, state }) => openSession(lease, init, state, maxPlayers, actor, undefined),
     "sessions.transition": ({ id, maxPlayers, state }) => sessions.transition(id, state, maxPlayers),
     "sessions.find": (q) =>
       Effect.map(
@@ -216,7 +227,20 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
     "config.reload": () => store.reload,
     "servers.reload": () => directory.reload
   }
-  return countRequests(handlers, yield* Effect.context<never>())
+  const context = yield* Effect.context<never>()
+  const runFork = Effect.runForkWith(context)
+  /** Session news a worker sends without waiting (Ops.ts `WorkerCasts`). */
+  const casts = {
+    // Started at once, so the lease is known before a release in the same batch is read.
+    sessionOpened: ({ actor, info, lease }: WorkerCasts["sessionOpened"]) => {
+      const { id, lastServer: _, startedAt, state, ...init } = info
+      runFork(openSession(lease, init, state, 0, actor, { id, startedAt }))
+    },
+    sessionState: ({ id, state }: WorkerCasts["sessionState"]) => {
+      runFork(sessions.transition(id, state, 0))
+    }
+  }
+  return { handlers: countRequests(handlers, context), casts }
 })
 
 /** Every request counted by operation (`infrarust.worker.requests`): where the workers' thread hops go. */

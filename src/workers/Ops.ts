@@ -169,6 +169,12 @@ export interface WorkerCasts {
    * answered, so the coordinator knows the session when it arrives.
    */
   readonly sessionState: { readonly id: number; readonly state: SessionState }
+  /**
+   * A session of this worker with no `max_players` to check (Sessions.open with 0, which cannot
+   * refuse), named by the worker from the shared counter: the coordinator registers it under
+   * `lease` as `sessions.open` would, and no answer is awaited.
+   */
+  readonly sessionOpened: { readonly lease: number; readonly info: SessionInfo; readonly actor: boolean }
 }
 
 export interface CoordinatorCasts {
@@ -205,6 +211,8 @@ export interface WorkerData {
   readonly bansVersion: SharedArrayBuffer
   /** The rate-limit buckets, shared with the coordinator (security/SharedBucketTable.ts). */
   readonly rates: SharedRateMemory
+  /** The session-id counter (session/SessionIds.ts). */
+  readonly sessionIds: SharedArrayBuffer
   readonly interest: ReadonlyArray<string>
   readonly logs: WorkerLogs
 }

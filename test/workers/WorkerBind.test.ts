@@ -20,6 +20,7 @@ import { makeWorkerListener, type MovingWorker } from "../../src/workers/WorkerB
 import { WorkerChannel } from "../../src/workers/WorkerChannel.ts"
 import { defaultConfig } from "../support/Contexts.ts"
 import { sharedRateMemory } from "../../src/security/SharedBucketTable.ts"
+import { sessionIdMemory } from "../../src/session/SessionIds.ts"
 
 const HOST = "127.0.0.1"
 
@@ -50,6 +51,7 @@ const worker = (index: number, port: number | undefined) =>
       bans: bans.current(),
       bansVersion: bans.buffer,
       rates: sharedRateMemory(64),
+      sessionIds: sessionIdMemory(),
       interest: [],
       logs: { _tag: "Forward", level: "Info" }
     }

@@ -1,15 +1,19 @@
 /**
  * `Sessions` in a worker thread: the registry is the coordinator's, for all workers at once.
  *
- * `open` asks the coordinator, whose check-and-insert is one synchronous step, so of several
- * logins racing for the last `max_players` slot on different workers exactly one wins. The
+ * `open` with a `max_players` to check asks the coordinator, whose check-and-insert is one
+ * synchronous step, so of several logins racing for the last slot on different workers exactly
+ * one wins. With none (0), nothing can refuse it: the worker names the session from the shared
+ * id counter and tells the coordinator without waiting (`sessionOpened`). The
  * registration is a lease: the worker remembers the calling fiber (its connection) so a kick from
  * the coordinator (an admin, a plugin, or a newer login of the same verified UUID) interrupts it,
  * and releases the lease when the session's Scope closes. The lease is opened before the request
  * is sent, so an interruption at any point still sends the release (the coordinator ignores
  * releases of leases it never granted).
  */
-import { Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
+import { type SessionInfo, serverOf } from "../../session/Session.ts"
+import { sharedSessionIds } from "../../session/SessionIds.ts"
 import { outcomeOfAct, Sessions } from "../../session/Sessions.ts"
 import { familyOf } from "../../mode/ModeHandler.ts"
 import { WorkerChannel } from "../WorkerChannel.ts"
@@ -19,6 +23,7 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
   Effect.gen(function*() {
     const channel = yield* WorkerChannel
     const { link } = channel
+    const ids = sharedSessionIds(channel.data.sessionIds)
     const find = (query: { readonly id?: number; readonly name?: string; readonly uuid?: string }) =>
       Effect.map(link.call("sessions.find", query), Option.fromUndefinedOr)
 
@@ -26,6 +31,13 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
       open: (init, state, maxPlayers, actor) =>
         Effect.gen(function*() {
           const lease = yield* channel.openLease(channel.sessions, { fiber: yield* Effect.fiber, actor })
+          if (maxPlayers === 0) {
+            // Nothing to check, so nothing to wait for: named here from the shared counter and
+            // sent (the coordinator registers it before it reads this lease's release).
+            const info: SessionInfo = { ...init, id: ids(), startedAt: yield* Clock.currentTimeMillis, state, lastServer: serverOf(state) }
+            link.cast("sessionOpened", { lease, info, actor: actor !== undefined })
+            return Option.some(info)
+          }
           const added = yield* link.call("sessions.open", { lease, init, state, maxPlayers, actor: actor !== undefined })
           if (added === undefined) channel.sessions.delete(lease)
           return Option.fromUndefinedOr(added)
