@@ -10,6 +10,7 @@
  * which is then passed on to the worker as `kick`.
  */
 import { Cause, Clock, type Context, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
+import { BackendConnectError } from "../backend/BackendDialer.ts"
 import { Balancer } from "../backend/Balancer.ts"
 import { Commands } from "../command/Commands.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
@@ -238,6 +239,22 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
     },
     sessionState: ({ id, state }: WorkerCasts["sessionState"]) => {
       runFork(sessions.transition(id, state, 0))
+    },
+    backendDialed: ({ failure, lease, server: id, target }: WorkerCasts["backendDialed"]) => {
+      runFork(hold(peer, lease, (reply: (a: undefined) => void) =>
+        Effect.gen(function*() {
+          const server = yield* serverById(id)
+          const only = server?.config.addresses.length === 1 ? server.config.addresses[0] : undefined
+          // The server changed since the worker routed (a reload): nothing of this dial to count.
+          if (server === undefined || only?.text !== target) return reply(undefined)
+          // The login's trace has the worker's span for this; a cast carries no trace to join.
+          const connected = yield* balancer.connect(server, () =>
+            failure === undefined ? Effect.void : Effect.fail(new BackendConnectError({ address: target, ...failure }))).pipe(
+              Effect.withTracerEnabled(false)
+            )
+          reply(undefined)
+          if (Option.isSome(connected)) yield* Effect.never
+        })))
     }
   }
   return { handlers: countRequests(handlers, context), casts }

@@ -175,6 +175,17 @@ export interface WorkerCasts {
    * `lease` as `sessions.open` would, and no answer is awaited.
    */
   readonly sessionOpened: { readonly lease: number; readonly info: SessionInfo; readonly actor: boolean }
+  /**
+   * A login to a server with one backend, dialled by the worker itself: the coordinator runs its
+   * Balancer.connect over that outcome (counts, health, failure log and metric) and holds the
+   * connection's count under `lease`. No answer is awaited.
+   */
+  readonly backendDialed: {
+    readonly lease: number
+    readonly server: string
+    readonly target: string
+    readonly failure: Pick<BackendConnectError, "reason" | "detail"> | undefined
+  }
 }
 
 export interface CoordinatorCasts {

@@ -11,12 +11,18 @@
  * is the one Balancer.connect keeps, so the worker goes on at once (its next request travels
  * with the dial's answer). The lease (the connection's count against its backend) is released
  * when the caller's Scope closes.
+ *
+ * A server with one backend has nothing to choose: the worker dials it at once and sends the
+ * outcome (`backendDialed`) without waiting; the coordinator runs the same Balancer.connect over
+ * it, so counts, health and the failure's log line and metric are as above (its span is the
+ * worker's: the coordinator's bookkeeping makes none).
  */
-import { Deferred, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
 import type { BackendConnectError } from "../../backend/BackendDialer.ts"
 import { Balancer } from "../../backend/Balancer.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { BackendTarget } from "../../config/ServerConfig.ts"
+import { traced } from "../../observability/Tracing.ts"
 import { type LeaseEvent, WorkerChannel } from "../WorkerChannel.ts"
 
 type Dial<A> = (target: BackendTarget) => Effect.Effect<A, BackendConnectError, Scope.Scope>
@@ -26,6 +32,8 @@ export const layer: Layer.Layer<Balancer, never, WorkerChannel> = Layer.effect(
   Effect.gen(function*() {
     const channel = yield* WorkerChannel
     const { link } = channel
+    /** Leases of logins whose single backend the worker dialled itself. */
+    const dialedAlone = new Map<number, true>()
 
     /** One dial asked for by the coordinator, run by the connection's fiber. */
     const attempt = <A>(parent: Scope.Scope, dial: Dial<A>, target: BackendTarget) =>
@@ -36,7 +44,35 @@ export const layer: Layer.Layer<Balancer, never, WorkerChannel> = Layer.effect(
         return result
       })
 
-    const connect = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>
+    /**
+     * One backend: nothing to choose, so the worker dials at once and tells the coordinator the
+     * outcome without waiting (`backendDialed`); its Balancer.connect counts it as if it had
+     * asked for the dial.
+     */
+    const connectOnly = <A>(server: LoadedServer, target: BackendTarget, dial: Dial<A>) =>
+      Effect.gen(function*() {
+        const lease = yield* channel.openLease(dialedAlone, true)
+        const result = yield* attempt(yield* Scope.Scope, dial, target)
+        const failure = Exit.isFailure(result) ? Cause.findErrorOption(result.cause) : Option.none()
+        link.cast("backendDialed", {
+          lease,
+          server: server.id,
+          target: target.text,
+          failure: Exit.isSuccess(result)
+            ? undefined
+            : Option.isSome(failure)
+            ? { reason: failure.value.reason, detail: failure.value.detail }
+            : { reason: "error", detail: "the dial was interrupted" }
+        })
+        return Exit.isSuccess(result) ? Option.some(result.value) : Option.none()
+      }).pipe(traced("Balancer.connect"))
+
+    const connect = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> => {
+      const [only, ...others] = server.config.addresses
+      return only !== undefined && others.length === 0 ? connectOnly(server, only, dial) : connectAsking(server, dial)
+    }
+
+    const connectAsking = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>
       Effect.gen(function*() {
         const parent = yield* Scope.Scope
         const events = yield* Queue.unbounded<LeaseEvent>()
