@@ -44,6 +44,12 @@ const PASSIVE: Thresholds = { unhealthyAfter: PASSIVE_UNHEALTHY_AFTER, healthyAf
 
 export type HealthMode = "active" | "passive" | "none"
 
+/** The backend of a server that has exactly one: nothing for a strategy to choose. */
+export const soleBackend = (server: LoadedServer): BackendTarget | undefined => {
+  const [only, ...others] = server.config.addresses
+  return others.length === 0 ? only : undefined
+}
+
 const healthMode = (server: LoadedServer): HealthMode =>
   server.config.healthCheck !== undefined ? "active" : server.config.loadBalancing === "sequential" ? "none" : "passive"
 

@@ -55,7 +55,7 @@ export interface RateTables {
 const allowed: RateDecision = { _tag: "Allowed" }
 
 /** The `kind` bucket's size under `config`; 0 = that bucket is off (every check is allowed). */
-export const limitOf = (kind: RateKind, config: RateLimitConfig): number => kind === "login" ? config.maxConnections : config.statusMax
+const limitOf = (kind: RateKind, config: RateLimitConfig): number => kind === "login" ? config.maxConnections : config.statusMax
 
 export class RateLimiter extends Context.Service<RateLimiter, {
   /** Takes a token for `client` (an address as text) from the `kind` bucket. */

@@ -68,4 +68,13 @@ export const backendOf = (state: SessionState): string | undefined =>
   state._tag === "Playing" || state._tag === "Switching" ? state.backend : undefined
 
 /** A session's identity is enough to end an older session of the same UUID. */
+/** A new session's info: `init` named `id`, started at `startedAt`, in `state`. */
+export const newSessionInfo = (init: SessionInit, id: number, startedAt: number, state: SessionState): SessionInfo => ({
+  ...init,
+  id,
+  startedAt,
+  state,
+  lastServer: serverOf(state)
+})
+
 export const replacesOlder = (info: SessionInit): boolean => info.identity !== "claimed" && info.uuid !== undefined

@@ -18,7 +18,7 @@ import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "eff
 import { playersOnline, tagged } from "../observability/Metrics.ts"
 import type { PlayerAction, SwitchOutcome } from "./PlayerAction.ts"
 import { localSessionIds, type SessionIds } from "./SessionIds.ts"
-import { backendOf, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
+import { backendOf, newSessionInfo, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
 
 export type { SessionInfo } from "./Session.ts"
 
@@ -183,7 +183,7 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
       const scope = yield* Scope.Scope
       const added = yield* Effect.uninterruptible(Effect.suspend(() => {
         if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
-        const info: SessionInfo = { ...init, id: named?.id ?? ids(), startedAt, state, lastServer: serverOf(state) }
+        const info = newSessionInfo(init, named?.id ?? ids(), startedAt, state)
         entries.set(info.id, { info, fiber, actor })
         count(state, 1)
         index(byName, nameKey(info.player), info.id, true)

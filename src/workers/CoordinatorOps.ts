@@ -11,7 +11,7 @@
  */
 import { Cause, Clock, type Context, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope, SubscriptionRef } from "effect"
 import { BackendConnectError } from "../backend/BackendDialer.ts"
-import { Balancer } from "../backend/Balancer.ts"
+import { Balancer, soleBackend } from "../backend/Balancer.ts"
 import { Commands } from "../command/Commands.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { ProxyConfigStore } from "../config/ProxyConfigStore.ts"
@@ -244,9 +244,8 @@ export const makeOps = Effect.fnUntraced(function*(peer: Peer) {
       runFork(hold(peer, lease, (reply: (a: undefined) => void) =>
         Effect.gen(function*() {
           const server = yield* serverById(id)
-          const only = server?.config.addresses.length === 1 ? server.config.addresses[0] : undefined
           // The server changed since the worker routed (a reload): nothing of this dial to count.
-          if (server === undefined || only?.text !== target) return reply(undefined)
+          if (server === undefined || soleBackend(server)?.text !== target) return reply(undefined)
           // The login's trace has the worker's span for this; a cast carries no trace to join.
           const connected = yield* balancer.connect(server, () =>
             failure === undefined ? Effect.void : Effect.fail(new BackendConnectError({ address: target, ...failure }))).pipe(

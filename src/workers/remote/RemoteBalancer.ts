@@ -19,7 +19,7 @@
  */
 import { Cause, Deferred, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
 import type { BackendConnectError } from "../../backend/BackendDialer.ts"
-import { Balancer } from "../../backend/Balancer.ts"
+import { Balancer, soleBackend } from "../../backend/Balancer.ts"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { BackendTarget } from "../../config/ServerConfig.ts"
 import { traced } from "../../observability/Tracing.ts"
@@ -68,8 +68,8 @@ export const layer: Layer.Layer<Balancer, never, WorkerChannel> = Layer.effect(
       }).pipe(traced("Balancer.connect"))
 
     const connect = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> => {
-      const [only, ...others] = server.config.addresses
-      return only !== undefined && others.length === 0 ? connectOnly(server, only, dial) : connectAsking(server, dial)
+      const only = soleBackend(server)
+      return only !== undefined ? connectOnly(server, only, dial) : connectAsking(server, dial)
     }
 
     const connectAsking = <A>(server: LoadedServer, dial: Dial<A>): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>

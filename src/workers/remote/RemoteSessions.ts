@@ -12,7 +12,7 @@
  * releases of leases it never granted).
  */
 import { Clock, Effect, Layer, Option } from "effect"
-import { type SessionInfo, serverOf } from "../../session/Session.ts"
+import { newSessionInfo } from "../../session/Session.ts"
 import { sharedSessionIds } from "../../session/SessionIds.ts"
 import { outcomeOfAct, Sessions } from "../../session/Sessions.ts"
 import { familyOf } from "../../mode/ModeHandler.ts"
@@ -34,7 +34,7 @@ export const layer: Layer.Layer<Sessions, never, WorkerChannel> = Layer.effect(
           if (maxPlayers === 0) {
             // Nothing to check, so nothing to wait for: named here from the shared counter and
             // sent (the coordinator registers it before it reads this lease's release).
-            const info: SessionInfo = { ...init, id: ids(), startedAt: yield* Clock.currentTimeMillis, state, lastServer: serverOf(state) }
+            const info = newSessionInfo(init, ids(), yield* Clock.currentTimeMillis, state)
             link.cast("sessionOpened", { lease, info, actor: actor !== undefined })
             return Option.some(info)
           }

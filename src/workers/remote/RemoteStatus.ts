@@ -8,10 +8,10 @@
  * A worker keeps the replies the coordinator marked as repeatable (a fresh cached backend
  * response of an unmanaged server: StatusService.freshSince) and answers the next pings for
  * the same server and protocol itself (through the cached-status shortcut, or in `respond`),
- * without a round trip, for as long as the coordinator would call that response fresh. A copy is the exact
- * reply the coordinator rendered; it is dropped when its server or the config changes (every
- * push builds new objects), so an edited MOTD or backend is never answered from it. Anything
- * else (stale, failed, MOTD states, managed servers, legacy pings) asks the coordinator.
+ * without a round trip, for as long as the coordinator would call that response fresh. A copy
+ * is the exact reply the coordinator rendered; it is dropped when its server or the config
+ * changes (every push builds new objects), so an edited MOTD or backend is never answered from
+ * it. Anything else (stale, failed, MOTD states, managed servers, legacy pings) asks.
  */
 import { Clock, type Context, Duration, Effect, Layer, Option } from "effect"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
