@@ -66,64 +66,68 @@ const classify = (err: NodeJS.ErrnoException): BackendConnectError["reason"] => 
 }
 
 export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendConnectError, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.flatMap(Scope.Scope, (scope) => {
     const link: { -readonly [K in keyof BackendLink]: BackendLink[K] } = {
       socket: undefined as unknown as Net.Socket,
       address: options.address,
       headerBytes: options.preamble?.length ?? 0,
       onData: pauseUntilTaken
     }
-    // Creating the socket is synchronous, so it can be the (uninterruptible) acquire step;
-    // waiting for the connection below stays interruptible for the timeout.
-    const scope = yield* Scope.Scope
-    const reads = makeReadBuffer()
-    const socket = yield* Effect.uninterruptible(Effect.sync(() =>
-      Net.connect({
-        host: options.host,
-        port: options.port,
-        noDelay: true,
-        allowHalfOpen: true,
-        onread: {
-          buffer: reads.next,
-          callback: (n, buf) => {
-            reads.filled(n)
-            return link.onData(n, buf as Buffer)
-          }
+    // The finalizer comes first and the socket is created inside the wait, synchronously: no
+    // interruption can fall between the two and leave a socket nobody closes. On the scope
+    // itself, not `acquireRelease`: it then holds no copy of the fiber's context for the hours
+    // a session lasts.
+    return Effect.andThen(
+      Scope.addFinalizer(scope, Effect.sync(() => link.socket?.destroy())),
+      callbackWithin<BackendLink, BackendConnectError, never, BackendConnectError>((resume) => {
+        const socket = connectSocket(options, link)
+        link.socket = socket
+        const onConnect = () => {
+          socket.off("error", onError)
+          if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
+          // Errors after this point belong to whoever uses the link (the relay listens for
+          // them); until then, swallow them so an early reset cannot crash the process.
+          socket.on("error", () => {})
+          if (options.preamble !== undefined) socket.write(options.preamble)
+          resume(Effect.succeed(link))
         }
-      })
-    ).pipe(
-      // On the scope itself, not `acquireRelease`: the finalizer then holds no copy of the
-      // fiber's context for the hours a session lasts.
-      Effect.tap((socket) => Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())))
-    ))
-    link.socket = socket
-    yield* callbackWithin<void, BackendConnectError, never, BackendConnectError>((resume) => {
-      const onConnect = () => {
-        socket.off("error", onError)
-        resume(Effect.void)
-      }
-      const onError = (err: NodeJS.ErrnoException) => {
-        socket.off("connect", onConnect)
-        resume(Effect.fail(new BackendConnectError({ address: options.address, reason: classify(err), detail: err.message })))
-      }
-      socket.once("connect", onConnect)
-      socket.once("error", onError)
-      return () => {
-        socket.off("connect", onConnect)
-        socket.off("error", onError)
-      }
-    }, options.connectTimeout, () =>
-      Effect.fail(
-        new BackendConnectError({
-          address: options.address,
-          reason: "timeout",
-          detail: `no answer within ${Duration.format(options.connectTimeout)}`
-        })
-      ))
-    if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
-    // Errors after this point belong to whoever uses the link (the relay listens for them);
-    // until then, swallow them so an early reset cannot crash the process.
-    socket.on("error", () => {})
-    if (options.preamble !== undefined) socket.write(options.preamble)
-    return link as BackendLink
+        const onError = (err: NodeJS.ErrnoException) => {
+          socket.off("connect", onConnect)
+          resume(Effect.fail(new BackendConnectError({ address: options.address, reason: classify(err), detail: err.message })))
+        }
+        socket.once("connect", onConnect)
+        socket.once("error", onError)
+        return () => {
+          socket.off("connect", onConnect)
+          socket.off("error", onError)
+          // Timed out or interrupted: the scope destroys the socket; a late error is nobody's.
+          socket.on("error", () => {})
+        }
+      }, options.connectTimeout, () =>
+        Effect.fail(
+          new BackendConnectError({
+            address: options.address,
+            reason: "timeout",
+            detail: `no answer within ${Duration.format(options.connectTimeout)}`
+          })
+        ))
+    )
   })
+
+/** The socket, reading through `onread` into its own reused buffer and on to `link.onData`. */
+const connectSocket = (options: DialOptions, link: BackendLink): Net.Socket => {
+  const reads = makeReadBuffer()
+  return Net.connect({
+    host: options.host,
+    port: options.port,
+    noDelay: true,
+    allowHalfOpen: true,
+    onread: {
+      buffer: reads.next,
+      callback: (n, buf) => {
+        reads.filled(n)
+        return link.onData(n, buf as Buffer)
+      }
+    }
+  })
+}

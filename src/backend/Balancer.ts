@@ -77,28 +77,34 @@ const attributes = (server: LoadedServer | string, target: BackendTarget | strin
   backend: typeof target === "string" ? target : target.text
 })
 
-/** The dial loop: each attempt in a child scope, closed at once when the attempt fails. */
+/**
+ * The dial loop: each attempt in a child scope, closed at once when the attempt fails. Written
+ * with few steps (every login runs it): the scopes are forked synchronously.
+ */
 const tryInOrder = <A>(
   server: LoadedServer,
   targets: ReadonlyArray<BackendTarget>,
   dial: Dial<A>,
   onAttempt: (target: BackendTarget, scope: Scope.Scope, failure: BackendConnectError | undefined) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const parent = yield* Scope.Scope
-    for (const target of targets) {
-      const scope = yield* Scope.fork(parent)
-      const attempt = yield* Effect.result(Scope.provide(scope)(dial(target)))
-      if (attempt._tag === "Success") {
-        yield* onAttempt(target, scope, undefined)
-        return Option.some(attempt.success)
-      }
-      yield* Scope.close(scope, Exit.void)
-      yield* Metric.update(tagged(backendConnectFailures, attributes(server, target)), 1)
-      yield* onAttempt(target, scope, attempt.failure)
-      yield* Effect.logWarning(`backend ${target.text} of '${server.id}' failed: ${attempt.failure.detail}`)
+  Effect.withFiber((fiber) => {
+    const parent = Context.getUnsafe(fiber.context, Scope.Scope)
+    const attempt = (i: number): Effect.Effect<Option.Option<A>> => {
+      if (i >= targets.length) return Effect.succeedNone
+      const target = targets[i]!
+      const scope = Scope.forkUnsafe(parent)
+      return Effect.matchEffect(Scope.provide(dial(target), scope), {
+        onSuccess: (a) => Effect.as(onAttempt(target, scope, undefined), Option.some(a)),
+        onFailure: (failure) =>
+          Scope.close(scope, Exit.void).pipe(
+            Effect.andThen(Metric.update(tagged(backendConnectFailures, attributes(server, target)), 1)),
+            Effect.andThen(onAttempt(target, scope, failure)),
+            Effect.andThen(Effect.logWarning(`backend ${target.text} of '${server.id}' failed: ${failure.detail}`)),
+            Effect.andThen(attempt(i + 1))
+          )
+      })
     }
-    return Option.none<A>()
+    return attempt(0)
   })
 
 const make = (probe: Probe) =>
@@ -196,32 +202,50 @@ const make = (probe: Probe) =>
         ? record(server, target, { ok: true })
         : Effect.void
 
-    const connect = <A>(server: LoadedServer, dial: Dial<A>) =>
-      Effect.flatMap(candidates(server), (targets) =>
-        tryInOrder(
-          server,
-          targets,
-          (target) =>
-            // On the attempt's scope itself: the release keeps no context copy alive for the session.
-            Effect.flatMap(Scope.Scope, (scope) =>
-              Effect.uninterruptible(Effect.suspend(() => {
-                bump(open, target.text, 1)
-                return Scope.addFinalizer(scope, Effect.sync(() => bump(open, target.text, -1)))
-              }))).pipe(
-              Effect.andThen(Effect.sync(() => bump(dialling, target.text, 1))),
-              Effect.andThen(dial(target)),
-              Effect.ensuring(Effect.sync(() => bump(dialling, target.text, -1)))
-            ),
-          (target, scope, failure) =>
-            Effect.gen(function*() {
-              if (failure === undefined) {
-                const gauge = tagged(backendPlayers, attributes(server, target))
-                yield* Metric.modify(gauge, 1)
-                yield* Scope.addFinalizer(scope, Metric.modify(gauge, -1))
-              }
-              yield* reportWith(server, target, failure?.detail)
-            })
-        )).pipe(traced("Balancer.connect"))
+    /**
+     * One attempt, counted: a connection to the backend from the dial until the attempt's scope
+     * closes, a login being connected while it dials, and a player on the backend's gauge once
+     * it answered. One finalizer undoes what was counted.
+     */
+    const countedDial = <A>(server: LoadedServer, dial: Dial<A>) => (target: BackendTarget) =>
+      Effect.flatMap(Scope.Scope, (scope) => {
+        const gauge = tagged(backendPlayers, attributes(server, target))
+        let opened = false
+        let connected = false
+        const uncount = Effect.withFiber((fiber) => {
+          if (opened) bump(open, target.text, -1)
+          if (connected) gauge.modifyUnsafe(-1, fiber.context)
+          return Effect.void
+        })
+        // Registered before anything is counted, so an interruption in between cannot leak a count.
+        return Effect.andThen(
+          Scope.addFinalizer(scope, uncount),
+          Effect.suspend(() => {
+            opened = true
+            bump(open, target.text, 1)
+            bump(dialling, target.text, 1)
+            return dial(target).pipe(
+              Effect.onExit((exit) =>
+                Effect.withFiber((fiber) => {
+                  bump(dialling, target.text, -1)
+                  if (exit._tag === "Success") (connected = true, gauge.modifyUnsafe(1, fiber.context))
+                  return Effect.void
+                })
+              )
+            )
+          })
+        )
+      })
+
+    const connect = <A>(server: LoadedServer, dial: Dial<A>) => {
+      // One backend: nothing to order, and no strategy state to keep.
+      const sole = soleBackend(server)
+      const targets = sole !== undefined ? Effect.succeed([sole]) : candidates(server)
+      return Effect.flatMap(targets, (targets) =>
+        tryInOrder(server, targets, countedDial(server, dial), (target, _scope, failure) =>
+          failure !== undefined || healthMode(server) === "passive" ? reportWith(server, target, failure?.detail) : Effect.void)
+      ).pipe(traced("Balancer.connect"))
+    }
 
     /** Makes the health map match the table: new backends healthy, removed ones forgotten. */
     const syncState = Effect.fnUntraced(function*(servers: ReadonlyArray<LoadedServer>) {

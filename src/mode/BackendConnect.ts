@@ -5,7 +5,7 @@
  * Balancer reports each attempt (health, metrics, the warning line) and counts the link against
  * its backend. The socket belongs to the caller's Scope: a session's backend leg.
  */
-import { Effect, Option } from "effect"
+import { Context, Effect, Option, References, type Scope } from "effect"
 import { Balancer } from "../backend/Balancer.ts"
 import { dial, NoBackendReachable } from "../backend/BackendDialer.ts"
 import { proxyHeaderFor } from "../backend/BackendHandshake.ts"
@@ -14,20 +14,28 @@ import { connectTimeoutOf } from "../config/ServerConfig.ts"
 import { timeBackendConnect } from "../observability/ConnectionReport.ts"
 import { traced } from "../observability/Tracing.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
+import type { BackendLink } from "../socket/BackendLink.ts"
 import { keepaliveSettings } from "../socket/TcpKeepalive.ts"
 
-export const connectBackend = Effect.fnUntraced(function*(ctx: HandshakeContext, server: LoadedServer) {
-  const balancer = yield* Balancer
-  const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
-  const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
-  const keepalive = keepaliveSettings(ctx.config.keepalive)
-  return yield* balancer.connect(server, (target) =>
-    dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble }).pipe(
-      timeBackendConnect(server.id)
-    ))
-}, (connected, _ctx, server) =>
-  // Inside the span: a login that finds no backend marks it failed.
-  Effect.flatMap(connected, (link) =>
-    Option.isSome(link)
-      ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
-      : Effect.fail(new NoBackendReachable({ server: server.id }))), traced("proxy.backend_connect", { kind: "client" }))
+export const connectBackend = (
+  ctx: HandshakeContext,
+  server: LoadedServer
+): Effect.Effect<BackendLink, NoBackendReachable, Balancer | Scope.Scope> =>
+  Effect.withFiber((fiber) => {
+    const balancer = Context.getUnsafe(fiber.context, Balancer)
+    const connectTimeout = connectTimeoutOf(server.config, ctx.config.connectTimeout)
+    const preamble = server.config.sendProxyProtocol ? proxyHeaderFor(ctx.client, ctx.local) : undefined
+    const keepalive = keepaliveSettings(ctx.config.keepalive)
+    const tracing = fiber.getRef(References.TracerEnabled)
+    const connected = balancer.connect(server, (target) =>
+      dial({ host: target.host, port: target.port, address: target.text, connectTimeout, keepalive, preamble }).pipe(
+        timeBackendConnect(server.id)
+      ))
+    // Inside the span: a login that finds no backend marks it failed.
+    return Effect.flatMap(connected, (link) =>
+      Option.isNone(link)
+        ? Effect.fail(new NoBackendReachable({ server: server.id }))
+        : tracing
+        ? Effect.as(Effect.annotateCurrentSpan("proxy.backend", link.value.address), link.value)
+        : Effect.succeed(link.value))
+  }).pipe(traced("proxy.backend_connect", { kind: "client" }))

@@ -12,7 +12,7 @@
  * The backend connection is not part of the session scope itself but of a *leg*, a child scope
  * that can be closed and replaced (server switching, limbo) without ending the player's session.
  */
-import { Effect, Exit, Option, Scope } from "effect"
+import { Context, Effect, Exit, Option, Scope } from "effect"
 import type { PlayerRef } from "../event/ProxyEvent.ts"
 import { Events } from "../event/EventBus.ts"
 import { type SessionInfo, type SessionInit, type SessionState, serverOf } from "../session/Session.ts"
@@ -43,44 +43,58 @@ export const playerRef = (info: SessionInfo): PlayerRef => ({
 })
 
 /** Registers the session in a new child of the current scope; None when its server is full. */
-export const openSession = (init: SessionInit, state: SessionState, maxPlayers: number, actor?: ActorSlot) =>
-  Effect.gen(function*() {
-    const sessions = yield* Sessions
-    const events = yield* Events
-    const parent = yield* Scope.Scope
-    const scope = yield* Scope.fork(parent)
-    const opened = yield* sessions.open(init, state, maxPlayers, actor).pipe(Scope.provide(scope))
-    if (Option.isNone(opened)) {
-      yield* Scope.close(scope, Exit.void)
-      return Option.none<LiveSession>()
-    }
-    const info = opened.value
-    const player = playerRef(info)
-    let current = state
-    let lastServer = serverOf(state)
-    let hasJoined = false
-    // Added after the registration, so it runs before the entry is removed.
-    yield* Scope.addFinalizer(
+export const openSession = (
+  init: SessionInit,
+  state: SessionState,
+  maxPlayers: number,
+  actor?: ActorSlot
+): Effect.Effect<Option.Option<LiveSession>, never, Sessions | Events | Scope.Scope> =>
+  // Few steps (every login opens one): the services from the fiber, the scope forked in place.
+  Effect.withFiber((fiber) => {
+    const sessions = Context.getUnsafe(fiber.context, Sessions)
+    const events = Context.getUnsafe(fiber.context, Events)
+    const scope = Scope.forkUnsafe(Context.getUnsafe(fiber.context, Scope.Scope))
+    return Effect.flatMap(Scope.provide(sessions.open(init, state, maxPlayers, actor), scope), (opened) =>
+      Option.isNone(opened)
+        ? Effect.as(Scope.close(scope, Exit.void), Option.none<LiveSession>())
+        : liveSession(opened.value, state, scope, sessions, events))
+  })
+
+const liveSession = (
+  info: SessionInfo,
+  state: SessionState,
+  scope: Scope.Closeable,
+  sessions: Sessions["Service"],
+  events: Events["Service"]
+): Effect.Effect<Option.Option<LiveSession>> => {
+  const player = playerRef(info)
+  let current = state
+  let lastServer = serverOf(state)
+  let hasJoined = false
+  const session: LiveSession = {
+    info,
+    player,
+    scope,
+    state: () => current,
+    transition: (next, max) =>
+      Effect.map(sessions.transition(info.id, next, max), (moved) => {
+        if (moved) {
+          current = next
+          lastServer = serverOf(next) ?? lastServer
+        }
+        return moved
+      }),
+    openLeg: Scope.fork(scope),
+    joined: Effect.sync(() => {
+      hasJoined = true
+    })
+  }
+  // Added after the registration, so it runs before the entry is removed.
+  return Effect.as(
+    Scope.addFinalizer(
       scope,
       Effect.suspend(() => (hasJoined ? events.fire({ _tag: "Disconnect", player, lastServer }, undefined) : Effect.void))
-    )
-    const session: LiveSession = {
-      info,
-      player,
-      scope,
-      state: () => current,
-      transition: (next, max) =>
-        Effect.map(sessions.transition(info.id, next, max), (moved) => {
-          if (moved) {
-            current = next
-            lastServer = serverOf(next) ?? lastServer
-          }
-          return moved
-        }),
-      openLeg: Scope.fork(scope),
-      joined: Effect.sync(() => {
-        hasJoined = true
-      })
-    }
-    return Option.some(session)
-  })
+    ),
+    Option.some(session)
+  )
+}

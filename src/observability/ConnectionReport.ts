@@ -13,7 +13,7 @@
  * `error` (`closed` when the client simply hung up); an interruption (shutdown, kick) keeps
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
-import { Cause, Clock, Context, Effect, Exit, type Fiber, Metric, Option, References } from "effect"
+import { Cause, Clock, Context, Effect, Exit, type Fiber, Option, References } from "effect"
 import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged, taggedEach } from "./Metrics.ts"
 
 const OUTCOMES = ["relayed", "status", "legacy_ping", "refused", "unknown_domain", "no_backend", "closed", "error"] as const
@@ -55,21 +55,23 @@ export const handshakeCompleted: Effect.Effect<void> = withReport((report, fiber
 
 /** A relayed session ended: its bytes and reason go on the connection span, its length into the histogram. */
 export const sessionEnded = (server: string, summary: SessionSummary, seconds: number): Effect.Effect<void> =>
-  Effect.andThen(
-    withReport((report) => {
-      report.session = summary
-    }),
-    Metric.update(tagged(sessionDuration, { server }), seconds)
-  )
+  Effect.withFiberSucceed((fiber) => {
+    const report = Context.getOrUndefined(fiber.context, CurrentConnection)
+    if (report !== undefined) report.session = summary
+    tagged(sessionDuration, { server }).updateUnsafe(seconds, fiber.context)
+  })
 
 /** Times a successful backend connect into `infrarust.backend.connect.duration` {server}. */
 export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const start = yield* Clock.currentTimeNanos
-    const link = yield* dial
-    const end = yield* Clock.currentTimeNanos
-    yield* Metric.update(tagged(backendConnectDuration, { server }), Number(end - start) / 1e9)
-    return link
+  // The clock and the histogram in place: one step before and one after (every login dials).
+  Effect.withFiber((fiber) => {
+    const clock = fiber.getRef(Clock.Clock)
+    const start = clock.currentTimeNanosUnsafe()
+    return Effect.tap(dial, () =>
+      Effect.withFiber((fiber) => {
+        tagged(backendConnectDuration, { server }).updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e9, fiber.context)
+        return Effect.void
+      }))
   })
 
 const outcomeCounters = taggedEach(connectionsTotal, "outcome", OUTCOMES)

@@ -14,8 +14,8 @@
  * throttle (a few a minute per kind, then one summary line), so a flood from a banned range
  * cannot flood the log. None is an error.
  */
-import { Clock, Effect, Metric, Option } from "effect"
-import { traced, tracingAndNow } from "../observability/Tracing.ts"
+import { Clock, Context, Effect, Metric, Option, References } from "effect"
+import { traced } from "../observability/Tracing.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { type Refusal, refuse } from "./Refusal.ts"
 import { LogThrottle } from "../observability/LogThrottle.ts"
@@ -90,8 +90,10 @@ export const plainlyAdmitted = (bans: BanList["Service"], ipFilter: IpFilterConf
  * kick saying how long to wait; a refused status ping is the caller's to answer cheaply.
  */
 export const admitRate = (kind: RateKind, client: string): Effect.Effect<Refusal | undefined, never, RateLimiter> =>
-  Effect.flatMap(RateLimiter, (limiter) =>
-    Effect.flatMap(limiter.check(kind, client), (decision) => decision._tag === "Allowed" ? ADMITTED : refused("rate_limited", rateRefusal(decision))))
+  Effect.withFiber((fiber) => Effect.flatMap(Context.getUnsafe(fiber.context, RateLimiter).check(kind, client), verdict))
+
+const verdict = (decision: RateDecision): Effect.Effect<Refusal | undefined> =>
+  decision._tag === "Allowed" ? ADMITTED : refused("rate_limited", rateRefusal(decision))
 
 /** "Go on", built once: the admission steps answer it for almost every connection. */
 const ADMITTED: Effect.Effect<undefined> = Effect.succeed(undefined)
@@ -124,10 +126,13 @@ export interface LoginAdmission {
  * registration: see Sessions.open.)
  */
 export const admitLogin = (login: LoginAdmission): Effect.Effect<Refusal | undefined, never, BanList | LogThrottle> =>
-  Effect.flatMap(BanList, (bans) =>
-    Effect.flatMap(tracingAndNow, ({ now, tracing }) =>
-      // No ban matches (almost every login): decided from the list at hand, without the traced step.
-      !tracing && bans.findNow(banLookupOf(login), now) === undefined ? ADMITTED : admitLoginTraced(login)))
+  Effect.withFiber((fiber) => {
+    const bans = Context.getUnsafe(fiber.context, BanList)
+    // No ban matches (almost every login): decided from the list at hand, without the traced step.
+    const plain = !fiber.getRef(References.TracerEnabled) &&
+      bans.findNow(banLookupOf(login), fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()) === undefined
+    return plain ? ADMITTED : admitLoginTraced(login)
+  })
 
 const banLookupOf = (login: LoginAdmission) => ({ ip: login.client, username: login.username, uuid: login.uuid })
 

@@ -27,21 +27,28 @@ export interface Index {
   readonly ranges: ReadonlyArray<{ readonly cidr: Cidr; readonly entry: BanEntry }>
   /** Any ip or cidr ban: without one, lookups skip parsing the client's address. */
   readonly hasIpBans: boolean
+  /** Any name or UUID ban: without one, a login's lookup skips lower-casing and parsing them. */
+  readonly hasNameBans: boolean
+  readonly hasUuidBans: boolean
 }
 
 export const indexOf = (data: BanFileData): Index => {
   const exact = new Map<string, BanEntry>()
   const ranges: Array<{ cidr: Cidr; entry: BanEntry }> = []
   let hasIpBans = false
+  let hasNameBans = false
+  let hasUuidBans = false
   for (const entry of data.bans) {
     if (entry.target.type === "ip") hasIpBans = true
+    if (entry.target.type === "username") hasNameBans = true
+    if (entry.target.type === "uuid") hasUuidBans = true
     if (entry.target.type !== "cidr") exact.set(targetKey(entry.target), entry)
     else {
       const cidr = parseCidr(entry.target.value)
       if (Result.isSuccess(cidr)) ranges.push({ cidr: cidr.success, entry })
     }
   }
-  return { data, exact, ranges, hasIpBans: hasIpBans || ranges.length > 0 }
+  return { data, exact, ranges, hasIpBans: hasIpBans || ranges.length > 0, hasNameBans, hasUuidBans }
 }
 
 /** `entries` plus `more`, keeping the newest {@link MAX_AUDIT_ENTRIES}; unchanged when disabled. */
@@ -82,11 +89,11 @@ export const lookupBan = (index: Index, lookup: BanLookup, nowMs: number): BanEn
       }
     }
   }
-  if (lookup.username !== undefined) {
+  if (lookup.username !== undefined && index.hasNameBans) {
     const byName = index.exact.get(`username:${lookup.username.toLowerCase()}`)
     if (active(byName)) return byName
   }
-  const uuid = lookup.uuid === undefined ? undefined : canonicalUuid(lookup.uuid)
+  const uuid = lookup.uuid === undefined || !index.hasUuidBans ? undefined : canonicalUuid(lookup.uuid)
   if (uuid !== undefined) {
     const byUuid = index.exact.get(`uuid:${uuid}`)
     if (active(byUuid)) return byUuid

@@ -71,9 +71,12 @@ export class RateLimiter extends Context.Service<RateLimiter, {
   /** Drops idle keys now (the periodic sweep does the same). */
   readonly sweep: Effect.Effect<void>
 }>()("infrarust/security/RateLimiter") {
-  /** A limiter reading its settings from `settings` on every check; sweeps in the background. */
+  /**
+   * A limiter reading its settings from `settings` on every check (a plain read where it can:
+   * every login and ping checks); sweeps in the background.
+   */
   static readonly make = Effect.fnUntraced(function*(
-    settings: Effect.Effect<RateLimitConfig>,
+    settings: Effect.Effect<RateLimitConfig> | (() => RateLimitConfig),
     options: RateLimiterOptions = {}
   ) {
     const maxKeys = options.maxKeys ?? MAX_TRACKED_KEYS
@@ -91,8 +94,11 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       if (wait === 0) return allowed
       return { _tag: "Limited", kind, key, retryAfterMs: wait }
     }
-    const check = (kind: RateKind, client: string): Effect.Effect<RateDecision> =>
-      Effect.flatMap(settings, (config) => Effect.map(Clock.currentTimeMillis, (now) => checkNow(kind, client, config, now)))
+    const check = typeof settings === "function"
+      ? (kind: RateKind, client: string): Effect.Effect<RateDecision> =>
+        Effect.withFiberSucceed((fiber) => checkNow(kind, client, settings(), fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()))
+      : (kind: RateKind, client: string): Effect.Effect<RateDecision> =>
+        Effect.flatMap(settings, (config) => Effect.map(Clock.currentTimeMillis, (now) => checkNow(kind, client, config, now)))
 
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -133,7 +139,7 @@ export class RateLimiter extends Context.Service<RateLimiter, {
       RateLimiter,
       Effect.gen(function*() {
         const store = yield* ProxyConfigStore
-        return yield* RateLimiter.make(Effect.map(SubscriptionRef.get(store.config), (c) => c.rateLimit), { tables })
+        return yield* RateLimiter.make(() => SubscriptionRef.getUnsafe(store.config).rateLimit, { tables })
       })
     )
   }

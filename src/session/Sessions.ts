@@ -14,7 +14,7 @@
  * A `claimed` UUID (forwarding modes) never ends anyone: the backend authenticates, and anyone can
  * claim anyone's UUID in a login start.
  */
-import { Clock, Context, Effect, Fiber, Layer, Metric, Option, Scope } from "effect"
+import { Clock, Context, Effect, Fiber, Layer, Option, Scope } from "effect"
 import { playersOnline, tagged } from "../observability/Metrics.ts"
 import type { PlayerAction, SwitchOutcome } from "./PlayerAction.ts"
 import { localSessionIds, type SessionIds } from "./SessionIds.ts"
@@ -131,8 +131,9 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
     return best === undefined ? Option.none() : Option.some(entries.get(best)!.info)
   }
   /** `infrarust.players.online` {server} follows the count, so it can never drift. */
-  const publishPlayers = (server: string | undefined) =>
-    server === undefined ? Effect.void : Effect.suspend(() => Metric.update(tagged(playersOnline, { server }), perServer.get(server) ?? 0))
+  const publishPlayers = (server: string | undefined, context: Context.Context<never>) => {
+    if (server !== undefined) tagged(playersOnline, { server }).updateUnsafe(perServer.get(server) ?? 0, context)
+  }
   const full = (server: string | undefined, maxPlayers: number) =>
     server !== undefined && maxPlayers > 0 && (perServer.get(server) ?? 0) >= maxPlayers
   const count = (state: SessionState, delta: number) => {
@@ -141,14 +142,15 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
   }
 
   const remove = (id: number) =>
-    Effect.suspend(() => {
+    Effect.withFiber((fiber) => {
       const entry = entries.get(id)
       if (entry === undefined) return Effect.void
       entries.delete(id)
       count(entry.info.state, -1)
       index(byName, nameKey(entry.info.player), id, false)
       index(byUuid, entry.info.uuid, id, false)
-      return publishPlayers(serverOf(entry.info.state))
+      publishPlayers(serverOf(entry.info.state), fiber.context)
+      return Effect.void
     })
 
   /** Older sessions of a verified UUID end, with vanilla's words where they can be shown; the caller does not wait. */
@@ -176,27 +178,30 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
     maxPlayers: number,
     actor?: ActorSlot,
     named?: { readonly id: number; readonly startedAt: number }
-  ) =>
-    Effect.gen(function*() {
-      const startedAt = named?.startedAt ?? (yield* Clock.currentTimeMillis)
-      const fiber = yield* Effect.fiber
-      const scope = yield* Scope.Scope
-      const added = yield* Effect.uninterruptible(Effect.suspend(() => {
-        if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
-        const info = newSessionInfo(init, named?.id ?? ids(), startedAt, state)
-        entries.set(info.id, { info, fiber, actor })
-        count(state, 1)
-        index(byName, nameKey(info.player), info.id, true)
-        index(byUuid, info.uuid, info.id, true)
-        // On the scope itself (not `acquireRelease`): the release keeps no copy of the
-        // registering fiber's context alive for the whole session.
-        return Effect.as(Scope.addFinalizer(scope, remove(info.id)), Option.some(info))
-      }))
-      if (Option.isSome(added)) {
-        yield* publishPlayers(serverOf(state))
-        if (replacesOlder(init)) yield* endOlder(init.uuid!, added.value.id)
-      }
-      return added
+  ): Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope> =>
+    Effect.flatMap(Scope.Scope, (scope) => {
+      let id: number | undefined
+      // The removal is registered before the entry exists, so no interruption can fall between
+      // them; on the scope itself (not `acquireRelease`), it keeps no copy of the registering
+      // fiber's context alive for the whole session.
+      const removal = Scope.addFinalizer(scope, Effect.suspend(() => (id === undefined ? Effect.void : remove(id))))
+      return Effect.andThen(
+        removal,
+        Effect.withFiber((fiber) => {
+          // Check and insert in one synchronous step: two logins never both take the last slot.
+          if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
+          const startedAt = named?.startedAt ?? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+          const info = newSessionInfo(init, named?.id ?? ids(), startedAt, state)
+          id = info.id
+          entries.set(info.id, { info, fiber, actor })
+          count(state, 1)
+          index(byName, nameKey(info.player), info.id, true)
+          index(byUuid, info.uuid, info.id, true)
+          publishPlayers(serverOf(state), fiber.context)
+          const added = Effect.succeedSome(info)
+          return replacesOlder(init) ? Effect.andThen(endOlder(init.uuid!, info.id), added) : added
+        })
+      )
     })
 
   const transition = (id: number, state: SessionState, maxPlayers: number) =>
@@ -209,9 +214,12 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
       count(entry.info.state, -1)
       count(state, 1)
       entry.info = { ...entry.info, state, lastServer: after ?? entry.info.lastServer }
-      return before === after
-        ? Effect.succeed(true)
-        : Effect.as(Effect.andThen(publishPlayers(before), publishPlayers(after)), true)
+      if (before === after) return Effect.succeed(true)
+      return Effect.withFiber((fiber) => {
+        publishPlayers(before, fiber.context)
+        publishPlayers(after, fiber.context)
+        return Effect.succeed(true)
+      })
     })
 
   return Sessions.of({

@@ -21,7 +21,7 @@ export const layer: Layer.Layer<RateLimiter | BanList | LogThrottle, never, Work
     const { link } = channel
     // Tokens are taken from the coordinator's own buckets in shared memory: exact across
     // every worker, with no round trip; the coordinator sweeps them and writes the summary.
-    const local = yield* RateLimiter.make(Effect.map(SubscriptionRef.get(channel.config), (c) => c.rateLimit), {
+    const local = yield* RateLimiter.make(() => SubscriptionRef.getUnsafe(channel.config).rateLimit, {
       tables: sharedRateTables(channel.data.rates),
       background: false
     })
