@@ -78,7 +78,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
     // itself, not `acquireRelease`: it then holds no copy of the fiber's context for the hours
     // a session lasts.
     return Effect.andThen(
-      Scope.addFinalizer(scope, Effect.sync(() => link.socket?.destroy())),
+      Scope.addFinalizer(scope, destroyOf(link)),
       callbackWithin<BackendLink, BackendConnectError, never, BackendConnectError>((resume) => {
         const socket = connectSocket(options, link)
         link.socket = socket
@@ -87,7 +87,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
           // Errors after this point belong to whoever uses the link (the relay listens for
           // them); until then, swallow them so an early reset cannot crash the process.
-          socket.on("error", () => {})
+          socket.on("error", ignore)
           if (options.preamble !== undefined) socket.write(options.preamble)
           resume(Effect.succeed(link))
         }
@@ -101,7 +101,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           socket.off("connect", onConnect)
           socket.off("error", onError)
           // Timed out or interrupted: the scope destroys the socket; a late error is nobody's.
-          socket.on("error", () => {})
+          socket.on("error", ignore)
         }
       }, options.connectTimeout, () =>
         Effect.fail(
@@ -113,6 +113,14 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
         ))
     )
   })
+
+/**
+ * Listeners and finalizers that stay for the whole session are made here, at the top level: a
+ * closure made inside the dial would keep the dial's whole closure context (its timer, its
+ * connect and error handlers) alive for as long as the session lasts.
+ */
+const ignore = () => {}
+const destroyOf = (link: BackendLink) => Effect.sync(() => link.socket?.destroy())
 
 /** The socket, reading through `onread` into its own reused buffer and on to `link.onData`. */
 const connectSocket = (options: DialOptions, link: BackendLink): Net.Socket => {

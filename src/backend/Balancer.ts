@@ -107,6 +107,31 @@ const tryInOrder = <A>(
     return attempt(0)
   })
 
+/**
+ * What one login attempt counts against its backend (a connection from the dial on, a player
+ * once it answered) and the finalizer that undoes it. Made at the top level: the finalizer lives
+ * as long as the session and keeps only this state, not the dial's closures.
+ */
+const attemptCount = (open: Map<string, number>, gauge: Metric.Gauge<number>, backend: string) => {
+  let isOpen = false
+  let isConnected = false
+  return {
+    opened: () => {
+      isOpen = true
+      bump(open, backend, 1)
+    },
+    connected: (context: Context.Context<never>) => {
+      isConnected = true
+      gauge.modifyUnsafe(1, context)
+    },
+    undo: Effect.withFiber((fiber) => {
+      if (isOpen) bump(open, backend, -1)
+      if (isConnected) gauge.modifyUnsafe(-1, fiber.context)
+      return Effect.void
+    })
+  }
+}
+
 const make = (probe: Probe) =>
   Effect.gen(function*() {
     const router = yield* Router
@@ -209,26 +234,18 @@ const make = (probe: Probe) =>
      */
     const countedDial = <A>(server: LoadedServer, dial: Dial<A>) => (target: BackendTarget) =>
       Effect.flatMap(Scope.Scope, (scope) => {
-        const gauge = tagged(backendPlayers, attributes(server, target))
-        let opened = false
-        let connected = false
-        const uncount = Effect.withFiber((fiber) => {
-          if (opened) bump(open, target.text, -1)
-          if (connected) gauge.modifyUnsafe(-1, fiber.context)
-          return Effect.void
-        })
+        const count = attemptCount(open, tagged(backendPlayers, attributes(server, target)), target.text)
         // Registered before anything is counted, so an interruption in between cannot leak a count.
         return Effect.andThen(
-          Scope.addFinalizer(scope, uncount),
+          Scope.addFinalizer(scope, count.undo),
           Effect.suspend(() => {
-            opened = true
-            bump(open, target.text, 1)
+            count.opened()
             bump(dialling, target.text, 1)
             return dial(target).pipe(
               Effect.onExit((exit) =>
                 Effect.withFiber((fiber) => {
                   bump(dialling, target.text, -1)
-                  if (exit._tag === "Success") (connected = true, gauge.modifyUnsafe(1, fiber.context))
+                  if (exit._tag === "Success") count.connected(fiber.context)
                   return Effect.void
                 })
               )

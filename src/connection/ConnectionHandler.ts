@@ -45,6 +45,9 @@ import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 
+/** Module-level: a closure made in the connection would keep its whole frame alive for the session. */
+const ignore = () => {}
+
 /** How often the pending bounds' summary line may be written. */
 const PENDING_SUMMARY_INTERVAL = Duration.minutes(1)
 /** How often the counts are looked at: the first eviction after a quiet minute is said within this. */
@@ -122,7 +125,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         yield* Scope.addFinalizer(scope, Effect.sync(() => (pending.leave(entry), socket.destroy())))
         const leavePending = Effect.sync(() => pending.leave(entry))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
-        socket.on("error", () => {})
+        socket.on("error", ignore)
         const config = yield* SubscriptionRef.get(store.config)
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const inbound = makeInbound(socket, entry.held)

@@ -123,7 +123,8 @@ export const listen = <R>(
     const onClosed = () => void accepted--
     const onConnection = (socket: Net.Socket) => {
       accepted++
-      socket.once("close", onClosed)
+      // `on`, not `once`: a socket closes once, and `once` would keep a wrapper per connection.
+      socket.on("close", onClosed)
       if (slots !== undefined && give !== undefined) {
         if (!slots.take()) {
           const evicted = admission?.evictOldest()
@@ -135,7 +136,7 @@ export const listen = <R>(
           // The closed half-open connection's slot passes to this one.
           evicted.off("close", give)
         }
-        socket.once("close", give)
+        socket.on("close", give)
       }
       start(socket)
     }

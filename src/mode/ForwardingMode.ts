@@ -9,7 +9,7 @@
  *    would let anyone in unauthenticated.
  * 3. A managed server that sleeps is started first; the login waits for it (LoginWake.ts).
  * 4. The Balancer's candidates are dialled in order with the per-attempt connect timeout, in the
- *    session's backend leg; when none answers, the player sees `disconnect_message`.
+ *    session's own scope; when none answers, the player sees `disconnect_message`.
  * 5. The backend receives the PROXY v2 header first (`send_proxy_protocol`), then the handshake
  *    (rewritten per `domain_rewrite`), the login start and any bytes the client sent after it.
  *    A backend that closes or stays silent (`[timeouts] first_byte`) before its first answer
@@ -111,8 +111,8 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
     return yield* Effect.as(refuseConnection(client.socket, refuse("Warn", `cannot build the handshake for '${server.id}': ${handshake.message}`, server.config.disconnectMessage)), undefined)
   }
 
-  const leg = yield* session.openLeg
-  const link = yield* connectBackend(ctx, server).pipe(Scope.provide(leg), Effect.option)
+  // In the session's own scope: a forwarding session never changes backend, so it needs no leg.
+  const link = yield* connectBackend(ctx, server).pipe(Scope.provide(session.scope), Effect.option)
   if (Option.isNone(link)) {
     yield* settleOutcome("no_backend")
     yield* Effect.logWarning(`no backend of '${server.id}' is reachable; disconnecting ${untrusted(loginStart.name)}`)

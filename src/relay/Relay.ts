@@ -148,7 +148,7 @@ export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOpt
     for (const socket of [client, backend]) {
       // A peer may already be gone (it hung up while we dialled): count it at once.
       if (socket.closed) onClose()
-      else socket.once("close", onClose)
+      else socket.on("close", onClose)
     }
     backend.resume()
     client.resume()
