@@ -12,7 +12,10 @@
  * reuse because the relay pauses the socket while a write of its bytes is pending.
  *
  * The buffer starts small, so an idle session costs little memory, and grows when a read fills
- * it (bulk traffic such as chunk loading), up to the 64 KiB Node itself reads at a time.
+ * it (bulk traffic such as chunk loading), up to the 64 KiB Node itself reads at a time. It goes
+ * back to the small size once the traffic is quiet again (a run of reads that each fill a
+ * sixteenth of it or less): every player loads chunks when joining, and without shrinking each
+ * session would then keep 64 KiB per direction for as long as it idles.
  */
 
 /** Same size Node uses for its own socket reads. */
@@ -23,6 +26,9 @@ const MAX_READ_BUFFER = 64 * 1024
  */
 const INITIAL_READ_BUFFER = 512
 const GROWTH = 4
+/** Reads in a row using at most 1/16 of a grown buffer before it is replaced by a small one. */
+export const QUIET_READS = 32
+const QUIET_SHARE = 16
 
 export interface ReadBuffer {
   /** Passed as `onread.buffer`: Node calls it for the buffer of the next read. */
@@ -33,18 +39,27 @@ export interface ReadBuffer {
 
 export const makeReadBuffer = (initial = INITIAL_READ_BUFFER): ReadBuffer => {
   let buffer = Buffer.allocUnsafeSlow(initial)
-  let grow = false
+  /** The size of the next buffer, when it must change. */
+  let resize = 0
+  let quiet = 0
   return {
     next: () => {
-      if (grow) {
-        grow = false
+      if (resize > 0) {
         // The old buffer may still back a pending write; it is simply left to the collector.
-        buffer = Buffer.allocUnsafeSlow(Math.min(MAX_READ_BUFFER, buffer.length * GROWTH))
+        buffer = Buffer.allocUnsafeSlow(resize)
+        resize = 0
       }
       return buffer
     },
     filled: (n) => {
-      if (n === buffer.length && buffer.length < MAX_READ_BUFFER) grow = true
+      if (n === buffer.length) {
+        quiet = 0
+        if (buffer.length < MAX_READ_BUFFER) resize = Math.min(MAX_READ_BUFFER, buffer.length * GROWTH)
+      } else if (buffer.length > initial && n * QUIET_SHARE <= buffer.length) {
+        if (++quiet >= QUIET_READS) (quiet = 0, resize = initial)
+      } else {
+        quiet = 0
+      }
     }
   }
 }
