@@ -107,6 +107,14 @@ const tryInOrder = <A>(
     return attempt(0)
   })
 
+/** `infrarust.backend.players` of a configured backend, found by the target object (config-owned). */
+const gauges = new WeakMap<BackendTarget, Metric.Gauge<number>>()
+const playersGauge = (server: LoadedServer, target: BackendTarget): Metric.Gauge<number> => {
+  let gauge = gauges.get(target)
+  if (gauge === undefined) gauges.set(target, (gauge = tagged(backendPlayers, attributes(server, target))))
+  return gauge
+}
+
 /**
  * What one login attempt counts against its backend (a connection from the dial on, a player
  * once it answered) and the finalizer that undoes it. Made at the top level: the finalizer lives
@@ -234,7 +242,7 @@ const make = (probe: Probe) =>
      */
     const countedDial = <A>(server: LoadedServer, dial: Dial<A>) => (target: BackendTarget) =>
       Effect.flatMap(Scope.Scope, (scope) => {
-        const count = attemptCount(open, tagged(backendPlayers, attributes(server, target)), target.text)
+        const count = attemptCount(open, playersGauge(server, target), target.text)
         // Registered before anything is counted, so an interruption in between cannot leak a count.
         return Effect.andThen(
           Scope.addFinalizer(scope, count.undo),

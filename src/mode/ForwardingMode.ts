@@ -18,7 +18,7 @@
  *    relay for zero_copy); the session-end line is logged with client, player, server, byte counts,
  *    duration and reason.
  */
-import { Clock, Effect, Exit, Option, Scope } from "effect"
+import { Clock, Effect, Exit, Option, References, Scope } from "effect"
 import { offlineUuid } from "../auth/OfflineUuid.ts"
 import type { LoadedServer } from "../config/ConfigLoader.ts"
 import { firstByteTimeoutOf, relayTimeoutsOf } from "../config/ServerConfig.ts"
@@ -27,6 +27,7 @@ import { Forwarding } from "../forwarding/Forwarding.ts"
 import { sessionEnded, settleOutcome } from "../observability/ConnectionReport.ts"
 import { untrusted } from "../observability/LogText.ts"
 import { SessionMeters } from "../observability/SessionMeters.ts"
+import { logsAt } from "../observability/FiberLogs.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
 import { IdleWatch } from "../relay/IdleWatch.ts"
@@ -49,18 +50,24 @@ import { isRefusal, preConnect } from "./ServerChoice.ts"
 
 /** The session-end log line, span attributes and metrics, whatever ended the relay. */
 const endSession = (server: LoadedServer, startedAt: number, options: RelayOptions, exit: Exit.Exit<RelayOutcome>) =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
+  Effect.withFiber((fiber) => {
+    const seconds = (fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() - startedAt) / 1000
     const reason: RelayEndReason | "shutdown" = Exit.isSuccess(exit) ? exit.value.reason : "shutdown"
     const { b2c, c2b } = Exit.isSuccess(exit) ? exit.value : options.meter.bytes()
-    yield* Effect.logInfo(`session ended c2b=${c2b} b2c=${b2c} duration=${((now - startedAt) / 1000).toFixed(1)}s reason=${reason}`)
-    yield* Effect.annotateCurrentSpan({
-      "proxy.bytes_c2b": c2b,
-      "proxy.bytes_b2c": b2c,
-      "proxy.end_reason": reason,
-      ...(/_(error|timeout)$/.test(reason) ? { "error.type": reason } : {})
-    })
-    yield* sessionEnded(server.id, { c2b, b2c, endReason: reason }, (now - startedAt) / 1000)
+    const ended = sessionEnded(server.id, { c2b, b2c, endReason: reason }, seconds)
+    const logged = logsAt(fiber, "Info")
+      ? Effect.andThen(Effect.logInfo(`session ended c2b=${c2b} b2c=${b2c} duration=${seconds.toFixed(1)}s reason=${reason}`), ended)
+      : ended
+    if (!fiber.getRef(References.TracerEnabled)) return logged
+    return Effect.andThen(
+      Effect.annotateCurrentSpan({
+        "proxy.bytes_c2b": c2b,
+        "proxy.bytes_b2c": b2c,
+        "proxy.end_reason": reason,
+        ...(/_(error|timeout)$/.test(reason) ? { "error.type": reason } : {})
+      }),
+      logged
+    )
   })
 
 /** The relay phase: one span for the whole session; the bytes themselves never touch Effect. */

@@ -14,7 +14,7 @@
  * the outcome reached, so a session cut by a restart still counts as `relayed`.
  */
 import { Cause, Clock, Context, Effect, Exit, type Fiber, Option, References } from "effect"
-import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, tagged, taggedEach } from "./Metrics.ts"
+import { backendConnectDuration, connectionsActive, connectionsTotal, handshakeDuration, sessionDuration, taggedBy, taggedEach } from "./Metrics.ts"
 
 const OUTCOMES = ["relayed", "status", "legacy_ping", "refused", "unknown_domain", "no_backend", "closed", "error"] as const
 export type ConnectionOutcome = typeof OUTCOMES[number]
@@ -58,7 +58,7 @@ export const sessionEnded = (server: string, summary: SessionSummary, seconds: n
   Effect.withFiberSucceed((fiber) => {
     const report = Context.getOrUndefined(fiber.context, CurrentConnection)
     if (report !== undefined) report.session = summary
-    tagged(sessionDuration, { server }).updateUnsafe(seconds, fiber.context)
+    durationOf(server).updateUnsafe(seconds, fiber.context)
   })
 
 /** Times a successful backend connect into `infrarust.backend.connect.duration` {server}. */
@@ -69,12 +69,14 @@ export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Eff
     const start = clock.currentTimeNanosUnsafe()
     return Effect.tap(dial, () =>
       Effect.withFiber((fiber) => {
-        tagged(backendConnectDuration, { server }).updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e9, fiber.context)
+        connectDurationOf(server).updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e9, fiber.context)
         return Effect.void
       }))
   })
 
 const outcomeCounters = taggedEach(connectionsTotal, "outcome", OUTCOMES)
+const durationOf = taggedBy(sessionDuration, "server")
+const connectDurationOf = taggedBy(backendConnectDuration, "server")
 
 const finalOutcome = (report: Report, exit: Exit.Exit<unknown, unknown>): ConnectionOutcome => {
   if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {

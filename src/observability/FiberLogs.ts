@@ -7,10 +7,17 @@
  * A connection's fiber ends with its scope, so there is nothing to restore: here the annotations
  * are set once, in one step, and go with the fiber.
  */
-import { Context, Effect, References } from "effect"
+import { Context, Effect, type Fiber, LogLevel, References } from "effect"
 
 export const annotateFiberLogs = (values: Readonly<Record<string, unknown>>): Effect.Effect<void> =>
   Effect.withFiberSucceed((fiber) => {
     const next = { ...fiber.getRef(References.CurrentLogAnnotations), ...values }
     fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, next))
   })
+
+/**
+ * Whether a line at `level` would be written by this fiber: a per-session line whose text costs
+ * something to build (numbers formatted, several fields) is built only then.
+ */
+export const logsAt = (fiber: Fiber.Fiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
+  !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level)

@@ -149,3 +149,23 @@ export const taggedEach = <M extends Metric.Metric<any, any>, const V extends st
   key: string,
   values: ReadonlyArray<V>
 ): Readonly<Record<V, M>> => Object.fromEntries(values.map((value) => [value, tagged(metric, { [key]: value })])) as Record<V, M>
+
+/**
+ * A metric tagged with one attribute whose values are not known up front (server ids, backend
+ * addresses): one map lookup by the value on the hot path, where {@link tagged} builds a key from
+ * the attribute object on every call. Values come from the configuration, so the map stays as
+ * small as it.
+ */
+export const taggedBy = <M extends Metric.Metric<any, any>>(
+  metric: M,
+  key: string,
+  /** Attributes every series of this lookup carries too (after `key`). */
+  fixed: Readonly<Record<string, string>> = {}
+): ((value: string) => M) => {
+  const byValue = new Map<string, M>()
+  return (value) => {
+    let found = byValue.get(value)
+    if (found === undefined) byValue.set(value, (found = tagged(metric, { [key]: value, ...fixed })))
+    return found
+  }
+}

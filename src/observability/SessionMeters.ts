@@ -7,7 +7,7 @@
  * long session shows up while it runs and the final count is exact.
  */
 import { Context, Duration, Effect, Layer, Metric, Scope } from "effect"
-import { bytesRelayed, tagged } from "./Metrics.ts"
+import { bytesRelayed, taggedBy } from "./Metrics.ts"
 
 /** What a relay exposes: its byte counts so far (see relay/Relay.ts `RelayMeter`). */
 export interface ByteMeter {
@@ -23,6 +23,10 @@ interface Live {
   c2b: number
   b2c: number
 }
+
+/** The two directions' counters of a server, found by its id (one map lookup per session). */
+const c2bOf = taggedBy(bytesRelayed, "server", { direction: "c2b" })
+const b2cOf = taggedBy(bytesRelayed, "server", { direction: "b2c" })
 
 const publishOne = (entry: Live): Effect.Effect<void> =>
   Effect.suspend(() => {
@@ -58,8 +62,8 @@ export class SessionMeters extends Context.Service<SessionMeters, {
             Effect.uninterruptible(Effect.suspend(() => {
               const entry: Live = {
                 meter,
-                c2bCounter: tagged(bytesRelayed, { server, direction: "c2b" }),
-                b2cCounter: tagged(bytesRelayed, { server, direction: "b2c" }),
+                c2bCounter: c2bOf(server),
+                b2cCounter: b2cOf(server),
                 c2b: 0,
                 b2c: 0
               }

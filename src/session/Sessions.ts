@@ -15,7 +15,7 @@
  * claim anyone's UUID in a login start.
  */
 import { Clock, Context, Effect, Fiber, Layer, Option, Scope } from "effect"
-import { playersOnline, tagged } from "../observability/Metrics.ts"
+import { playersOnline, taggedBy } from "../observability/Metrics.ts"
 import type { PlayerAction, SwitchOutcome } from "./PlayerAction.ts"
 import { localSessionIds, type SessionIds } from "./SessionIds.ts"
 import { backendOf, newSessionInfo, replacesOlder, type SessionInfo, type SessionInit, type SessionState, serverOf } from "./Session.ts"
@@ -51,6 +51,8 @@ export const bump = (map: Map<string, number>, key: string | undefined, delta: n
 }
 
 const nameKey = (name: string) => name.toLowerCase()
+
+const playersOnlineOf = taggedBy(playersOnline, "server")
 
 /** What a player replaced by a newer login of the same account reads (vanilla's words). */
 const REPLACED = "You logged in from another location"
@@ -132,7 +134,7 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
   }
   /** `infrarust.players.online` {server} follows the count, so it can never drift. */
   const publishPlayers = (server: string | undefined, context: Context.Context<never>) => {
-    if (server !== undefined) tagged(playersOnline, { server }).updateUnsafe(perServer.get(server) ?? 0, context)
+    if (server !== undefined) playersOnlineOf(server).updateUnsafe(perServer.get(server) ?? 0, context)
   }
   const full = (server: string | undefined, maxPlayers: number) =>
     server !== undefined && maxPlayers > 0 && (perServer.get(server) ?? 0) >= maxPlayers
