@@ -19,7 +19,7 @@ import { handshakeCompleted, settleOutcome } from "../observability/ConnectionRe
 import { untrusted } from "../observability/LogText.ts"
 import { traced } from "../observability/Tracing.ts"
 import { isEncodedBytes } from "../protocol/ByteWriter.ts"
-import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
+import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH, PING_REQUEST_PACKET_ID } from "../protocol/Status.ts"
 import { admitRate, admitToServer, countRejection, rateRefusal } from "../security/Admission.ts"
 import { refuseConnection } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
@@ -117,11 +117,21 @@ export const answerCached = (inbound: Inbound, cached: CachedReply, client: stri
 
 /** The pong for a ping already received, consuming it; undefined when none is complete yet (or it is not a ping). */
 const pingAtHand = (inbound: Inbound): Uint8Array | undefined => {
-  const r = decodeStatusServerbound(inbound.pending, 0)
+  const pending = inbound.pending
+  // The usual 10-byte frame: Ping Request and Pong Response share id and layout, so the pong is
+  // the ping's own bytes (nothing decoded or encoded). Anything else is decoded and re-encoded.
+  if (pending.length >= PING_FRAME_LENGTH && pending[0] === PING_FRAME_LENGTH - 1 && pending[1] === PING_REQUEST_PACKET_ID) {
+    inbound.pending = pending.subarray(PING_FRAME_LENGTH)
+    return pending.subarray(0, PING_FRAME_LENGTH)
+  }
+  const r = decodeStatusServerbound(pending, 0)
   if (r._tag !== "Done" || r.value._tag !== "PingRequest") return undefined
-  inbound.pending = inbound.pending.subarray(r.offset)
+  inbound.pending = pending.subarray(r.offset)
   return encodePongResponse(r.value.payload)
 }
+
+/** Length prefix (9), packet id, 8-byte payload. */
+const PING_FRAME_LENGTH = 10
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 

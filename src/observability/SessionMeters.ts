@@ -57,19 +57,23 @@ export class SessionMeters extends Context.Service<SessionMeters, {
       return SessionMeters.of({
         track: (server, meter) =>
           // On the scope itself (not `acquireRelease`): the release keeps no copy of the
-          // session fiber's context alive while the session runs.
-          Effect.flatMap(Scope.Scope, (scope) =>
-            Effect.uninterruptible(Effect.suspend(() => {
-              const entry: Live = {
-                meter,
-                c2bCounter: c2bOf(server),
-                b2cCounter: b2cOf(server),
-                c2b: 0,
-                b2c: 0
-              }
-              live.add(entry)
-              return Scope.addFinalizer(scope, Effect.andThen(Effect.sync(() => live.delete(entry)), publishOne(entry)))
-            }))),
+          // session fiber's context alive while the session runs. Registered before the entry
+          // exists, so no interruption can fall between the two.
+          Effect.flatMap(Scope.Scope, (scope) => {
+            let entry: Live | undefined
+            const release = Effect.suspend(() => {
+              if (entry === undefined) return Effect.void
+              live.delete(entry)
+              return publishOne(entry)
+            })
+            return Effect.andThen(
+              Scope.addFinalizer(scope, release),
+              Effect.sync(() => {
+                entry = { meter, c2bCounter: c2bOf(server), b2cCounter: b2cOf(server), c2b: 0, b2c: 0 }
+                live.add(entry)
+              })
+            )
+          }),
         publish
       })
     })

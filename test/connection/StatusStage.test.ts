@@ -50,6 +50,25 @@ describe("status stage", () => {
       assert.deepStrictEqual(JSON.parse(changed[0]!.json!).description, { text: "seen nowhere.example.com at 765" })
     }).pipe(Effect.provide(stageServices({}))))
 
+  it.live("a ping in an unusual frame (an overlong length prefix) still gets its payload back", () =>
+    Effect.gen(function*() {
+      const conn = memoryConnection()
+      conn.client.write(encodeStatusRequest())
+      const ping = encodePingRequest(-42n)
+      // The length 9 written in two bytes: legal VarInt, but not the 10-byte frame the pong copies.
+      conn.client.write(Uint8Array.of(0x89, 0x00, ...ping.subarray(1)))
+      const route = (yield* (yield* Router).resolve("nowhere.example.com")).route
+      yield* answerStatus(handshakeContext({ host: "nowhere.example.com", route, nextState: NextState.Status }), makeInbound(conn.socket))
+      conn.socket.destroy()
+      yield* Effect.promise(() => conn.ended)
+      const received = conn.received()
+      const first = decodeStatusClientbound(received, 0)
+      if (first._tag !== "Done") throw new Error("no status response")
+      const pong = decodeStatusClientbound(received, first.offset)
+      if (pong._tag !== "Done" || pong.value._tag !== "PongResponse") throw new Error("no pong")
+      assert.strictEqual(pong.value.payload, -42n)
+    }).pipe(Effect.provide(stageServices({}))))
+
   it.live("a rate-limited ping with no cached answer is closed without a reply", () =>
     Effect.gen(function*() {
       // The first ping spends the only token (an unknown domain: the proxy's own MOTD answers it).
