@@ -91,7 +91,7 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
     identity: "claimed",
     protocolVersion: ctx.protocolVersion,
     mode: routed.config.proxyMode
-  }, { _tag: "Connecting", server: routed.id }, routed.config.maxPlayers)
+  }, { _tag: "Connecting", server: routed.id }, routed.config.maxPlayers, undefined, "current")
   if (Option.isNone(opened)) return yield* Effect.as(refuseConnection(client.socket, yield* serverFull(routed)), undefined)
   const session = opened.value
 
@@ -118,7 +118,8 @@ const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: Clien
     return yield* Effect.as(refuseConnection(client.socket, refuse("Warn", `cannot build the handshake for '${server.id}': ${handshake.message}`, server.config.disconnectMessage)), undefined)
   }
 
-  // In the session's own scope: a forwarding session never changes backend, so it needs no leg.
+  // In the session's scope (the connection's): a forwarding session never changes backend, so it
+  // needs no leg.
   const link = yield* connectBackend(ctx, server).pipe(Scope.provide(session.scope), Effect.option)
   if (Option.isNone(link)) {
     yield* settleOutcome("no_backend")

@@ -21,7 +21,8 @@ import { type ActorSlot, Sessions } from "../session/Sessions.ts"
 export interface LiveSession {
   readonly info: SessionInfo
   readonly player: PlayerRef
-  readonly scope: Scope.Closeable
+  /** What lives as long as the session (its own scope, or the connection's: see `openSession`). */
+  readonly scope: Scope.Scope
   /** The state as this session last set it (the registry holds the same, maybe in another thread). */
   readonly state: () => SessionState
   /** Moves to `state` within `maxPlayers` of the server it then counts against; false when full. */
@@ -42,28 +43,38 @@ export const playerRef = (info: SessionInfo): PlayerRef => ({
   mode: info.mode
 })
 
-/** Registers the session in a new child of the current scope; None when its server is full. */
+/**
+ * Registers the session; None when its server is full. `scope`: "child" gives the session a new
+ * child of the current scope, which it can outlive parts of the connection with (intercepted
+ * modes fork into it); "current" uses the connection's own, for a session that ends exactly when
+ * the connection does (the forwarding modes: one scope less for every idle player).
+ */
 export const openSession = (
   init: SessionInit,
   state: SessionState,
   maxPlayers: number,
-  actor?: ActorSlot
+  actor?: ActorSlot,
+  scope: "child" | "current" = "child"
 ): Effect.Effect<Option.Option<LiveSession>, never, Sessions | Events | Scope.Scope> =>
   // Few steps (every login opens one): the services from the fiber, the scope forked in place.
   Effect.withFiber((fiber) => {
     const sessions = Context.getUnsafe(fiber.context, Sessions)
     const events = Context.getUnsafe(fiber.context, Events)
-    const scope = Scope.forkUnsafe(Context.getUnsafe(fiber.context, Scope.Scope))
-    return Effect.flatMap(Scope.provide(sessions.open(init, state, maxPlayers, actor), scope), (opened) =>
-      Option.isNone(opened)
-        ? Effect.as(Scope.close(scope, Exit.void), Option.none<LiveSession>())
-        : liveSession(opened.value, state, scope, sessions, events))
+    const current = Context.getUnsafe(fiber.context, Scope.Scope)
+    const own = scope === "child" ? Scope.forkUnsafe(current) : undefined
+    const inScope = own ?? current
+    return Effect.flatMap(Scope.provide(sessions.open(init, state, maxPlayers, actor), inScope), (opened) =>
+      Option.isSome(opened)
+        ? liveSession(opened.value, state, inScope, sessions, events)
+        : own === undefined
+        ? Effect.succeedNone
+        : Effect.as(Scope.close(own, Exit.void), Option.none<LiveSession>()))
   })
 
 const liveSession = (
   info: SessionInfo,
   state: SessionState,
-  scope: Scope.Closeable,
+  scope: Scope.Scope,
   sessions: Sessions["Service"],
   events: Events["Service"]
 ): Effect.Effect<Option.Option<LiveSession>> => {
