@@ -13,8 +13,8 @@
  *
  * The buffer starts small, so an idle session costs little memory, and grows when a read fills
  * it (bulk traffic such as chunk loading), up to the 64 KiB Node itself reads at a time. It goes
- * back to the small size once the traffic is quiet again (a run of reads that each fill a
- * sixteenth of it or less): every player loads chunks when joining, and without shrinking each
+ * back to the small size once the traffic is quiet again (a run of reads that would each have
+ * fit the small size): every player loads chunks when joining, and without shrinking each
  * session would then keep 64 KiB per direction for as long as it idles.
  */
 
@@ -26,9 +26,13 @@ const MAX_READ_BUFFER = 64 * 1024
  */
 const INITIAL_READ_BUFFER = 512
 const GROWTH = 4
-/** Reads in a row using at most 1/16 of a grown buffer before it is replaced by a small one. */
+/**
+ * Reads in a row that would have fit the first size before a grown buffer is replaced by one of
+ * that size. Only reads that small count: under bulk traffic (many connections sharing the
+ * link) reads of a few KiB are common, and shrinking on those would make every session regrow
+ * its buffer again and again.
+ */
 export const QUIET_READS = 32
-const QUIET_SHARE = 16
 
 export interface ReadBuffer {
   /** Passed as `onread.buffer`: Node calls it for the buffer of the next read. */
@@ -55,7 +59,7 @@ export const makeReadBuffer = (initial = INITIAL_READ_BUFFER): ReadBuffer => {
       if (n === buffer.length) {
         quiet = 0
         if (buffer.length < MAX_READ_BUFFER) resize = Math.min(MAX_READ_BUFFER, buffer.length * GROWTH)
-      } else if (buffer.length > initial && n * QUIET_SHARE <= buffer.length) {
+      } else if (buffer.length > initial && n <= initial) {
         if (++quiet >= QUIET_READS) (quiet = 0, resize = initial)
       } else {
         quiet = 0

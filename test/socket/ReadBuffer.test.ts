@@ -38,6 +38,13 @@ describe("ReadBuffer", () => {
     assert.strictEqual(rb.next().length, 2048)
   })
 
+  it("reads of a few KiB (bulk traffic shared by many connections) never shrink it", () => {
+    const rb = makeReadBuffer(512)
+    for (let i = 0; i < 5; i++) read(rb, (size) => size)
+    for (let i = 0; i < QUIET_READS * 4; i++) read(rb, () => 4096)
+    assert.strictEqual(rb.next().length, 65536)
+  })
+
   it("a buffer at its first size never shrinks", () => {
     const rb = makeReadBuffer(512)
     const first = rb.next()
