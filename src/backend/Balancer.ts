@@ -116,21 +116,25 @@ const playersGauge = (server: LoadedServer, target: BackendTarget): Metric.Gauge
 }
 
 /**
- * What one login attempt counts against its backend (a connection from the dial on, a player
- * once it answered) and the finalizer that undoes it. Made at the top level: the finalizer lives
- * as long as the session and keeps only this state, not the dial's closures.
+ * What one login attempt counts against its backend (a connection from the dial on, a login
+ * being connected while it dials, a player once it answered) and the finalizer that undoes it.
+ * Each step notes what it counted, so an interruption between two of them leaves nothing
+ * behind. Made at the top level: the finalizer lives as long as the session and keeps only this
+ * state, not the dial's closures.
  */
-const attemptCount = (open: Map<string, number>, gauge: Metric.Gauge<number>, backend: string) => {
+const attemptCount = (open: Map<string, number>, dialling: Map<string, number>, gauge: Metric.Gauge<number>, backend: string) => {
   let isOpen = false
+  let isDialling = false
   let isConnected = false
   return {
-    opened: () => {
-      isOpen = true
+    dialStarted: () => {
+      isOpen = isDialling = true
       bump(open, backend, 1)
+      bump(dialling, backend, 1)
     },
-    connected: (context: Context.Context<never>) => {
-      isConnected = true
-      gauge.modifyUnsafe(1, context)
+    dialEnded: (connected: boolean, context: Context.Context<never>) => {
+      if (isDialling) (isDialling = false, bump(dialling, backend, -1))
+      if (connected) (isConnected = true, gauge.modifyUnsafe(1, context))
     },
     undo: Effect.withFiber((fiber) => {
       if (isOpen) bump(open, backend, -1)
@@ -242,23 +246,18 @@ const make = (probe: Probe) =>
      */
     const countedDial = <A>(server: LoadedServer, dial: Dial<A>) => (target: BackendTarget) =>
       Effect.flatMap(Scope.Scope, (scope) => {
-        const count = attemptCount(open, playersGauge(server, target), target.text)
-        // Registered before anything is counted, so an interruption in between cannot leak a count.
+        const count = attemptCount(open, dialling, playersGauge(server, target), target.text)
+        // The finalizer and the exit hook are in place before anything is counted.
         return Effect.andThen(
           Scope.addFinalizer(scope, count.undo),
-          Effect.suspend(() => {
-            count.opened()
-            bump(dialling, target.text, 1)
-            return dial(target).pipe(
-              Effect.onExit((exit) =>
-                Effect.withFiber((fiber) => {
-                  bump(dialling, target.text, -1)
-                  if (exit._tag === "Success") count.connected(fiber.context)
-                  return Effect.void
-                })
-              )
-            )
-          })
+          Effect.onExit(
+            Effect.suspend(() => (count.dialStarted(), dial(target))),
+            (exit) =>
+              Effect.withFiber((fiber) => {
+                count.dialEnded(exit._tag === "Success", fiber.context)
+                return Effect.void
+              })
+          )
         )
       })
 
