@@ -8,6 +8,7 @@
  * `BackendConnectError` (reason "timeout"); DNS resolution counts against it, as in Infrarust.
  */
 import { Duration, Effect, Schema, Scope } from "effect"
+import { constVoid } from "effect/Function"
 import * as Net from "node:net"
 import { makeReadBuffer } from "../socket/ReadBuffer.ts"
 import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
@@ -87,7 +88,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           if (options.keepalive !== undefined) applyKeepalive(socket, options.keepalive)
           // Errors after this point belong to whoever uses the link (the relay listens for
           // them); until then, swallow them so an early reset cannot crash the process.
-          socket.on("error", ignore)
+          socket.on("error", constVoid)
           if (options.preamble !== undefined) socket.write(options.preamble)
           resume(Effect.succeed(link))
         }
@@ -101,7 +102,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           socket.off("connect", onConnect)
           socket.off("error", onError)
           // Timed out or interrupted: the scope destroys the socket; a late error is nobody's.
-          socket.on("error", ignore)
+          socket.on("error", constVoid)
         }
       }, options.connectTimeout, () =>
         Effect.fail(
@@ -115,11 +116,10 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
   })
 
 /**
- * Listeners and finalizers that stay for the whole session are made here, at the top level: a
- * closure made inside the dial would keep the dial's whole closure context (its timer, its
- * connect and error handlers) alive for as long as the session lasts.
+ * The finalizer (and the no-op error listener, `constVoid`) stay for the whole session, so they
+ * are not closures made inside the dial: those would keep the dial's whole closure context (its
+ * timer, its connect and error handlers) alive for as long as the session lasts.
  */
-const ignore = () => {}
 const destroyOf = (link: BackendLink) => Effect.sync(() => link.socket?.destroy())
 
 /** The socket, reading through `onread` into its own reused buffer and on to `link.onData`. */

@@ -12,6 +12,7 @@
  * Socket errors are swallowed from the first moment: a reset during the wait must not become an
  * unhandled 'error' event.
  */
+import { constVoid } from "effect/Function"
 import type * as Net from "node:net"
 import { firstFrameReady } from "./FirstFrame.ts"
 import type { Admission } from "./Listener.ts"
@@ -25,11 +26,9 @@ export interface GateSettings {
   readonly keyOf: (socket: Net.Socket) => string | undefined
 }
 
-const ignore = () => {}
-
 export const makeArrivalGate = (pending: PendingConnections, settings: () => GateSettings): Admission => ({
   admit: (socket, start) => {
-    socket.on("error", ignore)
+    socket.on("error", constVoid)
     const current = settings()
     const entry = pending.enter(socket, current.keyOf(socket), current.limits)
     let timer: NodeJS.Timeout | undefined

@@ -11,6 +11,7 @@
  * the fiber's Scope, so shutdown, timeouts and kicks are plain interruption and nothing leaks.
  */
 import { Cause, Clock, Context, Duration, Effect, Layer, LogLevel, Schedule, Scope, Stream, SubscriptionRef } from "effect"
+import { constVoid } from "effect/Function"
 import type * as Net from "node:net"
 import { ipv6Prefix } from "../address/Cidr.ts"
 import { endpointOf, lazyLocalEndpoint } from "../address/Endpoint.ts"
@@ -44,9 +45,6 @@ import { cachedStatusReply, type ShortcutServices } from "./StatusShortcut.ts"
 import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
-
-/** Module-level: a closure made in the connection would keep its whole frame alive for the session. */
-const ignore = () => {}
 
 /** How often the pending bounds' summary line may be written. */
 const PENDING_SUMMARY_INTERVAL = Duration.minutes(1)
@@ -125,7 +123,8 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         yield* Scope.addFinalizer(scope, Effect.sync(() => (pending.leave(entry), socket.destroy())))
         const leavePending = Effect.sync(() => pending.leave(entry))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
-        socket.on("error", ignore)
+        // `constVoid`, not a closure made here: that would keep this whole frame alive for the session.
+        socket.on("error", constVoid)
         const config = yield* SubscriptionRef.get(store.config)
         const peer = endpointOf(socket.remoteAddress, socket.remotePort)
         const inbound = makeInbound(socket, entry.held)

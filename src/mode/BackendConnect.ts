@@ -3,7 +3,8 @@
  * with the per-attempt connect timeout (`[timeouts] connect`, else `connect_timeout`), TCP
  * keepalive as on the player's leg, and the PROXY v2 header first when the server wants one. The
  * Balancer reports each attempt (health, metrics, the warning line) and counts the link against
- * its backend. The socket belongs to the caller's Scope: a session's backend leg.
+ * its backend. The socket belongs to the caller's Scope: a session's backend leg (intercepted
+ * modes) or the session's own scope (forwarding modes).
  */
 import { Context, Effect, Option, References, type Scope } from "effect"
 import { Balancer } from "../backend/Balancer.ts"

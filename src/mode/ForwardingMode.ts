@@ -9,7 +9,8 @@
  *    would let anyone in unauthenticated.
  * 3. A managed server that sleeps is started first; the login waits for it (LoginWake.ts).
  * 4. The Balancer's candidates are dialled in order with the per-attempt connect timeout, in the
- *    session's own scope; when none answers, the player sees `disconnect_message`.
+ *    session's scope (the connection's own: a forwarding session needs no leg); when none
+ *    answers, the player sees `disconnect_message`.
  * 5. The backend receives the PROXY v2 header first (`send_proxy_protocol`), then the handshake
  *    (rewritten per `domain_rewrite`), the login start and any bytes the client sent after it.
  *    A backend that closes or stays silent (`[timeouts] first_byte`) before its first answer
