@@ -122,27 +122,41 @@ const playersGauge = (server: LoadedServer, target: BackendTarget): Metric.Gauge
  * behind. Made at the top level: the finalizer lives as long as the session and keeps only this
  * state, not the dial's closures.
  */
-const attemptCount = (open: Map<string, number>, dialling: Map<string, number>, gauge: Metric.Gauge<number>, backend: string) => {
-  let isOpen = false
-  let isDialling = false
-  let isConnected = false
-  return {
-    dialStarted: () => {
-      isOpen = isDialling = true
-      bump(open, backend, 1)
-      bump(dialling, backend, 1)
-    },
-    dialEnded: (connected: boolean, context: Context.Context<never>) => {
-      if (isDialling) (isDialling = false, bump(dialling, backend, -1))
-      if (connected) (isConnected = true, gauge.modifyUnsafe(1, context))
-    },
-    undo: Effect.withFiber((fiber) => {
-      if (isOpen) bump(open, backend, -1)
-      if (isConnected) gauge.modifyUnsafe(-1, fiber.context)
-      return Effect.void
-    })
+class AttemptCount {
+  private isOpen = false
+  private isDialling = false
+  private isConnected = false
+  private readonly open: Map<string, number>
+  private readonly dialling: Map<string, number>
+  private readonly gauge: Metric.Gauge<number>
+  private readonly backend: string
+
+  constructor(open: Map<string, number>, dialling: Map<string, number>, gauge: Metric.Gauge<number>, backend: string) {
+    this.open = open
+    this.dialling = dialling
+    this.gauge = gauge
+    this.backend = backend
+  }
+
+  dialStarted(): void {
+    this.isOpen = this.isDialling = true
+    bump(this.open, this.backend, 1)
+    bump(this.dialling, this.backend, 1)
+  }
+
+  dialEnded(connected: boolean, context: Context.Context<never>): void {
+    if (this.isDialling) (this.isDialling = false, bump(this.dialling, this.backend, -1))
+    if (connected) (this.isConnected = true, this.gauge.modifyUnsafe(1, context))
+  }
+
+  undo(context: Context.Context<never>): void {
+    if (this.isOpen) bump(this.open, this.backend, -1)
+    if (this.isConnected) this.gauge.modifyUnsafe(-1, context)
   }
 }
+
+/** The attempt's finalizer: the Effect is made when it runs, not kept for the whole session. */
+const undoOf = (count: AttemptCount) => () => Effect.withFiber((fiber) => (count.undo(fiber.context), Effect.void))
 
 const make = (probe: Probe) =>
   Effect.gen(function*() {
@@ -246,10 +260,10 @@ const make = (probe: Probe) =>
      */
     const countedDial = <A>(server: LoadedServer, dial: Dial<A>) => (target: BackendTarget) =>
       Effect.flatMap(Scope.Scope, (scope) => {
-        const count = attemptCount(open, dialling, playersGauge(server, target), target.text)
+        const count = new AttemptCount(open, dialling, playersGauge(server, target), target.text)
         // The finalizer and the exit hook are in place before anything is counted.
         return Effect.andThen(
-          Scope.addFinalizer(scope, count.undo),
+          Scope.addFinalizerExit(scope, undoOf(count)),
           Effect.onExit(
             Effect.suspend(() => (count.dialStarted(), dial(target))),
             (exit) =>

@@ -39,7 +39,7 @@ import { answerLegacyPing } from "./LegacyStage.ts"
 import { acceptLogin } from "./LoginStage.ts"
 import { type GateSettings, makeArrivalGate } from "./ArrivalGate.ts"
 import type { Admission } from "./Listener.ts"
-import { describePendingCounts, PendingConnections } from "./PendingConnections.ts"
+import { describePendingCounts, PendingConnections, type PendingEntry } from "./PendingConnections.ts"
 import { answerCached, answerStatus } from "./StatusStage.ts"
 import { cachedStatusReply, type ShortcutServices } from "./StatusShortcut.ts"
 import { annotateFiberLogs } from "../observability/FiberLogs.ts"
@@ -120,7 +120,7 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const entry = pending.entryOf(socket) ??
           pending.enter(socket, settings.keyOf(socket), settings.limits)
         // One finalizer for both: the pending slot is left (if the stages have not), then the socket closed.
-        yield* Scope.addFinalizer(scope, Effect.sync(() => (pending.leave(entry), socket.destroy())))
+        yield* Scope.addFinalizerExit(scope, leaveAndClose(pending, entry, socket))
         const leavePending = Effect.sync(() => pending.leave(entry))
         // Stages attach their own listeners; this one only keeps a reset from being unhandled.
         // `constVoid`, not a closure made here: that would keep this whole frame alive for the session.
@@ -175,6 +175,13 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
     })
   )
 }
+
+/**
+ * The connection's last finalizer, made outside the connection's frame so that it keeps only
+ * these three alive for the session; as a function, its Effect is built only when it runs.
+ */
+const leaveAndClose = (pending: PendingConnections, entry: PendingEntry, socket: Net.Socket) => () =>
+  Effect.sync(() => (pending.leave(entry), socket.destroy()))
 
 type ServicesOfConnection =
   | ProxyModes

@@ -102,9 +102,9 @@ const liveSession = (
   }
   // Added after the registration, so it runs before the entry is removed.
   return Effect.as(
-    Scope.addFinalizer(
+    Scope.addFinalizerExit(
       scope,
-      Effect.suspend(() => (hasJoined ? events.fire({ _tag: "Disconnect", player, lastServer }, undefined) : Effect.void))
+      () => (hasJoined ? events.fire({ _tag: "Disconnect", player, lastServer }, undefined) : Effect.void)
     ),
     Option.some(session)
   )

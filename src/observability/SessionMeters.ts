@@ -61,13 +61,14 @@ export class SessionMeters extends Context.Service<SessionMeters, {
           // exists, so no interruption can fall between the two.
           Effect.flatMap(Scope.Scope, (scope) => {
             let entry: Live | undefined
-            const release = Effect.suspend(() => {
-              if (entry === undefined) return Effect.void
-              live.delete(entry)
-              return publishOne(entry)
-            })
+            const release = () =>
+              Effect.suspend(() => {
+                if (entry === undefined) return Effect.void
+                live.delete(entry)
+                return publishOne(entry)
+              })
             return Effect.andThen(
-              Scope.addFinalizer(scope, release),
+              Scope.addFinalizerExit(scope, release),
               Effect.sync(() => {
                 entry = { meter, c2bCounter: c2bOf(server), b2cCounter: b2cOf(server), c2b: 0, b2c: 0 }
                 live.add(entry)

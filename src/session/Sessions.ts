@@ -186,7 +186,7 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
       // The removal is registered before the entry exists, so no interruption can fall between
       // them; on the scope itself (not `acquireRelease`), it keeps no copy of the registering
       // fiber's context alive for the whole session.
-      const removal = Scope.addFinalizer(scope, Effect.suspend(() => (id === undefined ? Effect.void : remove(id))))
+      const removal = Scope.addFinalizerExit(scope, () => (id === undefined ? Effect.void : remove(id)))
       return Effect.andThen(
         removal,
         Effect.withFiber((fiber) => {
