@@ -10,7 +10,7 @@
 import { Duration, Effect, Schema, Scope } from "effect"
 import { constVoid } from "effect/Function"
 import * as Net from "node:net"
-import { makeReadBuffer } from "../socket/ReadBuffer.ts"
+import { attachReads, onreadOption, ReadBuffer } from "../socket/ReadBuffer.ts"
 import { applyKeepalive, type KeepaliveSettings } from "../socket/TcpKeepalive.ts"
 import { type BackendLink, pauseUntilTaken } from "../socket/BackendLink.ts"
 import { callbackWithin } from "../socket/Deadline.ts"
@@ -79,7 +79,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
     // itself, not `acquireRelease`: it then holds no copy of the fiber's context for the hours
     // a session lasts.
     return Effect.andThen(
-      Scope.addFinalizer(scope, destroyOf(link)),
+      Scope.addFinalizerExit(scope, destroyOf(link)),
       callbackWithin<BackendLink, BackendConnectError, never, BackendConnectError>((resume) => {
         const socket = connectSocket(options, link)
         link.socket = socket
@@ -120,22 +120,13 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
  * are not closures made inside the dial: those would keep the dial's whole closure context (its
  * timer, its connect and error handlers) alive for as long as the session lasts.
  */
-const destroyOf = (link: BackendLink) => Effect.sync(() => link.socket?.destroy())
+const destroyOf = (link: BackendLink) => () => Effect.sync(() => link.socket?.destroy())
 
 /** The socket, reading through `onread` into its own reused buffer and on to `link.onData`. */
 const connectSocket = (options: DialOptions, link: BackendLink): Net.Socket => {
-  const reads = makeReadBuffer()
-  return Net.connect({
-    host: options.host,
-    port: options.port,
-    noDelay: true,
-    allowHalfOpen: true,
-    onread: {
-      buffer: reads.next,
-      callback: (n, buf) => {
-        reads.filled(n)
-        return link.onData(n, buf as Buffer)
-      }
-    }
-  })
+  const reads = new ReadBuffer(link)
+  return attachReads(
+    Net.connect({ host: options.host, port: options.port, noDelay: true, allowHalfOpen: true, onread: onreadOption(reads) }),
+    reads
+  )
 }

@@ -20,6 +20,8 @@ const IDLE_TICK = Duration.millis(250)
 export class IdleWatch extends Context.Service<IdleWatch, {
   /** Registers `w`; the returned function unregisters it (idempotent). */
   readonly add: (w: Watched) => () => void
+  /** Unregisters `w` (idempotent): for a holder that keeps `w` rather than a function per registration. */
+  readonly remove: (w: Watched) => void
 }>()("infrarust/relay/IdleWatch") {
   static readonly layer = Layer.effect(
     IdleWatch,
@@ -37,6 +39,9 @@ export class IdleWatch extends Context.Service<IdleWatch, {
           return () => {
             watched.delete(w)
           }
+        },
+        remove: (w) => {
+          watched.delete(w)
         }
       })
     })

@@ -6,8 +6,8 @@
  * - backend → client (the heavy direction) arrives through `onread` into the socket's own
  *   reused buffer (ReadBuffer.ts) and is written straight to the client; when the client cannot take it at once the
  *   backend is paused until the write completes, so a slow player never grows our memory;
- * - client → backend the same way, after the player's socket is adopted by one Node creates
- *   with `onread` (ClientIntake.ts; Node's `pipe` where that is not possible).
+ * - client → backend the same way, once the player's socket reads through `onread` as well
+ *   (ClientIntake.ts; Node's `pipe` where that is not possible).
  * Effect owns only the lifecycle: the relay is one `Effect.callback` that completes when both
  * sockets have closed and destroys both when interrupted (shutdown, kick, timeout).
  *
@@ -62,145 +62,221 @@ export interface RelayOptions {
 }
 
 export const relay = (accepted: Net.Socket, link: BackendLink, options: RelayOptions): Effect.Effect<RelayOutcome> =>
-  Effect.callback<RelayOutcome>((resume) => {
-    const backend = link.socket
-    let reason: RelayEndReason | undefined
-    let closed = 0
-    let backendPaused = false
-    let clientPaused = false
+  Effect.callback<RelayOutcome>((resume) => Effect.sync(new ForwardRelay(accepted, link, options, resume).stop))
 
-    const end = (why: RelayEndReason) => {
-      if (reason === undefined) reason = why
-    }
+/** The relay a socket belongs to, for the listeners every relay shares. */
+const RELAY = Symbol("infrarust.relay")
+type Relayed = Net.Socket & { [RELAY]: ForwardRelay }
+const relayOf = (socket: Net.Socket): ForwardRelay => (socket as Relayed)[RELAY]
 
+// The sockets' listeners are the same functions for every relay (Node calls them with the socket
+// as `this`): an idle session keeps no closure per listener.
+function onBackendEnd(this: Net.Socket) {
+  relayOf(this).backendEnded()
+}
+function onClientEnd(this: Net.Socket) {
+  relayOf(this).clientEnded()
+}
+function onClientError(this: Net.Socket) {
+  relayOf(this).fail("client_error")
+}
+function onBackendError(this: Net.Socket) {
+  relayOf(this).fail("backend_error")
+}
+function onSocketClose(this: Net.Socket) {
+  relayOf(this).socketClosed()
+}
+
+/**
+ * One running relay: its state in fields, so that an idle session holds one object and the few
+ * functions Node must be given per socket (the reads and the write callbacks), not a closure per
+ * listener and a context for each.
+ */
+class ForwardRelay implements TimeoutSink {
+  private readonly backend: Net.Socket
+  private readonly client: Net.Socket
+  private readonly adopted: boolean
+  private readonly b2cStart: number
+  private readonly watch: PairWatch
+  private reason: RelayEndReason | undefined = undefined
+  private closed = 0
+  private backendPaused = false
+  private clientPaused = false
+  private readonly link: BackendLink
+  private readonly options: RelayOptions
+  private readonly resume: (effect: Effect.Effect<RelayOutcome>) => void
+
+  constructor(accepted: Net.Socket, link: BackendLink, options: RelayOptions, resume: (effect: Effect.Effect<RelayOutcome>) => void) {
+    this.link = link
+    this.options = options
+    this.resume = resume
+    const backend = (this.backend = link.socket)
     // client → backend through its own read buffer as well (ClientIntake.ts), when the
     // player's socket can be adopted; otherwise Node's pipe (one buffer per read).
-    const onBackendWritten = () => {
-      if (clientPaused && backend.writableLength === 0) {
-        clientPaused = false
-        client.resume()
-      }
-    }
-    const adopted = adoptWithOnread(accepted, (n, buf) => {
-      backend.write(buf.subarray(0, n), onBackendWritten)
-      if (backend.writableLength === 0) return true
-      // Node now holds `buf` until the write completes: the client may not read into it again.
-      clientPaused = true
-      return false
-    })
-    const client = adopted?.socket ?? accepted
-    // Bytes written to the player before the relay are not the session's; an adopted socket
-    // starts counting from zero.
-    const b2cStart = (adopted === undefined ? accepted.bytesWritten : 0) - (options.sentBefore ?? 0)
-    options.meter.bytes = () => ({
-      c2b: backend.bytesWritten - link.headerBytes,
-      b2c: client.bytesWritten - b2cStart
-    })
-
-    const fail = (why: RelayEndReason) => {
-      end(why)
-      client.destroy()
-      backend.destroy()
-    }
-
+    const adopted = adoptWithOnread(accepted, this.fromClient)
+    this.adopted = adopted !== undefined
+    const client = (this.client = adopted?.socket ?? accepted)
+    // Bytes written to the player before the relay are not the session's (a socket made by the
+    // adoption starts counting from zero, one switched in place does not).
+    this.b2cStart = client.bytesWritten - (options.sentBefore ?? 0)
+    options.meter.bytes = this.bytes
     // backend → client through the backend socket's own read buffer (see ReadBuffer.ts).
-    const onClientWritten = () => {
-      if (backendPaused && client.writableLength === 0) {
-        backendPaused = false
-        backend.resume()
-      }
-    }
-    link.onData = (n, buf) => {
-      client.write(buf.subarray(0, n), onClientWritten)
-      if (client.writableLength === 0) return true
-      // The kernel did not take it all: Node holds `buf` (the backend's own read buffer) until
-      // the write completes, so the backend is paused and cannot read into it meanwhile.
-      backendPaused = true
-      return false
-    }
-    backend.on("end", () => {
-      end("backend_closed")
-      client.end()
-    })
-
-    client.on("end", () => {
-      end("client_closed")
-      if (adopted !== undefined) backend.end()
-    })
+    link.onData = this.fromBackend
+    ;(backend as Relayed)[RELAY] = this
+    ;(client as Relayed)[RELAY] = this
+    backend.on("end", onBackendEnd)
+    client.on("end", onClientEnd)
     if (adopted === undefined) {
       // pipe ends the backend's write half when the client ends.
       client.pipe(backend)
     } else {
       for (const chunk of adopted.buffered) backend.write(chunk)
     }
-
-    client.on("error", () => fail("client_error"))
-    backend.on("error", () => fail("backend_error"))
-
-    const watched: Watched = makeWatched(client, backend, options, fail)
-    const unwatch = options.idleWatch.add(watched)
-
-    const onClose = () => {
-      if (++closed < 2) return
-      unwatch()
-      resume(Effect.succeed({ ...options.meter.bytes(), reason: reason ?? "client_closed" }))
-    }
+    client.on("error", onClientError)
+    backend.on("error", onBackendError)
+    this.watch = new PairWatch(client, backend, options, this)
+    options.idleWatch.add(this.watch)
     for (const socket of [client, backend]) {
       // A peer may already be gone (it hung up while we dialled): count it at once.
-      if (socket.closed) onClose()
-      else socket.on("close", onClose)
+      if (socket.closed) this.socketClosed()
+      else socket.on("close", onSocketClose)
     }
     backend.resume()
     client.resume()
+  }
 
-    return Effect.sync(() => {
-      unwatch()
-      client.destroy()
-      backend.destroy()
-    })
+  private end(why: RelayEndReason): void {
+    if (this.reason === undefined) this.reason = why
+  }
+
+  private readonly fromClient = (n: number, buf: Buffer): boolean => {
+    const backend = this.backend
+    backend.write(buf.subarray(0, n), this.onBackendWritten)
+    if (backend.writableLength === 0) return true
+    // Node now holds `buf` until the write completes: the client may not read into it again.
+    this.clientPaused = true
+    return false
+  }
+
+  private readonly onBackendWritten = (): void => {
+    if (this.clientPaused && this.backend.writableLength === 0) {
+      this.clientPaused = false
+      this.client.resume()
+    }
+  }
+
+  private readonly fromBackend = (n: number, buf: Buffer): boolean => {
+    const client = this.client
+    client.write(buf.subarray(0, n), this.onClientWritten)
+    if (client.writableLength === 0) return true
+    // The kernel did not take it all: Node holds `buf` (the backend's own read buffer) until
+    // the write completes, so the backend is paused and cannot read into it meanwhile.
+    this.backendPaused = true
+    return false
+  }
+
+  private readonly onClientWritten = (): void => {
+    if (this.backendPaused && this.client.writableLength === 0) {
+      this.backendPaused = false
+      this.backend.resume()
+    }
+  }
+
+  private readonly bytes = () => ({
+    c2b: this.backend.bytesWritten - this.link.headerBytes,
+    b2c: this.client.bytesWritten - this.b2cStart
   })
+
+  backendEnded(): void {
+    this.end("backend_closed")
+    this.client.end()
+  }
+
+  clientEnded(): void {
+    this.end("client_closed")
+    if (this.adopted) this.backend.end()
+  }
+
+  fail(why: RelayEndReason): void {
+    this.end(why)
+    this.client.destroy()
+    this.backend.destroy()
+  }
+
+  timedOut(why: "read_timeout" | "write_timeout"): void {
+    this.fail(why)
+  }
+
+  socketClosed(): void {
+    if (++this.closed < 2) return
+    this.options.idleWatch.remove(this.watch)
+    this.resume(Effect.succeed({ ...this.options.meter.bytes(), reason: this.reason ?? "client_closed" }))
+  }
+
+  /** Interrupted (shutdown, kick, timeout of the session): both sockets go at once. */
+  readonly stop = (): void => {
+    this.options.idleWatch.remove(this.watch)
+    this.client.destroy()
+    this.backend.destroy()
+  }
+}
+
+/** Who is told when a watched pair stops moving. */
+export interface TimeoutSink {
+  timedOut(why: "read_timeout" | "write_timeout"): void
+}
 
 /**
  * Idle detection without per-chunk work: the watch samples the sockets' byte counters every
  * tick and compares them with the last sample. (The intercepted modes' session loop uses it too.)
  */
-export const makeWatched = (
-  client: Net.Socket,
-  backend: Net.Socket,
-  options: Pick<RelayOptions, "readTimeoutMs" | "writeTimeoutMs">,
-  fail: (why: "read_timeout" | "write_timeout") => void
-): Watched => {
-  let clientRead = client.bytesRead
-  let backendRead = backend.bytesRead
-  let clientWritten = client.bytesWritten
-  let backendWritten = backend.bytesWritten
-  let lastClientRead = 0
-  let lastBackendRead = 0
-  let lastClientWrite = 0
-  let lastBackendWrite = 0
-  return {
-    start: (now) => {
-      lastClientRead = lastBackendRead = lastClientWrite = lastBackendWrite = now
-    },
-    check: (now) => {
-      if (client.bytesRead !== clientRead) (clientRead = client.bytesRead, lastClientRead = now)
-      if (backend.bytesRead !== backendRead) (backendRead = backend.bytesRead, lastBackendRead = now)
-      // Write progress: pending bytes that do not shrink mean the peer is not reading.
-      if (client.writableLength === 0 || client.bytesWritten !== clientWritten) {
-        clientWritten = client.bytesWritten
-        lastClientWrite = now
-      }
-      if (backend.writableLength === 0 || backend.bytesWritten !== backendWritten) {
-        backendWritten = backend.bytesWritten
-        lastBackendWrite = now
-      }
-      if (now - lastClientRead >= options.readTimeoutMs || now - lastBackendRead >= options.readTimeoutMs) {
-        fail("read_timeout")
-      } else if (
-        now - lastClientWrite >= options.writeTimeoutMs || now - lastBackendWrite >= options.writeTimeoutMs
-      ) {
-        fail("write_timeout")
-      }
+export class PairWatch implements Watched {
+  private clientRead: number
+  private backendRead: number
+  private clientWritten: number
+  private backendWritten: number
+  private lastClientRead = 0
+  private lastBackendRead = 0
+  private lastClientWrite = 0
+  private lastBackendWrite = 0
+  private readonly client: Net.Socket
+  private readonly backend: Net.Socket
+  private readonly limits: Pick<RelayOptions, "readTimeoutMs" | "writeTimeoutMs">
+  private readonly sink: TimeoutSink
+
+  constructor(client: Net.Socket, backend: Net.Socket, limits: Pick<RelayOptions, "readTimeoutMs" | "writeTimeoutMs">, sink: TimeoutSink) {
+    this.client = client
+    this.backend = backend
+    this.limits = limits
+    this.sink = sink
+    this.clientRead = client.bytesRead
+    this.backendRead = backend.bytesRead
+    this.clientWritten = client.bytesWritten
+    this.backendWritten = backend.bytesWritten
+  }
+
+  start(now: number): void {
+    this.lastClientRead = this.lastBackendRead = this.lastClientWrite = this.lastBackendWrite = now
+  }
+
+  check(now: number): void {
+    const { backend, client } = this
+    if (client.bytesRead !== this.clientRead) (this.clientRead = client.bytesRead, this.lastClientRead = now)
+    if (backend.bytesRead !== this.backendRead) (this.backendRead = backend.bytesRead, this.lastBackendRead = now)
+    // Write progress: pending bytes that do not shrink mean the peer is not reading.
+    if (client.writableLength === 0 || client.bytesWritten !== this.clientWritten) {
+      this.clientWritten = client.bytesWritten
+      this.lastClientWrite = now
+    }
+    if (backend.writableLength === 0 || backend.bytesWritten !== this.backendWritten) {
+      this.backendWritten = backend.bytesWritten
+      this.lastBackendWrite = now
+    }
+    const { readTimeoutMs, writeTimeoutMs } = this.limits
+    if (now - this.lastClientRead >= readTimeoutMs || now - this.lastBackendRead >= readTimeoutMs) {
+      this.sink.timedOut("read_timeout")
+    } else if (now - this.lastClientWrite >= writeTimeoutMs || now - this.lastBackendWrite >= writeTimeoutMs) {
+      this.sink.timedOut("write_timeout")
     }
   }
 }

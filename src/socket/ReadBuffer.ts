@@ -17,6 +17,7 @@
  * fit the small size): every player loads chunks when joining, and without shrinking each
  * session would then keep 64 KiB per direction for as long as it idles.
  */
+import type * as Net from "node:net"
 
 /** Same size Node uses for its own socket reads. */
 const MAX_READ_BUFFER = 64 * 1024
@@ -34,36 +35,74 @@ const GROWTH = 4
  */
 export const QUIET_READS = 32
 
-export interface ReadBuffer {
-  /** Passed as `onread.buffer`: Node calls it for the buffer of the next read. */
-  readonly next: () => Buffer
-  /** Call from the `onread` callback with the bytes read: a full buffer makes the next one larger. */
-  readonly filled: (n: number) => void
+/** Where a socket's reads go: `onData` is read at every call, so its holder may swap it. */
+export interface ReadSink {
+  onData: (n: number, buf: Buffer) => boolean
 }
 
-export const makeReadBuffer = (initial = INITIAL_READ_BUFFER): ReadBuffer => {
-  let buffer = Buffer.allocUnsafeSlow(initial)
+export class ReadBuffer {
+  private buffer: Buffer
   /** The size of the next buffer, when it must change. */
-  let resize = 0
-  let quiet = 0
-  return {
-    next: () => {
-      if (resize > 0) {
-        // The old buffer may still back a pending write; it is simply left to the collector.
-        buffer = Buffer.allocUnsafeSlow(resize)
-        resize = 0
-      }
-      return buffer
-    },
-    filled: (n) => {
-      if (n === buffer.length) {
-        quiet = 0
-        if (buffer.length < MAX_READ_BUFFER) resize = Math.min(MAX_READ_BUFFER, buffer.length * GROWTH)
-      } else if (buffer.length > initial && n <= initial) {
-        if (++quiet >= QUIET_READS) (quiet = 0, resize = initial)
-      } else {
-        quiet = 0
-      }
+  private resize = 0
+  private quiet = 0
+  /**
+   * Passed as `onread.buffer`. Node calls it without a receiver, so it is the one function made
+   * per socket (bound here); everything else is shared by every socket (see {@link readInto}).
+   */
+  readonly next: () => Buffer
+
+  readonly sink: ReadSink
+  private readonly initial: number
+
+  constructor(sink: ReadSink, initial = INITIAL_READ_BUFFER) {
+    this.sink = sink
+    this.initial = initial
+    this.buffer = Buffer.allocUnsafeSlow(initial)
+    this.next = this.take.bind(this)
+  }
+
+  private take(): Buffer {
+    if (this.resize > 0) {
+      // The old buffer may still back a pending write; it is simply left to the collector.
+      this.buffer = Buffer.allocUnsafeSlow(this.resize)
+      this.resize = 0
+    }
+    return this.buffer
+  }
+
+  /** Called with the bytes of each read: a full buffer makes the next one larger. */
+  filled(n: number): void {
+    const size = this.buffer.length
+    if (n === size) {
+      this.quiet = 0
+      if (size < MAX_READ_BUFFER) this.resize = Math.min(MAX_READ_BUFFER, size * GROWTH)
+    } else if (size > this.initial && n <= this.initial) {
+      if (++this.quiet >= QUIET_READS) (this.quiet = 0, this.resize = this.initial)
+    } else {
+      this.quiet = 0
     }
   }
+}
+
+/** The socket's own ReadBuffer, where the shared `onread` callback finds it. */
+const READS = Symbol("infrarust.readBuffer")
+type Reading = Net.Socket & { [READS]: ReadBuffer }
+
+/**
+ * The `onread.callback` of every relayed socket: Node calls it as a method of the socket, so
+ * one function serves all of them and an idle session keeps no closure per socket for it.
+ */
+function readInto(this: Net.Socket, n: number, buf: Uint8Array): boolean {
+  const reads = (this as Reading)[READS]
+  reads.filled(n)
+  return reads.sink.onData(n, buf as Buffer)
+}
+
+/** The `onread` option that reads into `reads`; call {@link attachReads} on the socket it makes. */
+export const onreadOption = (reads: ReadBuffer) => ({ buffer: reads.next, callback: readInto })
+
+/** Lets the shared callback find the socket's buffer: before the socket's first read. */
+export const attachReads = <S extends Net.Socket>(socket: S, reads: ReadBuffer): S => {
+  ;(socket as unknown as Reading)[READS] = reads
+  return socket
 }

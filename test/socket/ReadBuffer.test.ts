@@ -3,10 +3,13 @@
  * quiet run, so a session that loaded chunks once does not keep 64 KiB per direction.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { makeReadBuffer, QUIET_READS } from "../../src/socket/ReadBuffer.ts"
+import { QUIET_READS, ReadBuffer } from "../../src/socket/ReadBuffer.ts"
+
+const sink = { onData: () => true }
+const makeReadBuffer = (initial: number) => new ReadBuffer(sink, initial)
 
 /** Node's side of `onread`: take the buffer, read `n` bytes into it, report them. */
-const read = (rb: ReturnType<typeof makeReadBuffer>, n: (size: number) => number) => {
+const read = (rb: ReadBuffer, n: (size: number) => number) => {
   const buf = rb.next()
   rb.filled(n(buf.length))
   return buf

@@ -3,8 +3,9 @@
  * reads go into one reused buffer too, and fed first with what the login stages read but did
  * not consume. Where the socket cannot be adopted, its 'data' events feed the same handler.
  *
- * The adopted socket belongs to the connection's scope (the connection's own finalizer only
- * destroys the empty shell left behind), and closing it politely is {@link closeLeg}.
+ * The socket belongs to the connection's scope (usually it is the accepted socket itself,
+ * switched over in place; a new one made by the adoption is closed there too), and closing it
+ * politely is {@link closeLeg}.
  */
 import { type Duration, Effect, Scope } from "effect"
 import { adoptWithOnread } from "../../relay/ClientIntake.ts"
@@ -29,9 +30,12 @@ export const clientLeg = (link: ClientLink): Effect.Effect<PacketLeg, never, Sco
     if (adopted !== undefined) {
       leg.socket = adopted.socket
       buffered = adopted.buffered
-      adopted.socket.on("error", () => {})
-      // The pause the handler asks for by returning false is the socket's own.
-      yield* Scope.addFinalizer(scope, Effect.sync(() => adopted.socket.destroy()))
+      // The pause the handler asks for by returning false is the socket's own. A new socket
+      // (the original left as a shell) is closed with the connection's scope like the original.
+      if (adopted.socket !== original) {
+        adopted.socket.on("error", () => {})
+        yield* Scope.addFinalizer(scope, Effect.sync(() => adopted.socket.destroy()))
+      }
     } else {
       original.on("data", (chunk: Buffer) => {
         if (!leg.onChunk(chunk.length, chunk)) original.pause()

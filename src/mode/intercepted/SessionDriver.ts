@@ -25,7 +25,7 @@ import type { PacketTable } from "../../protocol/PacketIds.ts"
 import { isProtocolError } from "../../protocol/ProtocolError.ts"
 import { encodeDisconnect, encodeSystemText, encodeTitle, type OutPacket, type Text } from "../../protocol/TextPackets.ts"
 import type { IdleWatch } from "../../relay/IdleWatch.ts"
-import { makeWatched } from "../../relay/Relay.ts"
+import { PairWatch } from "../../relay/Relay.ts"
 import type { PlayerAction, SwitchOutcome } from "../../session/PlayerAction.ts"
 import { resumeReading } from "../../socket/ResumeReading.ts"
 import type { ActorSlot } from "../../session/Sessions.ts"
@@ -130,7 +130,7 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
         return false
       }
       unwatch()
-      unwatch = o.idleWatch.add(makeWatched(client.socket, leg.socket, o.timeouts, (why) => pumps.end({ reason: why })))
+      unwatch = o.idleWatch.add(new PairWatch(client.socket, leg.socket, o.timeouts, { timedOut: (why) => pumps.end({ reason: why }) }))
       return () => {
         leg.socket.off("end", gone)
         leg.socket.off("close", gone)
