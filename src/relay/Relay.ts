@@ -149,37 +149,21 @@ class ForwardRelay implements TimeoutSink {
     if (this.reason === undefined) this.reason = why
   }
 
-  private readonly fromClient = (n: number, buf: Buffer): boolean => {
-    const backend = this.backend
-    backend.write(buf.subarray(0, n), this.onBackendWritten)
-    if (backend.writableLength === 0) return true
-    // Node now holds `buf` until the write completes: the client may not read into it again.
-    this.clientPaused = true
-    return false
-  }
+  // When the kernel does not take a read at once, Node holds `buf` (the reader's own read
+  // buffer) until the write completes: the reader is paused meanwhile and resumed once the
+  // writer has nothing pending, so it cannot read into that buffer too early.
+  private readonly fromClient = (n: number, buf: Buffer): boolean =>
+    forward(this.backend, n, buf, this.onBackendWritten) || ((this.clientPaused = true), false)
+
+  private readonly fromBackend = (n: number, buf: Buffer): boolean =>
+    forward(this.client, n, buf, this.onClientWritten) || ((this.backendPaused = true), false)
 
   private readonly onBackendWritten = (): void => {
-    if (this.clientPaused && this.backend.writableLength === 0) {
-      this.clientPaused = false
-      this.client.resume()
-    }
-  }
-
-  private readonly fromBackend = (n: number, buf: Buffer): boolean => {
-    const client = this.client
-    client.write(buf.subarray(0, n), this.onClientWritten)
-    if (client.writableLength === 0) return true
-    // The kernel did not take it all: Node holds `buf` (the backend's own read buffer) until
-    // the write completes, so the backend is paused and cannot read into it meanwhile.
-    this.backendPaused = true
-    return false
+    if (this.clientPaused && this.backend.writableLength === 0) (this.clientPaused = false, this.client.resume())
   }
 
   private readonly onClientWritten = (): void => {
-    if (this.backendPaused && this.client.writableLength === 0) {
-      this.backendPaused = false
-      this.backend.resume()
-    }
+    if (this.backendPaused && this.client.writableLength === 0) (this.backendPaused = false, this.backend.resume())
   }
 
   private readonly bytes = () => ({
@@ -219,6 +203,12 @@ class ForwardRelay implements TimeoutSink {
     this.client.destroy()
     this.backend.destroy()
   }
+}
+
+/** Writes one read on to `to`: true when the kernel took all of it (the reader may go on). */
+const forward = (to: Net.Socket, n: number, buf: Buffer, written: () => void): boolean => {
+  to.write(buf.subarray(0, n), written)
+  return to.writableLength === 0
 }
 
 /** Who is told when a watched pair stops moving. */
