@@ -27,7 +27,7 @@ import { CATEGORIES, type Category, inclusiveBySource, samplesByCategory, selfTi
 import { loginHello, statusHello, statusResponseHex } from "./lib/frames.ts"
 import { census, type HeapCensus, perSession } from "./lib/heapSnapshot.ts"
 import { cpuSeconds, rssBytes } from "./lib/proc.ts"
-import { writeSubjectConfig } from "./subjects.ts"
+import { shippedNodeFlags, writeSubjectConfig } from "./subjects.ts"
 
 const { values: flags } = parseArgs({
   options: {
@@ -56,7 +56,7 @@ const startProxy = async (name: string, checkout: string, backend: Backend, node
   Fs.mkdirSync(dir, { recursive: true })
   const port = await freePort()
   const config = writeSubjectConfig(dir, port, backend.port, "passthrough", Number(flags.workers))
-  const child = spawn(process.execPath, [...nodeFlags.map((f) => f.replace("<dir>", dir)), Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"], {
+  const child = spawn(process.execPath, [...shippedNodeFlags(checkout), ...nodeFlags.map((f) => f.replace("<dir>", dir)), Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"], {
     cwd: dir,
     stdio: ["ignore", "inherit", "inherit"]
   })

@@ -140,7 +140,16 @@ first_byte = "0s"
 const knowsHardeningKeys = (checkout: string): boolean =>
   Fs.readFileSync(Path.join(checkout, "src/config/ServerConfig.ts"), "utf8").includes("firstByte")
 
-const infrarust = (checkout: string, config: string) => [process.execPath, Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"]
+/**
+ * The Node flags a checkout's launcher starts the proxy with (src/cli/node-flags), so the bench
+ * measures the proxy as it is shipped; none for a checkout from before the file.
+ */
+export const shippedNodeFlags = (checkout: string): Array<string> => {
+  const file = Path.join(checkout, "src/cli/node-flags")
+  return Fs.existsSync(file) ? Fs.readFileSync(file, "utf8").split(/\s+/).filter((f) => f !== "") : []
+}
+
+const infrarust = (checkout: string, config: string) => [process.execPath, ...shippedNodeFlags(checkout), Path.join(checkout, "src/main.ts"), "-c", config, "--log-level", "warn"]
 
 const commandFor = (subject: SubjectName, ctx: StartContext, port: number): Array<string> => {
   const maxSessions = Math.floor((ctx.fileLimit - 256) / 2)

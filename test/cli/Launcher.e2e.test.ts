@@ -31,6 +31,12 @@ const processesMentioning = (text: string): Array<number> =>
     }
   }).map(Number)
 
+/** The Node command line the proxy itself (the process running src/main.ts) was started with. */
+const proxyCommandLine = (dir: string): Array<string> => {
+  const pid = processesMentioning(dir).find((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes("src/main.ts"))
+  return pid === undefined ? [] : readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+}
+
 const refused = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = Net.connect(port, "127.0.0.1")
@@ -42,7 +48,7 @@ const refused = (port: number) =>
 const config = (workers: number) => `bind = "127.0.0.1:0"\nworker_threads = ${workers}\nservers_dir = "servers"\n[ban]\nfile = "bans.json"\n`
 const lobby = `domains = ["lobby.test"]\naddresses = ["127.0.0.1:1"]\n[motd.unreachable]\ntext = "the lobby beside the config"\n`
 
-const runAndTerminate = (command: ReadonlyArray<string>, cwd: string, workers: number, env: Record<string, string> = {}) =>
+const runAndTerminate = (command: ReadonlyArray<string>, cwd: string, workers: number, env: Record<string, string> = {}, nodeFlag = "--max-semi-space-size=8") =>
   Effect.gen(function*() {
     const proc = yield* proxyProcess(config(workers), { raw: true, command, cwd, env, servers: { "lobby.toml": lobby } })
     // Whatever the outcome, nothing of this test outlives it (an orphan is what a failure here means).
@@ -52,6 +58,10 @@ const runAndTerminate = (command: ReadonlyArray<string>, cwd: string, workers: n
     const status = yield* Effect.promise(() => ping(VERSION, port, "lobby.test"))
     assert.include(JSON.stringify(status["description"]), "the lobby beside the config")
     assert.isNotEmpty(processesMentioning(proc.dir), "the proxy runs")
+    // The young generation the proxy is measured with (src/cli/node-flags, docs/running.md).
+    const argv = proxyCommandLine(proc.dir)
+    assert.include(argv, nodeFlag, argv.join(" "))
+    assert.isBelow(argv.indexOf(nodeFlag), argv.findIndex((a) => a.endsWith("src/main.ts")), "a flag of Node, not of the proxy")
     const code = yield* Effect.promise(() => proc.stop())
     assert.strictEqual(code, 0, proc.output())
     // The process the admin signalled is gone; the proxy under it must be gone too.
@@ -71,7 +81,8 @@ describe("starting and stopping the proxy like a service", () => {
       )
       symlinkSync(LAUNCHER, join(bin, "infrarust-ts"))
       // /usr/bin/node on this machine is Node 20: the launcher must not pick it.
-      yield* runAndTerminate([join(bin, "infrarust-ts")], tmpdir(), 2, { PATH: `${bin}:/usr/bin:/bin` })
+      // INFRARUST_NODE_FLAGS replaces the shipped flags.
+      yield* runAndTerminate([join(bin, "infrarust-ts")], tmpdir(), 2, { PATH: `${bin}:/usr/bin:/bin`, INFRARUST_NODE_FLAGS: "--max-semi-space-size=4" }, "--max-semi-space-size=4")
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
 
