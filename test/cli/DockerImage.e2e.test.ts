@@ -128,9 +128,10 @@ describe("the Docker image", () => {
     const status = readFileSync(`/proc/${pid}/status`, "utf8")
     assert.match(status, /^Uid:\s+10001\s+10001\s+10001\s+10001$/m)
     assert.match(status, /^Gid:\s+10001\s/m)
-    // The launcher execs Node: what docker signals is the proxy, not a shell.
+    // The launcher execs Node with the shipped flags: what docker signals is the proxy, not a shell.
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-    assert.deepStrictEqual(argv.slice(0, 2), ["/app/node_modules/node/bin/node", "/app/src/main.ts"])
+    const flags = readFileSync(join(REPO, "src/cli/node-flags"), "utf8").split(/\s+/).filter((f) => f !== "")
+    assert.deepStrictEqual(argv.slice(0, 2 + flags.length), ["/app/node_modules/node/bin/node", ...flags, "/app/src/main.ts"])
     assert.match(status, /^NSpid:\s+\d+\s+1$/m)
   })
 

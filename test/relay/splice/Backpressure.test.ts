@@ -4,6 +4,8 @@ import { collect, ensureAddon, sleep, splicedPair, waitFor } from "./rig.ts"
 
 ensureAddon()
 const MiB = 1024 * 1024
+/** How long the relayed count must stay put before the pair counts as stalled. */
+const STALL_MS = 300
 
 /** CPU time (ms) used so far by the addon's relay thread, found by its name. */
 const relayThreadCpuMs = (): number => {
@@ -36,8 +38,15 @@ describe("zero_copy backpressure", () => {
     const payload = Buffer.alloc(64 * MiB, 7)
     let flushed = false
     rig.client.write(payload, () => (flushed = true))
-    await sleep(300) // let every buffer on the way fill up
-    const stalledAt = rig.handle.bytes().c2b
+    // Every buffer on the way fills up: the relayed count stops changing (a fixed wait was too
+    // short on a loaded machine, where the relay was still filling them).
+    let stalledAt = -1
+    let since = performance.now()
+    await waitFor("the relay to stall", () => {
+      const now = rig.handle.bytes().c2b
+      if (now !== stalledAt) (stalledAt = now, since = performance.now())
+      return stalledAt > 0 && performance.now() - since >= STALL_MS
+    }, 10_000)
     const { relayMs: cpuStalled, proc } = await cpuDuring(1000)
     console.log(
       `stalled: ${(stalledAt / MiB).toFixed(1)} MiB relayed of 64, relay thread ${cpuStalled} ms CPU in 1 s, ` +
