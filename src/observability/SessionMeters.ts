@@ -61,12 +61,12 @@ export class SessionMeters extends Context.Service<SessionMeters, {
           // exists, so no interruption can fall between the two.
           Effect.flatMap(Scope.Scope, (scope) => {
             let entry: Live | undefined
-            const release = () =>
-              Effect.suspend(() => {
-                if (entry === undefined) return Effect.void
-                live.delete(entry)
-                return publishOne(entry)
-              })
+            // Called when the scope closes, so the removal happens then, as the last publish does.
+            const release = () => {
+              if (entry === undefined) return Effect.void
+              live.delete(entry)
+              return publishOne(entry)
+            }
             return Effect.andThen(
               Scope.addFinalizerExit(scope, release),
               Effect.sync(() => {

@@ -17,7 +17,7 @@
  * forwards them first: nothing is lost or reordered.
  */
 import * as Net from "node:net"
-import { attachReads, onreadOption, ReadBuffer } from "../socket/ReadBuffer.ts"
+import { attachReads, onreadOption, ReadBuffer, type ReadSink } from "../socket/ReadBuffer.ts"
 
 export interface Adopted {
   /** The socket that now owns the connection: read through `onread`, written as usual. */
@@ -26,7 +26,7 @@ export interface Adopted {
   readonly buffered: ReadonlyArray<Buffer>
 }
 
-type OnRead = (n: number, buf: Buffer) => boolean
+type OnRead = ReadSink["onData"]
 
 interface OnreadFields {
   readonly buffer: symbol

@@ -18,9 +18,9 @@ export interface Watched {
 const IDLE_TICK = Duration.millis(250)
 
 export class IdleWatch extends Context.Service<IdleWatch, {
-  /** Registers `w`; the returned function unregisters it (idempotent). */
-  readonly add: (w: Watched) => () => void
-  /** Unregisters `w` (idempotent): for a holder that keeps `w` rather than a function per registration. */
+  /** Registers `w` until {@link remove}. */
+  readonly add: (w: Watched) => void
+  /** Unregisters `w` (idempotent). The holder keeps `w` itself: no function per registration. */
   readonly remove: (w: Watched) => void
 }>()("infrarust/relay/IdleWatch") {
   static readonly layer = Layer.effect(
@@ -36,9 +36,6 @@ export class IdleWatch extends Context.Service<IdleWatch, {
         add: (w) => {
           w.start(clock.currentTimeMillisUnsafe())
           watched.add(w)
-          return () => {
-            watched.delete(w)
-          }
         },
         remove: (w) => {
           watched.delete(w)

@@ -107,7 +107,10 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
       client, backend: o.backend.leg, protocol: o.protocol, table: o.table, events, initial: o.initial,
       onConfigurationFrames: o.onConfigurationFrames
     })
-    let unwatch = () => {}
+    let watch: PairWatch | undefined
+    const unwatch = () => {
+      if (watch !== undefined) o.idleWatch.remove(watch)
+    }
     let detach = () => {}
 
     /** The leg's reads go to the pumps while it is theirs; before that (a switch's next leg) they wait in its reader. */
@@ -130,7 +133,8 @@ export const driveSession = (o: DriverOptions): Effect.Effect<SessionEnd, never,
         return false
       }
       unwatch()
-      unwatch = o.idleWatch.add(new PairWatch(client.socket, leg.socket, o.timeouts, { timedOut: (why) => pumps.end({ reason: why }) }))
+      watch = new PairWatch(client.socket, leg.socket, o.timeouts, { timedOut: (why) => pumps.end({ reason: why }) })
+      o.idleWatch.add(watch)
       return () => {
         leg.socket.off("end", gone)
         leg.socket.off("close", gone)
