@@ -101,8 +101,10 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
         return () => {
           socket.off("connect", onConnect)
           socket.off("error", onError)
-          // Timed out or interrupted: the scope destroys the socket; a late error is nobody's.
+          // Timed out or interrupted: nothing will use the socket (its scope may outlive the
+          // attempt: Balancer.ts), and a late error is nobody's.
           socket.on("error", constVoid)
+          socket.destroy()
         }
       }, options.connectTimeout, () =>
         Effect.fail(

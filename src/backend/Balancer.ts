@@ -78,27 +78,31 @@ const attributes = (server: LoadedServer | string, target: BackendTarget | strin
 })
 
 /**
- * The dial loop: each attempt in a child scope, closed at once when the attempt fails. Written
- * with few steps (every login runs it): the scopes are forked synchronously.
+ * The dial loop: each attempt but the last in a child scope, closed at once when the attempt
+ * fails. The last one dials in the caller's scope: when it fails there is nothing left to try and
+ * the caller closes that scope (the login ends, or an intercepted session closes its leg), and
+ * when it succeeds — the common case, one backend answering at once — the session keeps no scope
+ * of its own for the attempt (about 0.3 KiB per idle player). Written with few steps (every login
+ * runs it): the scopes are forked synchronously.
  */
 const tryInOrder = <A>(
   server: LoadedServer,
   targets: ReadonlyArray<BackendTarget>,
   dial: Dial<A>,
-  onAttempt: (target: BackendTarget, scope: Scope.Scope, failure: BackendConnectError | undefined) => Effect.Effect<void>
+  onAttempt: (target: BackendTarget, failure: BackendConnectError | undefined) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<A>, never, Scope.Scope> =>
   Effect.withFiber((fiber) => {
     const parent = Context.getUnsafe(fiber.context, Scope.Scope)
     const attempt = (i: number): Effect.Effect<Option.Option<A>> => {
       if (i >= targets.length) return Effect.succeedNone
       const target = targets[i]!
-      const scope = Scope.forkUnsafe(parent)
-      return Effect.matchEffect(Scope.provide(dial(target), scope), {
-        onSuccess: (a) => Effect.as(onAttempt(target, scope, undefined), Option.some(a)),
+      const scope = i === targets.length - 1 ? undefined : Scope.forkUnsafe(parent)
+      return Effect.matchEffect(Scope.provide(dial(target), scope ?? parent), {
+        onSuccess: (a) => Effect.as(onAttempt(target, undefined), Option.some(a)),
         onFailure: (failure) =>
-          Scope.close(scope, Exit.void).pipe(
+          (scope === undefined ? Effect.void : Scope.close(scope, Exit.void)).pipe(
             Effect.andThen(Metric.update(tagged(backendConnectFailures, attributes(server, target)), 1)),
-            Effect.andThen(onAttempt(target, scope, failure)),
+            Effect.andThen(onAttempt(target, failure)),
             Effect.andThen(Effect.logWarning(`backend ${target.text} of '${server.id}' failed: ${failure.detail}`)),
             Effect.andThen(attempt(i + 1))
           )
@@ -144,14 +148,17 @@ class AttemptCount {
     bump(this.dialling, this.backend, 1)
   }
 
+  /** A failed attempt is uncounted at once: its finalizer may run much later (see `tryInOrder`). */
   dialEnded(connected: boolean, context: Context.Context<never>): void {
     if (this.isDialling) (this.isDialling = false, bump(this.dialling, this.backend, -1))
     if (connected) (this.isConnected = true, this.gauge.modifyUnsafe(1, context))
+    else this.undo(context)
   }
 
+  /** Undoes what is counted, once. */
   undo(context: Context.Context<never>): void {
-    if (this.isOpen) bump(this.open, this.backend, -1)
-    if (this.isConnected) this.gauge.modifyUnsafe(-1, context)
+    if (this.isOpen) (this.isOpen = false, bump(this.open, this.backend, -1))
+    if (this.isConnected) (this.isConnected = false, this.gauge.modifyUnsafe(-1, context))
   }
 }
 
@@ -280,7 +287,7 @@ const make = (probe: Probe) =>
       const sole = soleBackend(server)
       const targets = sole !== undefined ? Effect.succeed([sole]) : candidates(server)
       return Effect.flatMap(targets, (targets) =>
-        tryInOrder(server, targets, countedDial(server, dial), (target, _scope, failure) =>
+        tryInOrder(server, targets, countedDial(server, dial), (target, failure) =>
           failure !== undefined || healthMode(server) === "passive" ? reportWith(server, target, failure?.detail) : Effect.void)
       ).pipe(traced("Balancer.connect"))
     }
@@ -376,6 +383,8 @@ export class Balancer extends Context.Service<Balancer, {
   /**
    * Connects a login: dials the candidates in order until one answers, reporting each attempt
    * and counting the connection against its backend for as long as the caller's Scope lives.
+   * A failed attempt is uncounted at once and, but for the last one (which dials in the
+   * caller's Scope), its scope closed before the next is tried.
    */
   readonly connect: <A>(server: LoadedServer, dial: Dial<A>) => Effect.Effect<Option.Option<A>, never, Scope.Scope>
   /** Health and load of every configured backend. */

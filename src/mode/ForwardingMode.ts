@@ -77,9 +77,16 @@ const relaySession = (client: ClientLink, backend: BackendLink, server: LoadedSe
     (server.config.proxyMode === "zero_copy"
       ? zeroCopy.relay(client.socket, backend, options)
       : relay(client.socket, backend, options)).pipe(
-        Effect.onExit((exit) => endSession(server, startedAt, options, exit)),
+        Effect.onExit(endsSession(server, startedAt, options)),
         traced("proxy.relay", { attributes: { "proxy.mode": server.config.proxyMode, "proxy.backend": backend.address } })
       ))
+
+/**
+ * The relay's exit hook, made outside `relaySession`: a closure made there would keep the
+ * client's link (its socket wrapper and handshake reader) alive for as long as the relay runs.
+ */
+const endsSession = (server: LoadedServer, startedAt: number, options: RelayOptions) => (exit: Exit.Exit<RelayOutcome>) =>
+  endSession(server, startedAt, options, exit)
 
 /** Session, ServerPreConnect, backend connect and replay: the backend and server to relay with, or undefined when the player was refused. */
 const prepare = Effect.fnUntraced(function*(ctx: HandshakeContext, client: ClientLink, start: LoginStartRead) {

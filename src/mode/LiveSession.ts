@@ -79,6 +79,9 @@ const liveSession = (
   events: Events["Service"]
 ): Effect.Effect<Option.Option<LiveSession>> => {
   const player = playerRef(info)
+  // The closures below keep the id, not `info`: the registry replaces its info at every
+  // transition, and the first one would otherwise stay alive for the whole session.
+  const id = info.id
   let current = state
   let lastServer = serverOf(state)
   let hasJoined = false
@@ -88,7 +91,7 @@ const liveSession = (
     scope,
     state: () => current,
     transition: (next, max) =>
-      Effect.map(sessions.transition(info.id, next, max), (moved) => {
+      Effect.map(sessions.transition(id, next, max), (moved) => {
         if (moved) {
           current = next
           lastServer = serverOf(next) ?? lastServer

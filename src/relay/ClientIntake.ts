@@ -26,8 +26,6 @@ export interface Adopted {
   readonly buffered: ReadonlyArray<Buffer>
 }
 
-type OnRead = ReadSink["onData"]
-
 interface OnreadFields {
   readonly buffer: symbol
   readonly next: symbol
@@ -50,7 +48,8 @@ interface NativeHandle {
   useUserBuffer?: (buf: Uint8Array) => void
 }
 
-export const adoptWithOnread = (original: Net.Socket, onData: OnRead): Adopted | undefined => {
+/** Switches `original` to reading into its own buffer, on to `sink` (one sink may serve many sockets). */
+export const adoptWithOnread = (original: Net.Socket, sink: ReadSink): Adopted | undefined => {
   const holder = original as unknown as { _handle?: NativeHandle | null }
   const handle = holder._handle
   if (handle === undefined || handle === null || original.destroyed || original.readableEnded) return undefined
@@ -62,7 +61,7 @@ export const adoptWithOnread = (original: Net.Socket, onData: OnRead): Adopted |
     for (let i = buffered.length - 1; i >= 0; i--) original.unshift(buffered[i]!)
     return undefined
   }
-  const reads = new ReadBuffer({ onData })
+  const reads = new ReadBuffer(sink)
   if (onreadFields !== undefined && typeof handle.useUserBuffer === "function") {
     return { socket: switchInPlace(original, handle, reads, onreadFields), buffered }
   }

@@ -18,6 +18,7 @@
 import { Effect } from "effect"
 import type * as Net from "node:net"
 import type { BackendLink } from "../socket/BackendLink.ts"
+import type { ReadSink } from "../socket/ReadBuffer.ts"
 import { adoptWithOnread } from "./ClientIntake.ts"
 import type { IdleWatch, Watched } from "./IdleWatch.ts"
 
@@ -37,15 +38,27 @@ export interface RelayOutcome {
   readonly reason: RelayEndReason
 }
 
-/**
- * Live byte counts of a running relay, read when it ends by interruption (shutdown, kick)
- * and by metrics; each relay installs its own reader. Reading is cheap and never per chunk.
- */
-export interface RelayMeter {
-  bytes: () => { readonly c2b: number; readonly b2c: number }
+export interface RelayBytes {
+  readonly c2b: number
+  readonly b2c: number
 }
 
-export const makeMeter = (): RelayMeter => ({ bytes: () => ({ c2b: 0, b2c: 0 }) })
+const NOTHING: RelayBytes = { c2b: 0, b2c: 0 }
+
+/**
+ * Live byte counts of a running relay, read when it ends by interruption (shutdown, kick)
+ * and by metrics; the relay sets itself as the source when it starts. Reading is cheap and
+ * never per chunk.
+ */
+export class RelayMeter {
+  source: { bytes(): RelayBytes } | undefined = undefined
+
+  bytes(): RelayBytes {
+    return this.source === undefined ? NOTHING : this.source.bytes()
+  }
+}
+
+export const makeMeter = (): RelayMeter => new RelayMeter()
 
 export interface RelayOptions {
   readonly meter: RelayMeter
@@ -86,6 +99,9 @@ function onBackendError(this: Net.Socket) {
 function onSocketClose(this: Net.Socket) {
   relayOf(this).socketClosed()
 }
+// The reads of both sockets: given the socket read from (ReadBuffer.ts).
+const fromBackend = (n: number, buf: Buffer, socket: Net.Socket): boolean => relayOf(socket).fromBackend(n, buf)
+const CLIENT_READS: ReadSink = { onData: (n, buf, socket) => relayOf(socket).fromClient(n, buf) }
 
 /**
  * One running relay: its state in fields, so that an idle session holds one object and the few
@@ -113,17 +129,18 @@ class ForwardRelay implements TimeoutSink {
     const backend = (this.backend = link.socket)
     // client → backend through its own read buffer as well (ClientIntake.ts), when the
     // player's socket can be adopted; otherwise Node's pipe (one buffer per read).
-    const adopted = adoptWithOnread(accepted, this.fromClient)
+    const adopted = adoptWithOnread(accepted, CLIENT_READS)
     this.adopted = adopted !== undefined
     const client = (this.client = adopted?.socket ?? accepted)
     // Bytes written to the player before the relay are not the session's (a socket made by the
     // adoption starts counting from zero, one switched in place does not).
     this.b2cStart = client.bytesWritten - (options.sentBefore ?? 0)
-    options.meter.bytes = this.bytes
-    // backend → client through the backend socket's own read buffer (see ReadBuffer.ts).
-    link.onData = this.fromBackend
+    options.meter.source = this
+    // The sockets lead to this relay before any read can reach the shared functions.
     ;(backend as Relayed)[RELAY] = this
     ;(client as Relayed)[RELAY] = this
+    // backend → client through the backend socket's own read buffer (see ReadBuffer.ts).
+    link.onData = fromBackend
     backend.on("end", onBackendEnd)
     client.on("end", onClientEnd)
     if (adopted === undefined) {
@@ -152,12 +169,15 @@ class ForwardRelay implements TimeoutSink {
   // When the kernel does not take a read at once, Node holds `buf` (the reader's own read
   // buffer) until the write completes: the reader is paused meanwhile and resumed once the
   // writer has nothing pending, so it cannot read into that buffer too early.
-  private readonly fromClient = (n: number, buf: Buffer): boolean =>
-    forward(this.backend, n, buf, this.onBackendWritten) || ((this.clientPaused = true), false)
+  fromClient(n: number, buf: Buffer): boolean {
+    return forward(this.backend, n, buf, this.onBackendWritten) || ((this.clientPaused = true), false)
+  }
 
-  private readonly fromBackend = (n: number, buf: Buffer): boolean =>
-    forward(this.client, n, buf, this.onClientWritten) || ((this.backendPaused = true), false)
+  fromBackend(n: number, buf: Buffer): boolean {
+    return forward(this.client, n, buf, this.onClientWritten) || ((this.backendPaused = true), false)
+  }
 
+  // Write callbacks are called without a receiver: these two are the relay's only closures.
   private readonly onBackendWritten = (): void => {
     if (this.clientPaused && this.backend.writableLength === 0) (this.clientPaused = false, this.client.resume())
   }
@@ -166,10 +186,12 @@ class ForwardRelay implements TimeoutSink {
     if (this.backendPaused && this.client.writableLength === 0) (this.backendPaused = false, this.backend.resume())
   }
 
-  private readonly bytes = () => ({
-    c2b: this.backend.bytesWritten - this.link.headerBytes,
-    b2c: this.client.bytesWritten - this.b2cStart
-  })
+  bytes(): RelayBytes {
+    return {
+      c2b: this.backend.bytesWritten - this.link.headerBytes,
+      b2c: this.client.bytesWritten - this.b2cStart
+    }
+  }
 
   backendEnded(): void {
     this.end("backend_closed")
@@ -194,7 +216,7 @@ class ForwardRelay implements TimeoutSink {
   socketClosed(): void {
     if (++this.closed < 2) return
     this.options.idleWatch.remove(this.watch)
-    this.resume(Effect.succeed({ ...this.options.meter.bytes(), reason: this.reason ?? "client_closed" }))
+    this.resume(Effect.succeed({ ...this.bytes(), reason: this.reason ?? "client_closed" }))
   }
 
   /** Interrupted (shutdown, kick, timeout of the session): both sockets go at once. */

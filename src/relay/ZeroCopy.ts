@@ -31,9 +31,11 @@ const splice = (client: Net.Socket, link: BackendLink, options: RelayOptions) =>
     const started = startSplice(client, link.socket, { idleTimeoutMs: options.readTimeoutMs }, (result) =>
       resume(Effect.succeed(outcomeOf({ ...result, c2b: before.c2b + result.c2b, b2c: before.b2c + result.b2c }))))
     if (started instanceof SpliceStartError) return resume(Effect.succeed(started))
-    options.meter.bytes = () => {
-      const now = started.bytes()
-      return { c2b: before.c2b + now.c2b, b2c: before.b2c + now.b2c }
+    options.meter.source = {
+      bytes: () => {
+        const now = started.bytes()
+        return { c2b: before.c2b + now.c2b, b2c: before.b2c + now.b2c }
+      }
     }
     return Effect.sync(started.cancel)
   })

@@ -109,6 +109,18 @@ export class Sessions extends Context.Service<Sessions, {
   }
 }
 
+/** The id a registration took, once it took one. */
+interface Slot {
+  id: number | undefined
+}
+
+/**
+ * The registration's finalizer, made at the top level: a closure made inside `open` would keep
+ * its arguments (the login's init and first state) alive for the whole session.
+ */
+const removalOf = (remove: (id: number) => Effect.Effect<void>, slot: Slot) => () =>
+  slot.id === undefined ? Effect.void : remove(slot.id)
+
 const makeSessions = (ids: SessionIds): Sessions["Service"] => {
   const entries = new Map<number, Entry>()
   const perServer = new Map<string, number>()
@@ -182,19 +194,18 @@ const makeSessions = (ids: SessionIds): Sessions["Service"] => {
     named?: { readonly id: number; readonly startedAt: number }
   ): Effect.Effect<Option.Option<SessionInfo>, never, Scope.Scope> =>
     Effect.flatMap(Scope.Scope, (scope) => {
-      let id: number | undefined
+      const slot: Slot = { id: undefined }
       // The removal is registered before the entry exists, so no interruption can fall between
       // them; on the scope itself (not `acquireRelease`), it keeps no copy of the registering
       // fiber's context alive for the whole session.
-      const removal = Scope.addFinalizerExit(scope, () => (id === undefined ? Effect.void : remove(id)))
       return Effect.andThen(
-        removal,
+        Scope.addFinalizerExit(scope, removalOf(remove, slot)),
         Effect.withFiber((fiber) => {
           // Check and insert in one synchronous step: two logins never both take the last slot.
           if (full(serverOf(state), maxPlayers)) return Effect.succeedNone
           const startedAt = named?.startedAt ?? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
           const info = newSessionInfo(init, named?.id ?? ids(), startedAt, state)
-          id = info.id
+          slot.id = info.id
           entries.set(info.id, { info, fiber, actor })
           count(state, 1)
           index(byName, nameKey(info.player), info.id, true)

@@ -6,10 +6,11 @@
 import type * as Net from "node:net"
 
 /**
- * Called for every chunk read from the backend. `buf` is only valid during the call (it is
- * the socket's reused read buffer). Return `false` to pause the socket, as with `onread`.
+ * Called for every chunk read from the backend (`socket`: the link's). `buf` is only valid during
+ * the call (it is the socket's reused read buffer). Return `false` to pause the socket, as with
+ * `onread`.
  */
-export type BackendDataHandler = (n: number, buf: Buffer) => boolean
+export type BackendDataHandler = (n: number, buf: Buffer, socket: Net.Socket) => boolean
 
 export interface BackendLink {
   readonly socket: Net.Socket

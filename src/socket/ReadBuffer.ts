@@ -35,9 +35,12 @@ const GROWTH = 4
  */
 export const QUIET_READS = 32
 
-/** Where a socket's reads go: `onData` is read at every call, so its holder may swap it. */
+/**
+ * Where a socket's reads go: `onData` is read at every call, so its holder may swap it. It is
+ * given the socket read from, so one function can serve every socket (the relay's do).
+ */
 export interface ReadSink {
-  onData: (n: number, buf: Buffer) => boolean
+  onData: (n: number, buf: Buffer, socket: Net.Socket) => boolean
 }
 
 export class ReadBuffer {
@@ -95,7 +98,7 @@ type Reading = Net.Socket & { [READS]: ReadBuffer }
 function readInto(this: Net.Socket, n: number, buf: Uint8Array): boolean {
   const reads = (this as Reading)[READS]
   reads.filled(n)
-  return reads.sink.onData(n, buf as Buffer)
+  return reads.sink.onData(n, buf as Buffer, this)
 }
 
 /** The `onread` option that reads into `reads`; call {@link attachReads} on the socket it makes. */

@@ -308,4 +308,28 @@ describe("Balancer (TestClock, fake probe)", () => {
       assert.deepStrictEqual(yield* firstPicks(lp, 1), [B])
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect("connect: the last attempt dials in the caller's scope; failing, it is uncounted at once and released with that scope", () => {
+    const { probe } = fakeProbe()
+    const mc = server("c4", toml([A, B], `load_balancing = "least_connections"`))
+    const { layer } = harness([mc], probe)
+    return Effect.gen(function*() {
+      const balancer = yield* Balancer
+      const released: Array<string> = []
+      const failing = (target: { readonly text: string }) =>
+        Effect.acquireRelease(Effect.void, () => Effect.sync(() => released.push(target.text))).pipe(
+          Effect.andThen(Effect.fail(new BackendConnectError({ address: target.text, reason: "refused", detail: "ECONNREFUSED" })))
+        )
+      const caller = yield* Scope.make()
+      const picked = yield* Scope.provide(caller)(balancer.connect(mc, failing))
+      assert.isTrue(Option.isNone(picked))
+      const first = released[0]
+      assert.deepStrictEqual(released.length, 1, "the first attempt's scope closed before the last was tried")
+      const views = (yield* balancer.backends()).filter((v) => v.server === "c4")
+      assert.deepStrictEqual(views.map((v) => v.connections), [0, 0], "no failed attempt stays counted")
+      assert.strictEqual(yield* gauge(backendPlayers, "c4", A), 0)
+      yield* Scope.close(caller, Exit.void)
+      assert.deepStrictEqual(released.sort(), [A, B].sort(), `the last attempt (after ${first}) released with the caller's scope`)
+    }).pipe(Effect.provide(layer))
+  })
 })

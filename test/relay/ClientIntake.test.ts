@@ -53,7 +53,7 @@ describe("adoptWithOnread", () => {
       yield* buffered(accepted, 5)
       const { reads, record, until } = recorder()
       let answer = true
-      const adopted = adoptWithOnread(accepted, (n, buf) => (record(n, buf), answer))
+      const adopted = adoptWithOnread(accepted, { onData: (n, buf) => (record(n, buf), answer) })
       assert.isDefined(adopted)
       assert.strictEqual(adopted!.socket, accepted, "no second socket: the accepted one reads through onread now")
       assert.strictEqual(Buffer.concat(adopted!.buffered).toString(), "hello")
@@ -77,7 +77,7 @@ describe("adoptWithOnread", () => {
   it.live("keeps the write half open after the player ends its side", () =>
     Effect.gen(function*() {
       const { accepted, client } = yield* pair
-      const adopted = adoptWithOnread(accepted, () => true)!
+      const adopted = adoptWithOnread(accepted, { onData: () => true })!
       adopted.socket.resume()
       const received = Effect.callback<string>((resume) => {
         const chunks: Array<Buffer> = []

@@ -22,7 +22,8 @@ export const capturingLogger = (lines: Array<LogLine>, options: CaptureOptions =
     const annotations = options.annotations === true ? fiber.getRef(References.CurrentLogAnnotations) : undefined
     const suffix = annotations === undefined ? "" : Object.entries(annotations).map(([k, v]) => ` ${k}=${String(v)}`).join("")
     const text = parts.map(String).join(" ") + suffix
-    lines.push(annotations === undefined ? { level: logLevel, message: text } : { level: logLevel, message: text, annotations })
+    // A copy, as the proxy's loggers take: a connection adds to its annotations in place (FiberLogs.ts).
+    lines.push(annotations === undefined ? { level: logLevel, message: text } : { level: logLevel, message: text, annotations: { ...annotations } })
   })
 
 /** A logger that keeps every line, and the layer that installs it. */

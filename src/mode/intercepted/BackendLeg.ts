@@ -3,7 +3,7 @@
  * in a new leg scope of the session, so it can be closed and replaced without ending the
  * player's connection, with its reads (the dialer's `onread` link) going to the leg's handler.
  */
-import { Effect, Option, Scope } from "effect"
+import { Effect, Exit, Option, Scope } from "effect"
 import type { LoadedServer } from "../../config/ConfigLoader.ts"
 import type { HandshakeContext } from "../../session/ConnectionContext.ts"
 import { connectBackend } from "../BackendConnect.ts"
@@ -21,7 +21,8 @@ export interface BackendLeg {
 export const connectLeg = Effect.fnUntraced(function*(ctx: HandshakeContext, server: LoadedServer, session: LiveSession) {
   const scope = yield* session.openLeg
   const link = yield* connectBackend(ctx, server).pipe(Scope.provide(scope), Effect.option)
-  if (Option.isNone(link)) return undefined
+  // Closed at once: a session that waits (limbo) and tries again must not keep a leg per try.
+  if (Option.isNone(link)) return yield* Effect.as(Scope.close(scope, Exit.void), undefined)
   const leg = new PacketLeg("backend", link.value.socket)
   link.value.onData = leg.onChunk
   return { leg, address: link.value.address, scope } as BackendLeg

@@ -25,7 +25,7 @@ export const clientLeg = (link: ClientLink): Effect.Effect<PacketLeg, never, Sco
     const scope = yield* Scope.Scope
     const original = link.socket
     const leg = new PacketLeg("client", original)
-    const adopted = adoptWithOnread(original, leg.onChunk)
+    const adopted = adoptWithOnread(original, { onData: leg.onChunk })
     let buffered: ReadonlyArray<Uint8Array> = []
     if (adopted !== undefined) {
       leg.socket = adopted.socket
