@@ -24,7 +24,7 @@ import { admitRate, admitToServer, countRejection, rateRefusal } from "../securi
 import { refuseConnection } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { type Inbound, nextWithin } from "../socket/Inbound.ts"
-import { sendAndClose } from "../socket/Kick.ts"
+import { answerLastAndClose, sendAndClose } from "../socket/Kick.ts"
 import { StatusService } from "../status/StatusService.ts"
 import type { CachedReply } from "./StatusShortcut.ts"
 
@@ -74,7 +74,7 @@ const exchange = Effect.fnUntraced(function*(
   const first = yield* readStatusPacket(inbound, "status request")
   if (first._tag === "PingRequest") {
     // Some tools ping without asking for the status first: answer the ping alone.
-    return yield* sendAndClose(socket, encodePongResponse(first.payload))
+    return yield* answerLastAndClose(socket, encodePongResponse(first.payload), inbound.pending.length)
   }
   const status = yield* StatusService
   const json = yield* firePing(ctx, prepared ?? (yield* status.respond(ctx)))
@@ -88,12 +88,16 @@ const reply = (inbound: Inbound, json: string): Effect.Effect<void> => {
   // A client that sent its ping with the request (server-list tools, bots, the bench) gets
   // both answers in one write, and the close with them.
   const early = pingAtHand(inbound)
-  if (early !== undefined) return sendAndClose(socket, response === undefined ? early : Buffer.concat([response, early]))
+  if (early !== undefined) {
+    return answerLastAndClose(socket, response === undefined ? early : Buffer.concat([response, early]), inbound.pending.length)
+  }
   if (response !== undefined) socket.write(response)
   return readStatusPacket(inbound, "ping").pipe(
     Effect.option,
     Effect.flatMap((ping) =>
-      sendAndClose(socket, ping._tag === "Some" && ping.value._tag === "PingRequest" ? encodePongResponse(ping.value.payload) : new Uint8Array(0))
+      ping._tag === "Some" && ping.value._tag === "PingRequest"
+        ? answerLastAndClose(socket, encodePongResponse(ping.value.payload), inbound.pending.length)
+        : sendAndClose(socket, new Uint8Array(0))
     )
   )
 }

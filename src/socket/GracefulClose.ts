@@ -31,3 +31,26 @@ export const endAndAwaitClose = (
     else socket.end(bytes)
     return () => socket.off("close", done)
   }, linger, () => Effect.void)
+
+/**
+ * The last answer of an exchange in which the client has nothing more to say (a status pong).
+ * When every byte it sent was read (`unread` is what was received and not consumed) and the
+ * kernel takes the answer at once, the socket is closed right away: the kernel sends the FIN
+ * after the answer, and with nothing unread there is no reset. The connection's fiber then ends
+ * without waiting for the client's close (a wake-up, a timer and two listeners less per ping);
+ * the proxy's side keeps the TIME_WAIT instead of the client's. Otherwise as
+ * {@link endAndAwaitClose}.
+ */
+export const answerAndClose = (
+  socket: Net.Socket,
+  bytes: Uint8Array,
+  unread: number,
+  linger: Duration.Input
+): Effect.Effect<void> => {
+  if (unread > 0 || socket.destroyed || socket.readableLength > 0 || socket.writableLength > 0) return endAndAwaitClose(socket, bytes, linger)
+  socket.write(bytes)
+  // Not taken at once (a full send buffer): destroying now would drop it, so wait as usual.
+  if (socket.writableLength > 0) return endAndAwaitClose(socket, undefined, linger)
+  socket.destroy()
+  return Effect.void
+}
