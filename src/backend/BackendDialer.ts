@@ -102,7 +102,7 @@ export const dial = (options: DialOptions): Effect.Effect<BackendLink, BackendCo
           socket.off("connect", onConnect)
           socket.off("error", onError)
           // Timed out or interrupted: nothing will use the socket (its scope may outlive the
-          // attempt: Balancer.ts), and a late error is nobody's.
+          // attempt: Attempts.ts), and a late error is nobody's.
           socket.on("error", constVoid)
           socket.destroy()
         }

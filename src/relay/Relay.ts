@@ -177,7 +177,8 @@ class ForwardRelay implements TimeoutSink {
     return forward(this.client, n, buf, this.onClientWritten) || ((this.backendPaused = true), false)
   }
 
-  // Write callbacks are called without a receiver: these two are the relay's only closures.
+  // Write callbacks are called without a receiver, so these two are closures (with `stop`, the
+  // relay's only ones).
   private readonly onBackendWritten = (): void => {
     if (this.clientPaused && this.backend.writableLength === 0) (this.clientPaused = false, this.client.resume())
   }
