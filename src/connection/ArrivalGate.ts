@@ -15,6 +15,7 @@
 import { constVoid } from "effect/Function"
 import type * as Net from "node:net"
 import { firstFrameReady } from "./FirstFrame.ts"
+import type { GateAnswer } from "./GateAnswer.ts"
 import type { Admission } from "./Listener.ts"
 import type { PendingConnections, PendingLimits } from "./PendingConnections.ts"
 
@@ -26,7 +27,12 @@ export interface GateSettings {
   readonly keyOf: (socket: Net.Socket) => string | undefined
 }
 
-export const makeArrivalGate = (pending: PendingConnections, settings: () => GateSettings): Admission => ({
+export const makeArrivalGate = (
+  pending: PendingConnections,
+  settings: () => GateSettings,
+  /** Answers what needs no fiber (GateAnswer.ts); true = answered and closed. */
+  answer?: GateAnswer
+): Admission => ({
   admit: (socket, start) => {
     socket.on("error", constVoid)
     const current = settings()
@@ -48,6 +54,7 @@ export const makeArrivalGate = (pending: PendingConnections, settings: () => Gat
         if (entry.held === undefined || !firstFrameReady(entry.held)) return
       }
       finish()
+      if (answer !== undefined && answer(socket, entry)) return
       start()
     }
     // The client half-closed before completing its first packet: the pipeline reports what it got.

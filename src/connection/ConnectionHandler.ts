@@ -42,6 +42,7 @@ import type { Admission } from "./Listener.ts"
 import { describePendingCounts, PendingConnections, type PendingEntry } from "./PendingConnections.ts"
 import { answerCached, answerStatus } from "./StatusStage.ts"
 import { cachedStatusReply, type ShortcutServices } from "./StatusShortcut.ts"
+import { makeGateAnswer } from "./GateAnswer.ts"
 import { annotateFiberLogs } from "../observability/FiberLogs.ts"
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
@@ -90,12 +91,13 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
       const pending = new PendingConnections()
       const throttle = yield* LogThrottle
       // The accept path is plain code: it reads the settings of the latest config from here.
-      let settings = gateSettings(yield* SubscriptionRef.get(store.config))
+      let latest = yield* SubscriptionRef.get(store.config)
+      let settings = gateSettings(latest)
       yield* SubscriptionRef.changes(store.config).pipe(
-        Stream.runForEach((config) => Effect.sync(() => (settings = gateSettings(config)))),
+        Stream.runForEach((config) => Effect.sync(() => (latest = config, settings = gateSettings(config)))),
         Effect.forkScoped
       )
-      const admission = makeArrivalGate(pending, () => settings)
+      const admission = makeArrivalGate(pending, () => settings, makeGateAnswer(shortcut, pending, () => latest, services as Context.Context<never>))
       let lastSummary = Number.NEGATIVE_INFINITY
       yield* Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -130,8 +132,15 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const inbound = makeInbound(socket, entry.held)
         entry.held = undefined
         const { context, now, tracing } = yield* tracingAndNow
-        const cached = tracing ? undefined : cachedStatusReply(shortcut, inbound, peer.address, config, now, context)
-        if (cached !== undefined) return yield* answerCached(inbound, cached, peer.address)
+        // The arrival gate may have decided already (GateAnswer.ts); else the shortcut is tried here.
+        const looked = entry.shortcut
+        entry.shortcut = undefined
+        const cached = looked !== undefined ? looked ?? undefined
+          : tracing ? undefined : cachedStatusReply(shortcut, inbound.pending, peer.address, config, now, context)
+        if (cached !== undefined) {
+          inbound.pending = inbound.pending.subarray(cached.consumed)
+          return yield* answerCached(inbound, cached, peer.address)
+        }
         const local = lazyLocalEndpoint(socket)
         yield* annotateFiberLogs({ client: peer.address })
 

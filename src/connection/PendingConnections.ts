@@ -16,6 +16,7 @@
  * summary line a minute (ConnectionHandler.ts) instead of a line per connection.
  */
 import type * as Net from "node:net"
+import type { CachedReply } from "./StatusShortcut.ts"
 
 export interface PendingEntry {
   readonly socket: Net.Socket
@@ -24,6 +25,11 @@ export interface PendingEntry {
   left: boolean
   /** The bytes the arrival gate read while waiting for the first packet (ArrivalGate.ts). */
   held: Uint8Array | undefined
+  /**
+   * What the arrival gate's status answer decided (GateAnswer.ts): undefined = not looked at,
+   * null = not a cached ping, a reply = a cached ping the connection's fiber answers.
+   */
+  shortcut: CachedReply | null | undefined
 }
 
 export interface PendingCounts {
@@ -71,7 +77,7 @@ export class PendingConnections {
         this.evict(oldest.value, "total")
       }
     }
-    const entry: PendingEntry = { socket, key: undefined, left: false, held: undefined }
+    const entry: PendingEntry = { socket, key: undefined, left: false, held: undefined, shortcut: undefined }
     this.entries.set(socket, entry)
     if (key !== undefined) this.identify(entry, key, limits.maxPerAddress)
     return entry

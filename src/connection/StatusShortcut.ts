@@ -32,7 +32,6 @@ import { plainlyAdmitted } from "../security/Admission.ts"
 import type { BanList } from "../security/BanList.ts"
 import { allows } from "../security/IpFilter.ts"
 import type { RateDecision, RateLimiter } from "../security/RateLimiter.ts"
-import type { Inbound } from "../socket/Inbound.ts"
 import type { StatusService } from "../status/StatusService.ts"
 import { decodeFirstPacket } from "./FirstPacket.ts"
 
@@ -47,39 +46,69 @@ export interface ShortcutServices {
 export interface CachedReply {
   /** The status JSON to send. */
   readonly json: string
+  /** How many of the client's first bytes the handshake and the status request took. */
+  readonly consumed: number
   /** The status bucket refused this ping (it is answered, and counted as limited). */
   readonly limited: Extract<RateDecision, { _tag: "Limited" }> | undefined
+  /** The arrival gate already wrote the answer, which the kernel did not take whole (GateAnswer.ts). */
+  readonly written?: true
 }
 
+/** A cached answer before the status bucket is asked. */
+export type CachedAnswer = Omit<CachedReply, "limited" | "written">
+
 /**
- * The reply to the ping in `inbound`, when the shortcut applies (see above): the handshake and
- * the status request are then consumed from `inbound`. undefined = nothing was consumed or
- * taken; the ordinary stages follow.
+ * The cached answer to the ping at the start of `bytes`, when the shortcut applies (see above),
+ * before the status bucket is asked: nothing is taken. undefined = the ordinary stages follow.
  */
-export const cachedStatusReply = (
+export const cachedStatusAnswer = (
   services: ShortcutServices,
-  inbound: Inbound,
+  bytes: Uint8Array,
   client: string,
   config: ProxyConfig,
   now: number,
   /** The fiber's context, for the cache-hit metric. */
   context: Context.Context<never>
-): CachedReply | undefined => {
+): CachedAnswer | undefined => {
   const { bans, events, rateLimiter, router, status } = services
   if (config.receiveProxyProtocol || status.atHand === undefined || rateLimiter.checkNow === undefined) return undefined
-  const first = decodeFirstPacket(inbound.pending, 0)
+  const first = decodeFirstPacket(bytes, 0)
   if (first._tag !== "Done" || first.value._tag !== "Handshake") return undefined
   const handshake = first.value.handshake
   if (handshake.nextState !== NextState.Status) return undefined
-  const request = decodeStatusServerbound(inbound.pending, first.offset)
+  const request = decodeStatusServerbound(bytes, first.offset)
   if (request._tag !== "Done" || request.value._tag !== "StatusRequest") return undefined
   if (!plainlyAdmitted(bans, config.ipFilter, client, now)) return undefined
   const { route } = router.resolveNow(handshake.serverAddress)
   if (route === undefined || !allows(route.entry.value.config.ipFilter, client) || events.wants("ProxyPing")) return undefined
   const json = status.atHand(route, config, handshake.protocolVersion, now, context)
-  if (json === undefined) return undefined
-  // Decided: from here on the ping is this path's.
-  inbound.pending = inbound.pending.subarray(request.offset)
-  const decision = rateLimiter.checkNow("status", client, config.rateLimit, now)
-  return { json, limited: decision._tag === "Limited" ? decision : undefined }
+  return json === undefined ? undefined : { json, consumed: request.offset }
+}
+
+/** Decides the ping: the status bucket takes its token (a limited ping is answered all the same). */
+export const takeStatusToken = (
+  services: ShortcutServices,
+  answer: CachedAnswer,
+  client: string,
+  config: ProxyConfig,
+  now: number
+): CachedReply => {
+  const decision = services.rateLimiter.checkNow!("status", client, config.rateLimit, now)
+  return { json: answer.json, consumed: answer.consumed, limited: decision._tag === "Limited" ? decision : undefined }
+}
+
+/**
+ * The reply to the ping at the start of `bytes`, when the shortcut applies (see above); the
+ * caller then consumes `consumed` bytes. undefined = nothing was taken; the ordinary stages follow.
+ */
+export const cachedStatusReply = (
+  services: ShortcutServices,
+  bytes: Uint8Array,
+  client: string,
+  config: ProxyConfig,
+  now: number,
+  context: Context.Context<never>
+): CachedReply | undefined => {
+  const answer = cachedStatusAnswer(services, bytes, client, config, now, context)
+  return answer === undefined ? undefined : takeStatusToken(services, answer, client, config, now)
 }

@@ -18,14 +18,14 @@ import type { PingReply } from "../event/ProxyEvent.ts"
 import { handshakeCompleted, settleOutcome } from "../observability/ConnectionReport.ts"
 import { untrusted } from "../observability/LogText.ts"
 import { traced } from "../observability/Tracing.ts"
-import { isEncodedBytes } from "../protocol/ByteWriter.ts"
-import { decodeStatusServerbound, encodePongResponse, encodeStatusResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH, PING_REQUEST_PACKET_ID } from "../protocol/Status.ts"
+import { decodeStatusServerbound, encodePongResponse, MAX_STATUS_SERVERBOUND_FRAME_LENGTH } from "../protocol/Status.ts"
 import { admitRate, admitToServer, countRejection, rateRefusal } from "../security/Admission.ts"
 import { refuseConnection } from "../security/Refuse.ts"
 import type { HandshakeContext } from "../session/ConnectionContext.ts"
 import { type Inbound, nextWithin } from "../socket/Inbound.ts"
 import { answerLastAndClose, sendAndClose } from "../socket/Kick.ts"
 import { StatusService } from "../status/StatusService.ts"
+import { pongAtStart, responseFrame } from "./StatusFrames.ts"
 import type { CachedReply } from "./StatusShortcut.ts"
 
 const STATUS_CLIENT_TIMEOUT = Duration.seconds(5)
@@ -34,22 +34,6 @@ const MAX_PENDING = 4 * MAX_STATUS_SERVERBOUND_FRAME_LENGTH
 
 const readStatusPacket = (inbound: Inbound, stage: string) =>
   nextWithin(inbound, stage, decodeStatusServerbound, MAX_PENDING, STATUS_CLIENT_TIMEOUT)
-
-/**
- * Encoded responses for the JSON strings seen last. The status cache hands out the same string
- * for every ping it answers from one entry, so a warm cache pings without re-encoding.
- */
-const RECENT_RESPONSES = 64
-const recentResponses = new Map<string, Uint8Array>()
-const responseFrame = (json: string): Uint8Array | undefined => {
-  const known = recentResponses.get(json)
-  if (known !== undefined) return known
-  const encoded = encodeStatusResponse(json)
-  if (!isEncodedBytes(encoded)) return undefined
-  if (recentResponses.size >= RECENT_RESPONSES) recentResponses.delete(recentResponses.keys().next().value!)
-  recentResponses.set(json, encoded)
-  return encoded
-}
 
 /** ProxyPing listeners see the reply as JSON and may return another; a reply that is not an object passes untouched. */
 const firePing = (ctx: HandshakeContext, json: string) =>
@@ -109,6 +93,8 @@ const reply = (inbound: Inbound, json: string): Effect.Effect<void> => {
 export const answerCached = (inbound: Inbound, cached: CachedReply, client: string): Effect.Effect<void> => {
   const { limited } = cached
   const counted = Effect.andThen(handshakeCompleted, settleOutcome("status"))
+  // The gate wrote it already; what is left of it goes out before the graceful close.
+  if (cached.written === true) return Effect.andThen(counted, sendAndClose(inbound.socket, new Uint8Array(0)))
   if (limited === undefined) return Effect.andThen(counted, reply(inbound, cached.json))
   const refusal = rateRefusal(limited)
   return counted.pipe(
@@ -121,21 +107,11 @@ export const answerCached = (inbound: Inbound, cached: CachedReply, client: stri
 
 /** The pong for a ping already received, consuming it; undefined when none is complete yet (or it is not a ping). */
 const pingAtHand = (inbound: Inbound): Uint8Array | undefined => {
-  const pending = inbound.pending
-  // The usual 10-byte frame: Ping Request and Pong Response share id and layout, so the pong is
-  // the ping's own bytes (nothing decoded or encoded). Anything else is decoded and re-encoded.
-  if (pending.length >= PING_FRAME_LENGTH && pending[0] === PING_FRAME_LENGTH - 1 && pending[1] === PING_REQUEST_PACKET_ID) {
-    inbound.pending = pending.subarray(PING_FRAME_LENGTH)
-    return pending.subarray(0, PING_FRAME_LENGTH)
-  }
-  const r = decodeStatusServerbound(pending, 0)
-  if (r._tag !== "Done" || r.value._tag !== "PingRequest") return undefined
-  inbound.pending = pending.subarray(r.offset)
-  return encodePongResponse(r.value.payload)
+  const atHand = pongAtStart(inbound.pending)
+  if (atHand === undefined) return undefined
+  inbound.pending = inbound.pending.subarray(atHand.taken)
+  return atHand.pong
 }
-
-/** Length prefix (9), packet id, 8-byte payload. */
-const PING_FRAME_LENGTH = 10
 
 const logAt = (level: LogLevel.Severity, message: string) => Effect.logWithLevel(level)(message)
 

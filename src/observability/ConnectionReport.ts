@@ -74,6 +74,16 @@ export const timeBackendConnect = (server: string) => <A, E, R>(dial: Effect.Eff
       }))
   })
 
+/**
+ * A status ping the arrival gate answered and closed without a fiber (connection/GateAnswer.ts):
+ * counted as a connection whose outcome is `status`, with its handshake's duration. The active
+ * gauge went up and down within that one call, so it is left as it is.
+ */
+export const countAnsweredInGate = (handshakeSeconds: number, context: Context.Context<never>): void => {
+  handshakeDuration.updateUnsafe(handshakeSeconds, context)
+  outcomeCounters.status.updateUnsafe(1, context)
+}
+
 const outcomeCounters = taggedEach(connectionsTotal, "outcome", OUTCOMES)
 const durationOf = taggedBy(sessionDuration, "server")
 const connectDurationOf = taggedBy(backendConnectDuration, "server")

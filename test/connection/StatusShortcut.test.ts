@@ -15,9 +15,7 @@ import { type Route, Router } from "../../src/routing/Router.ts"
 import { BanList } from "../../src/security/BanList.ts"
 import { RateLimiter } from "../../src/security/RateLimiter.ts"
 import type { StatusService } from "../../src/status/StatusService.ts"
-import { makeInbound } from "../../src/socket/Inbound.ts"
 import { loginBytes, statusBytes } from "../support/RawClient.ts"
-import { memoryConnection } from "../support/MemorySocket.ts"
 import { serverToml } from "../support/ProxyHarness.ts"
 import { stageServices } from "./support.ts"
 
@@ -43,9 +41,8 @@ const setup = Effect.gen(function*() {
     status: cache(() => warm)
   }
   const decide = (bytes: Uint8Array, over: Partial<ShortcutServices> = {}, configOver: Partial<ProxyConfig> = {}, client = CLIENT) => {
-    const inbound = makeInbound(memoryConnection({ address: client, port: 40000 }).socket, bytes)
-    const reply = cachedStatusReply({ ...services, ...over }, inbound, client, { ...config, ...configOver }, NOW, Context.empty())
-    return { reply, rest: inbound.pending }
+    const reply = cachedStatusReply({ ...services, ...over }, bytes, client, { ...config, ...configOver }, NOW, Context.empty())
+    return { reply, rest: bytes.subarray(reply?.consumed ?? 0) }
   }
   return { config, decide, cool: (value: boolean) => (warm = !value) }
 })
@@ -53,11 +50,12 @@ const setup = Effect.gen(function*() {
 const PING = encodePingRequest(77n)
 
 describe("cached-status shortcut", () => {
-  it.live("a fresh cached ping is decided: the handshake and request consumed, the ping left for the reply", () =>
+  it.live("a fresh cached ping is decided: the handshake and request consumed, the ping left for the reply (consumed says how far)", () =>
     Effect.gen(function*() {
       const { decide } = yield* setup
       const { reply, rest } = decide(statusBytes("Play.Example.COM.", { protocol: 769, pingPayload: 77n }))
-      assert.deepStrictEqual(reply, { json: JSON.stringify({ server: "open", protocol: 769 }), limited: undefined })
+      const bytes = statusBytes("Play.Example.COM.", { protocol: 769, pingPayload: 77n })
+      assert.deepStrictEqual(reply, { json: JSON.stringify({ server: "open", protocol: 769 }), consumed: bytes.length - PING.length, limited: undefined })
       assert.deepStrictEqual(rest, PING)
     }).pipe(Effect.provide(stageServices({ servers }))))
 
