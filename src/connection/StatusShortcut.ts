@@ -27,6 +27,7 @@ import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import type { Events } from "../event/EventBus.ts"
 import { NextState } from "../protocol/Handshake.ts"
 import { decodeStatusServerbound } from "../protocol/Status.ts"
+import { decodeVarInt } from "../protocol/VarInt.ts"
 import type { Router } from "../routing/Router.ts"
 import { plainlyAdmitted } from "../security/Admission.ts"
 import type { BanList } from "../security/BanList.ts"
@@ -71,7 +72,7 @@ export const cachedStatusAnswer = (
   context: Context.Context<never>
 ): CachedAnswer | undefined => {
   const { bans, events, rateLimiter, router, status } = services
-  if (config.receiveProxyProtocol || status.atHand === undefined || rateLimiter.checkNow === undefined) return undefined
+  if (config.receiveProxyProtocol || status.atHand === undefined || rateLimiter.checkNow === undefined || !statusAhead(bytes)) return undefined
   const first = decodeFirstPacket(bytes, 0)
   if (first._tag !== "Done" || first.value._tag !== "Handshake") return undefined
   const handshake = first.value.handshake
@@ -83,6 +84,15 @@ export const cachedStatusAnswer = (
   if (route === undefined || !allows(route.entry.value.config.ipFilter, client) || events.wants("ProxyPing")) return undefined
   const json = status.atHand(route, config, handshake.protocolVersion, now, context)
   return json === undefined ? undefined : { json, consumed: request.offset }
+}
+
+/**
+ * Whether the first frame can be a handshake asking for the status: its last byte, the next
+ * state, is 1. A filter before the whole decode, which a login would otherwise pay for nothing.
+ */
+const statusAhead = (bytes: Uint8Array): boolean => {
+  const length = decodeVarInt(bytes, 0)
+  return length._tag === "Done" && bytes[length.offset + length.value - 1] === NextState.Status
 }
 
 /** Decides the ping: the status bucket takes its token (a limited ping is answered all the same). */
