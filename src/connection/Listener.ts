@@ -1,7 +1,8 @@
 /**
  * The accept loop: one `net.Server` on `bind`, one scoped fiber per accepted connection.
  *
- * Sockets are accepted paused (`pauseOnConnect`) with TCP_NODELAY already set (keepalive is
+ * Sockets are accepted paused (`pauseOnConnect`) with TCP_NODELAY already set (inherited from
+ * the listening socket on Linux, set per socket elsewhere; keepalive is
  * applied by the connection handler once a connection turns out to be a login),
  * and half-open allowed so the relay can let a final disconnect packet drain. Everything the
  * per-connection handler acquires belongs to its fiber's scope.
@@ -197,6 +198,9 @@ export const listen = <R>(
     }
   })
 
+/** Whether accepted sockets inherit TCP_NODELAY from the listening socket (Linux does). */
+const nodelayInherited = (platform: NodeJS.Platform = process.platform): boolean => platform === "linux"
+
 /** A listening `net.Server` that hands accepted sockets to `onConnection`. */
 const openServer = (
   at: { readonly host: string; readonly port: number; readonly reusePort: boolean },
@@ -204,7 +208,10 @@ const openServer = (
 ): Effect.Effect<Net.Server, ListenError> =>
   Effect.callback<Net.Server, ListenError>((resume) => {
     const label = formatHostPort(at.host, at.port)
-    const server = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true })
+    // TCP_NODELAY: on Linux an accepted socket inherits it from the listening socket, so it is set
+    // there once (below) instead of by a system call per accepted connection.
+    const inherited = nodelayInherited()
+    const server = Net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: !inherited })
     server.on("connection", onConnection)
     const onError = (err: Error) => resume(Effect.fail(new ListenError({ address: label, detail: err.message })))
     server.once("error", onError)
@@ -213,6 +220,7 @@ const openServer = (
       () => {
         server.off("error", onError)
         server.on("error", () => {}) // accept errors (EMFILE, ...) are retried by libuv; nothing to crash over
+        if (inherited) (server as unknown as { _handle: { setNoDelay(on: boolean): void } })._handle.setNoDelay(true)
         resume(Effect.succeed(server))
       }
     )

@@ -37,6 +37,8 @@ export interface SpliceAddon {
   readonly keepalive: (fd: number, idleSec: number, intervalSec: number, count: number) => string | undefined
   /** The socket's keepalive settings: [enabled (0/1), idle s, interval s, count]. */
   readonly keepaliveOf: (fd: number) => [number, number, number, number]
+  /** The socket's TCP_NODELAY: 1 on, 0 off, -1 unreadable. */
+  readonly noDelayOf: (fd: number) => number
   /** Bytes per kernel pipe, one pipe per direction. */
   readonly pipeCapacity: number
 }
@@ -57,7 +59,7 @@ const requireNative = createRequire(import.meta.url)
 const isAddon = (value: unknown): value is SpliceAddon => {
   if (typeof value !== "object" || value === null) return false
   const m = value as Record<string, unknown>
-  return ["start", "run", "cancel", "bytes", "stats", "keepalive", "keepaliveOf"].every((k) => typeof m[k] === "function") &&
+  return ["start", "run", "cancel", "bytes", "stats", "keepalive", "keepaliveOf", "noDelayOf"].every((k) => typeof m[k] === "function") &&
     typeof m["pipeCapacity"] === "number"
 }
 

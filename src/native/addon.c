@@ -14,6 +14,7 @@
  *                                          TCP keepalive with all three knobs (Node's own
  *                                          setKeepAlive only sets the idle time)
  *   keepaliveOf(fd) -> [enabled, idleSec, intervalSec, count]   for tests and diagnostics
+ *   noDelayOf(fd)   -> 0 | 1 | -1 (TCP_NODELAY; -1 = could not be read)   for tests and diagnostics
  *   onEnd(reason, c2b, b2c, error?, errorSide?) is called once per run pair, on the JS thread;
  *       error is set for "error" and for a reset after that side's FIN (reason "<side>_closed").
  *
@@ -314,6 +315,19 @@ static napi_value js_keepalive_of(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+static napi_value js_nodelay_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int32_t fd;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return NULL;
+  int value = -1;
+  socklen_t len = sizeof value;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &len) != 0) value = -1;
+  CHECK(env, napi_create_int32(env, value == -1 ? -1 : value != 0, &result));
+  return result;
+}
+
 /* Runs before the threadsafe function's own cleanup hook (hooks run in reverse order of
  * registration), so the thread never calls into a closed threadsafe function. */
 static void cleanup(void *arg) {
@@ -350,7 +364,8 @@ NAPI_MODULE_INIT() {
     napi_callback cb;
   } fns[] = {{"start", js_start},   {"run", js_run},           {"cancel", js_cancel},
              {"bytes", js_bytes},   {"stats", js_stats},       {"keepalive", js_keepalive},
-             {"keepaliveOf", js_keepalive_of}};
+             {"keepaliveOf", js_keepalive_of},
+             {"noDelayOf", js_nodelay_of}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     CHECK(env, napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, l, &fn));
     CHECK(env, napi_set_named_property(env, exports, fns[i].name, fn));

@@ -55,3 +55,12 @@ export const readKeepalive = (socket: Net.Socket): { enabled: boolean; idleSec: 
   const [enabled, idleSec, intervalSec, count] = native.keepaliveOf(fd)
   return { enabled: enabled === 1, idleSec, intervalSec, count }
 }
+
+/** The socket's TCP_NODELAY, where the addon can read it (tests, diagnostics). */
+export const readNoDelay = (socket: Net.Socket): boolean | undefined => {
+  const native = defaultAddon()
+  const fd = fdOf(socket)
+  if (native instanceof SpliceStartError || fd === undefined) return undefined
+  const on = native.noDelayOf(fd)
+  return on === -1 ? undefined : on === 1
+}
