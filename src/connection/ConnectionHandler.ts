@@ -132,11 +132,12 @@ export class ConnectionHandler extends Context.Service<ConnectionHandler, {
         const inbound = makeInbound(socket, entry.held)
         entry.held = undefined
         const { context, now, tracing } = yield* tracingAndNow
-        // The arrival gate may have decided already (GateAnswer.ts); else the shortcut is tried here.
+        // The arrival gate may have looked already (GateAnswer.ts; null: not a cached ping).
         const looked = entry.shortcut
         entry.shortcut = undefined
-        const cached = looked !== undefined ? looked ?? undefined
-          : tracing ? undefined : cachedStatusReply(shortcut, inbound.pending, peer.address, config, now, context)
+        const cached = looked === undefined
+          ? (tracing ? undefined : cachedStatusReply(shortcut, inbound.pending, peer.address, config, now, context))
+          : looked ?? undefined
         if (cached !== undefined) {
           inbound.pending = inbound.pending.subarray(cached.consumed)
           return yield* answerCached(inbound, cached, peer.address)

@@ -58,11 +58,8 @@ export interface CachedReply {
 /** A cached answer before the status bucket is asked. */
 export type CachedAnswer = Omit<CachedReply, "limited" | "written">
 
-/**
- * The cached answer to the ping at the start of `bytes`, when the shortcut applies (see above),
- * before the status bucket is asked: nothing is taken. undefined = the ordinary stages follow.
- */
-export const cachedStatusAnswer = (
+/** The shortcut's calls: the client's first bytes, its address, the config, the time. */
+type ShortcutCall<A> = (
   services: ShortcutServices,
   bytes: Uint8Array,
   client: string,
@@ -70,7 +67,13 @@ export const cachedStatusAnswer = (
   now: number,
   /** The fiber's context, for the cache-hit metric. */
   context: Context.Context<never>
-): CachedAnswer | undefined => {
+) => A
+
+/**
+ * The cached answer to the ping at the start of `bytes`, when the shortcut applies (see above),
+ * before the status bucket is asked: nothing is taken. undefined = the ordinary stages follow.
+ */
+export const cachedStatusAnswer: ShortcutCall<CachedAnswer | undefined> = (services, bytes, client, config, now, context) => {
   const { bans, events, rateLimiter, router, status } = services
   if (config.receiveProxyProtocol || status.atHand === undefined || rateLimiter.checkNow === undefined || !statusAhead(bytes)) return undefined
   const first = decodeFirstPacket(bytes, 0)
@@ -111,14 +114,7 @@ export const takeStatusToken = (
  * The reply to the ping at the start of `bytes`, when the shortcut applies (see above); the
  * caller then consumes `consumed` bytes. undefined = nothing was taken; the ordinary stages follow.
  */
-export const cachedStatusReply = (
-  services: ShortcutServices,
-  bytes: Uint8Array,
-  client: string,
-  config: ProxyConfig,
-  now: number,
-  context: Context.Context<never>
-): CachedReply | undefined => {
+export const cachedStatusReply: ShortcutCall<CachedReply | undefined> = (services, bytes, client, config, now, context) => {
   const answer = cachedStatusAnswer(services, bytes, client, config, now, context)
   return answer === undefined ? undefined : takeStatusToken(services, answer, client, config, now)
 }
