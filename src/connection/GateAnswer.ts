@@ -19,6 +19,7 @@ import type * as Net from "node:net"
 import { normalizeRemoteAddress } from "../address/IpAddress.ts"
 import type { ProxyConfig } from "../config/ProxyConfig.ts"
 import { countAnsweredInGate } from "../observability/ConnectionReport.ts"
+import { closeWithAnswer } from "../socket/GracefulClose.ts"
 import type { PendingConnections, PendingEntry } from "./PendingConnections.ts"
 import { pongAtStart, responseFrame } from "./StatusFrames.ts"
 import { cachedStatusAnswer, type ShortcutServices, takeStatusToken } from "./StatusShortcut.ts"
@@ -49,18 +50,14 @@ export const makeGateAnswer = (
     const reply = takeStatusToken(services, answer, client, current, now)
     const response = reply.limited === undefined ? responseFrame(reply.json) : undefined
     const ping = response === undefined ? undefined : pongAtStart(held.subarray(answer.consumed))
-    const alone = ping !== undefined && answer.consumed + ping.taken === held.length
-    if (!alone || socket.readableLength > 0 || socket.writableLength > 0) {
-      entry.shortcut = reply
+    // Closed at once only with nothing unread and the answer in the kernel (socket/GracefulClose.ts).
+    const closed = ping === undefined
+      ? "unwritten"
+      : closeWithAnswer(socket, Buffer.concat([response!, ping.pong]), held.length - answer.consumed - ping.taken)
+    if (closed !== "closed") {
+      entry.shortcut = closed === "written" ? { ...reply, written: true } : reply
       return false
     }
-    socket.write(Buffer.concat([response!, ping.pong]))
-    if (socket.writableLength > 0) {
-      entry.shortcut = { ...reply, written: true }
-      return false
-    }
-    // Nothing unread and the answer in the kernel: closed without a reset (socket/GracefulClose.ts).
-    socket.destroy()
     pending.leave(entry)
     countAnsweredInGate(Number(clock.currentTimeNanosUnsafe() - startNanos) / 1e9, context)
     return true

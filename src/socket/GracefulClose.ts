@@ -47,10 +47,27 @@ export const answerAndClose = (
   unread: number,
   linger: Duration.Input
 ): Effect.Effect<void> => {
-  if (unread > 0 || socket.destroyed || socket.readableLength > 0 || socket.writableLength > 0) return endAndAwaitClose(socket, bytes, linger)
+  switch (closeWithAnswer(socket, bytes, unread)) {
+    case "closed":
+      return Effect.void
+    // Not taken at once (a full send buffer): destroying now would drop it, so wait as usual.
+    case "written":
+      return endAndAwaitClose(socket, undefined, linger)
+    case "unwritten":
+      return endAndAwaitClose(socket, bytes, linger)
+  }
+}
+
+/**
+ * The synchronous part of {@link answerAndClose}, for callers outside a fiber (the arrival
+ * gate's answer): "closed" = written and closed; "written" = written, but the kernel did not
+ * take it all (the caller must close gracefully); "unwritten" = nothing done, a graceful close
+ * is needed (bytes unread, or some already queued).
+ */
+export const closeWithAnswer = (socket: Net.Socket, bytes: Uint8Array, unread: number): "closed" | "written" | "unwritten" => {
+  if (unread > 0 || socket.destroyed || socket.readableLength > 0 || socket.writableLength > 0) return "unwritten"
   socket.write(bytes)
-  // Not taken at once (a full send buffer): destroying now would drop it, so wait as usual.
-  if (socket.writableLength > 0) return endAndAwaitClose(socket, undefined, linger)
+  if (socket.writableLength > 0) return "written"
   socket.destroy()
-  return Effect.void
+  return "closed"
 }
